@@ -1,0 +1,5 @@
+import sys
+
+from ecoledger.cli.main import main
+
+sys.exit(main())

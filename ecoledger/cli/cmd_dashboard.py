@@ -1,0 +1,10 @@
+"""`ecoledger dashboard`: not implemented yet."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    return None

@@ -1,0 +1,103 @@
+"""Shared pieces of the CLI: the --ledger option, opening the store, errors → exit codes.
+
+Each command opens the store, calls one or two library functions, and turns library
+errors into one clean line on stderr: exit 2 for bad input, 1 for a failed check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from accounting.errors import EcoledgerError, InputError
+from accounting.store import Ledger, mask_url, open_ledger
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    raise CliError(message, code)
+
+
+def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ledger",
+        metavar="URL_OR_PATH",
+        default=None,
+        help="ledger file or postgresql:// URL (default: $ECOLEDGER_LEDGER, else ./ecoledger.db)",
+    )
+
+
+def open_cli_ledger(args: argparse.Namespace, *, create: bool = True) -> Ledger:
+    return open_ledger(getattr(args, "ledger", None), create=create)
+
+
+def positive_float(name: str) -> Callable[[str], float]:
+    """An argparse type: a finite number > 0, with an error that names the option."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        return value
+
+    return parse
+
+
+def non_negative_float(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be ≥ 0, got {text!r}")
+        return value
+
+    return parse
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
+def error_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return mask_url(text)
+
+
+def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(f"ecoledger: error: {error_line(exc)}", file=sys.stderr)
+        return exc.code
+    except InputError as exc:
+        print(f"ecoledger: error: {error_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except EcoledgerError as exc:
+        print(f"ecoledger: error: {error_line(exc)}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("ecoledger: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,104 @@
+"""Find every energy source that is really available; say for each probe why it was used or not.
+
+``detect_sources()`` never raises: a failing probe becomes a :class:`Probe` with its reason.
+Ranking: GPUs by NVML (counter, else sampled power); CPU by RAPL, else TDP × load; RAM estimate.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from meter.measurement import Probe
+from meter.source import Clock, EnergySource
+
+
+@dataclass(frozen=True)
+class Detection:
+    sources: tuple[EnergySource, ...]
+    probes: tuple[Probe, ...]
+
+
+def _probe_gpus(
+    gpus: Sequence[str] | None, root_pid: int, clock: Clock
+) -> tuple[list[EnergySource], list[Probe]]:
+    try:
+        from meter.sources.nvml_gpu import probe_nvml_gpus
+    except ImportError as exc:  # pragma: no cover - the module ships with meter
+        return [], [Probe("nvml", "gpu", False, f"NVML support not importable: {exc}")]
+    try:
+        return probe_nvml_gpus(gpus=gpus, root_pid=root_pid, clock=clock)
+    except Exception as exc:  # detection never raises
+        return [], [Probe("nvml", "gpu", False, f"NVML probe failed: {exc}")]
+
+
+def _probe_cpu(root_pid: int, clock: Clock, powercap_root: str | None) -> tuple[list[EnergySource], list[Probe]]:
+    sources: list[EnergySource] = []
+    probes: list[Probe] = []
+    try:
+        from meter.sources.rapl import probe_rapl
+
+        rapl_sources, rapl_probes = probe_rapl(root=powercap_root, clock=clock)
+    except Exception as exc:
+        rapl_sources, rapl_probes = [], [Probe("rapl", "cpu", False, f"RAPL probe failed: {exc}")]
+    sources.extend(rapl_sources)
+    probes.extend(rapl_probes)
+    has_rapl_cpu = any(s.info.kind == "cpu" for s in rapl_sources)
+    has_rapl_ram = any(s.info.kind == "ram" for s in rapl_sources)
+    try:
+        from meter.sources.cpu_tdp_load import CpuTdpLoad
+
+        if has_rapl_cpu:
+            probes.append(Probe("cpu_tdp_load", "cpu", False, "RAPL measures the CPU package"))
+        else:
+            cpu = CpuTdpLoad(root_pid=root_pid, clock=clock)
+            sources.append(cpu)
+            probes.append(
+                Probe("cpu_tdp_load", "cpu", True,
+                      f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
+                      cpu.info.device_id, cpu.info.method)
+            )
+    except Exception as exc:
+        probes.append(Probe("cpu_tdp_load", "cpu", False, f"cannot read process CPU time: {exc}"))
+    try:
+        from meter.sources.ram_estimate import RAM_MODEL_SOURCE, RamEstimate
+
+        if has_rapl_ram:
+            probes.append(Probe("ram_estimate", "ram", False, "RAPL measures DRAM"))
+        else:
+            ram = RamEstimate(root_pid=root_pid, clock=clock)
+            sources.append(ram)
+            probes.append(
+                Probe("ram_estimate", "ram", True,
+                      f"{RAM_MODEL_SOURCE} of process {root_pid} and its children",
+                      ram.info.device_id, ram.info.method)
+            )
+    except Exception as exc:
+        probes.append(Probe("ram_estimate", "ram", False, f"cannot read process memory: {exc}"))
+    return sources, probes
+
+
+def detect_sources(
+    *,
+    root_pid: int | None = None,
+    gpus: Sequence[str] | None = None,
+    include_host: bool = True,
+    clock: Clock = time.monotonic,
+    powercap_root: str | None = None,
+) -> Detection:
+    """Probe NVML, RAPL and the estimates for the process tree rooted at ``root_pid``.
+
+    ``gpus`` overrides ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs). ``include_host=False``
+    skips CPU and RAM (other ranks of a distributed job on the same host).
+    """
+    pid = root_pid if root_pid is not None else os.getpid()
+    sources, probes = _probe_gpus(gpus, pid, clock)
+    if include_host:
+        host_sources, host_probes = _probe_cpu(pid, clock, powercap_root)
+        sources += host_sources
+        probes += host_probes
+    else:
+        probes.append(Probe("host", "cpu", False, "CPU and RAM are read by another process on this host"))
+    return Detection(tuple(sources), tuple(probes))

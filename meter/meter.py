@@ -1,0 +1,207 @@
+"""The meter: windows over every source's energy counter, and a background power sampler.
+
+``begin(key)``/``end(key)`` and ``with meter.window(key)`` give frozen :class:`Measurement`s.
+Windows nest and overlap freely: a window is just two counter snapshots. The sampler
+thread, ``sample_hz`` times a second, lets power-only sources integrate and records the
+power timeline (drained in batches by the caller).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from meter.measurement import (
+    CounterReading,
+    DeviceEnergy,
+    Measurement,
+    MeterProblem,
+    PowerSeries,
+)
+from meter.source import Clock, EnergySource
+
+Snapshot = tuple[float, float, tuple[CounterReading, ...]]  # (monotonic s, unix s, readings)
+
+
+class Meter:
+    def __init__(
+        self,
+        sources: Sequence[EnergySource],
+        *,
+        sample_hz: float = 1.0,
+        clock: Clock = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if sample_hz <= 0:
+            raise ValueError("sample_hz must be > 0")
+        self.sources = tuple(sources)
+        self.sample_hz = sample_hz
+        self._clock = clock
+        self._wall = wall
+        self._open: dict[str, Snapshot] = {}
+        self._lock = threading.Lock()
+        self._samples: dict[str, tuple[list[float], list[float]]] = {
+            s.info.device_id: ([], []) for s in self.sources
+        }
+        self._problems: list[MeterProblem] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sampler_cpu_s = 0.0
+
+    # -- windows ---------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return (self._clock(), self._wall(), tuple(source.read() for source in self.sources))
+
+    def begin(self, key: str) -> None:
+        snap = self.snapshot()
+        with self._lock:
+            if key in self._open:
+                raise ValueError(f"window {key!r} is already open")
+            self._open[key] = snap
+
+    def end(self, key: str) -> Measurement:
+        snap = self.snapshot()
+        with self._lock:
+            try:
+                start = self._open.pop(key)
+            except KeyError:
+                raise ValueError(f"window {key!r} was never begun") from None
+        return self.between(key, start, snap)
+
+    def cancel(self, key: str) -> None:
+        with self._lock:
+            self._open.pop(key, None)
+
+    @contextmanager
+    def window(self, key: str) -> Iterator[list[Measurement]]:
+        """``with meter.window("eval") as out: ...``; ``out[0]`` is the Measurement after exit."""
+        out: list[Measurement] = []
+        self.begin(key)
+        try:
+            yield out
+        finally:
+            out.append(self.end(key))
+
+    def between(self, key: str, start: Snapshot, end: Snapshot) -> Measurement:
+        """The Measurement between two snapshots (any two, in order)."""
+        t0, w0, r0 = start
+        t1, w1, r1 = end
+        duration = max(0.0, t1 - t0)
+        devices = []
+        for source, a, b in zip(self.sources, r0, r1, strict=True):
+            info = source.info
+            joules = b.energy_j - a.energy_j
+            approximated = info.approximated
+            if duration < info.counter_period_s or joules <= 0.0 < duration:
+                # shorter than the counter's update period: never report 0 J, estimate P × t
+                power = b.power_w if b.power_w is not None else a.power_w
+                if power is not None and (joules <= 0.0 or duration < info.counter_period_s):
+                    joules = max(joules, power * duration)
+                    approximated = True
+            devices.append(
+                DeviceEnergy(
+                    device_id=info.device_id,
+                    kind=info.kind,
+                    model=info.model,
+                    method=info.method,
+                    joules=max(0.0, joules),
+                    approximated=approximated,
+                )
+            )
+        return Measurement(
+            key=key,
+            start_time=datetime.fromtimestamp(w0, UTC),
+            end_time=datetime.fromtimestamp(w1, UTC),
+            duration_s=duration,
+            devices=tuple(devices),
+        )
+
+    # -- the sampler -----------------------------------------------------------------------
+    def sample_once(self) -> None:
+        now_unix = self._wall()
+        for source in self.sources:
+            try:
+                power = source.sample()
+            except Exception as exc:  # a source must never kill the sampler
+                self._add_problem(
+                    MeterProblem("meter_failed", f"{source.info.device_id}: {exc}", "warning",
+                                 source.info.device_id)
+                )
+                continue
+            problems = source.take_problems()
+            for problem in problems:
+                self._add_problem(problem)
+            if power is not None:
+                with self._lock:
+                    ts, ps = self._samples[source.info.device_id]
+                    ts.append(now_unix)
+                    ps.append(power)
+
+    def _add_problem(self, problem: MeterProblem) -> None:
+        with self._lock:
+            self._problems.append(problem)
+
+    def _run(self) -> None:
+        period = 1.0 / self.sample_hz
+        next_t = time.monotonic()
+        while not self._stop.is_set():
+            c0 = time.thread_time()
+            self.sample_once()
+            self._sampler_cpu_s += time.thread_time() - c0
+            next_t += period
+            delay = next_t - time.monotonic()
+            if delay < 0:
+                next_t = time.monotonic()
+                delay = 0
+            self._stop.wait(delay)
+
+    def start(self) -> Meter:
+        """Take a first sample (so power-only sources start integrating) and start the thread."""
+        self.sample_once()
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="ecoledger-sampler", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.sample_once()
+
+    def close(self) -> None:
+        self.stop()
+        for source in self.sources:
+            try:
+                source.close()
+            except Exception:
+                pass
+
+    @property
+    def sampler_cpu_s(self) -> float:
+        """CPU seconds the sampler thread itself has used."""
+        return self._sampler_cpu_s
+
+    def drain_samples(self) -> list[PowerSeries]:
+        """The power samples recorded since the last drain, one series per device."""
+        out = []
+        with self._lock:
+            for source in self.sources:
+                ts, ps = self._samples[source.info.device_id]
+                if ts:
+                    out.append(
+                        PowerSeries(source.info.device_id, source.info.kind, source.info.method,
+                                    tuple(ts), tuple(ps))
+                    )
+                    self._samples[source.info.device_id] = ([], [])
+        return out
+
+    def drain_problems(self) -> list[MeterProblem]:
+        with self._lock:
+            problems, self._problems = self._problems, []
+        return problems

@@ -1,0 +1,1 @@
+"""Hooks that join the meter to the ledger inside training and inference processes."""
