@@ -1,10 +1,173 @@
-"""`ecoledger run`: not implemented yet."""
+"""``ecoledger run [options] -- CMD [ARGS...]``: run a command as a child and meter it.
+
+The child sees ``ECOLEDGER_RUN_ID`` and ``ECOLEDGER_LEDGER``. SIGINT/SIGTERM are forwarded
+to it. The exit code is the child's. A metering failure is a warning and a ``problems``
+entry: it never stops the child.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
 from typing import Any
+
+from accounting.entries import RunStarted, new_id
+from accounting.store.location import LEDGER_ENV
+from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
+from ecoledger.cli.live import LiveLine, print_summary
+from ecoledger.cli.redact import redact_command
+from ecoledger.cli.run_options import add_run_options, run_started_fields
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
 
 
 def register(sub: Any) -> None:
-    return None
+    p = sub.add_parser(
+        "run",
+        help="run a command and meter it",
+        description="Run CMD as a child process, meter its energy, and record it in the ledger.",
+        epilog="example: ecoledger run --name tiny --project demo -- python examples/train_tiny.py",
+    )
+    add_ledger_arg(p)
+    add_run_options(p)
+    p.add_argument(
+        "--gpus",
+        default=None,
+        metavar="LIST",
+        help="GPUs to meter, as NVML indices or UUIDs (default: CUDA_VISIBLE_DEVICES)",
+    )
+    p.add_argument(
+        "--sample-hz",
+        type=positive_float("--sample-hz"),
+        default=1.0,
+        metavar="HZ",
+        help="power timeline sampling rate (default 1)",
+    )
+    p.add_argument(
+        "--flush-interval",
+        type=positive_float("--flush-interval"),
+        default=2.0,
+        metavar="S",
+        help="seconds between ledger writes (default 2)",
+    )
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
+    p.set_defaults(handler=handle)
+
+
+def _meter_for(pid: int, args: argparse.Namespace, warn: Any) -> Any:
+    from meter import Meter, detect_sources
+
+    gpus = [g.strip() for g in args.gpus.split(",") if g.strip()] if args.gpus else None
+    detection = detect_sources(root_pid=pid, gpus=gpus)
+    if not detection.sources:
+        warn("no energy source available; the run is recorded without energy")
+        return None, detection
+    return Meter(detection.sources, sample_hz=args.sample_hz), detection
+
+
+def handle(args: argparse.Namespace) -> int:
+    from train_hooks.recorder import RunRecorder
+
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if not cmd:
+        fail("run: no command given (usage: ecoledger run [options] -- CMD [ARGS...])")
+    fields = run_started_fields(args)
+    ledger = open_cli_ledger(args)
+    run_id = new_id()
+    started = RunStarted(
+        run_id=run_id,
+        started_at=datetime.now(UTC),
+        command=redact_command(cmd),
+        flush_interval_s=args.flush_interval,
+        **fields,
+    )
+    env = dict(os.environ)
+    env["ECOLEDGER_RUN_ID"] = run_id
+    env[LEDGER_ENV] = ledger.location
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        print(f"ecoledger: warning: {message}", file=sys.stderr)
+
+    try:
+        child = subprocess.Popen(cmd, env=env, process_group=0, preexec_fn=_die_with_parent)
+    except OSError as exc:
+        fail(f"run: cannot start {cmd[0]!r}: {exc.strerror or exc}")
+
+    forwarded: list[int] = []
+
+    def forward(signum: int, _frame: Any) -> None:
+        forwarded.append(signum)
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    recorder = None
+    try:
+        meter = None
+        try:
+            meter, detection = _meter_for(child.pid, args, warn)
+        except Exception as exc:  # metering must never stop the child
+            warn(f"metering failed: {exc}")
+        recorder = RunRecorder(
+            ledger,
+            run_id,
+            meter=meter,
+            flush_interval_s=args.flush_interval,
+            origin="ecoledger run",
+            warn=warn,
+        )
+        recorder.start(started)
+        for message in warnings:
+            recorder.problem("meter_failed", message)
+        live = LiveLine(recorder, intensity_g_per_kwh=fields_intensity(args))
+        while True:
+            try:
+                returncode = child.wait(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                live.update()
+        live.close()
+    finally:
+        if recorder is None:
+            returncode = child.wait()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    status, error = _status(returncode, forwarded)
+    recorder.finish(status, exit_code=returncode, error=error)
+    print_summary(ledger, run_id)
+    ledger.close()
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+def _status(returncode: int, forwarded: list[int]) -> tuple[Any, str | None]:
+    if forwarded:
+        return "interrupted", signal.Signals(forwarded[0]).name
+    if returncode == 0:
+        return "completed", None
+    if returncode < 0:
+        return "failed", signal.Signals(-returncode).name
+    return "failed", f"exit code {returncode}"
+
+
+def fields_intensity(args: argparse.Namespace) -> float | None:
+    from ecoledger.cli.run_options import live_intensity_g_per_kwh
+
+    return live_intensity_g_per_kwh(args)

@@ -1,10 +1,72 @@
-"""`ecoledger runs`: not implemented yet."""
+"""``ecoledger runs`` (newest first) and ``ecoledger show RUN_ID``."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from accounting.runs import list_runs
+from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json
+from ecoledger.cli.render import render_run_text, run_report
+
 
 def register(sub: Any) -> None:
-    return None
+    p = sub.add_parser(
+        "runs", help="list runs, newest first", epilog="example: ecoledger runs --json"
+    )
+    add_ledger_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--project", default=None, help="only runs of this project")
+    p.set_defaults(handler=handle_runs)
+
+    s = sub.add_parser(
+        "show",
+        help="one run: energy per device, windows, costs and benefits",
+        epilog="example: ecoledger show 3f2a9c1d --json",
+    )
+    add_ledger_arg(s)
+    s.add_argument("run_id", metavar="RUN_ID", help="run id, or a prefix of 8+ characters")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(handler=handle_show)
+
+
+def handle_runs(args: argparse.Namespace) -> int:
+    with open_cli_ledger(args, create=False) as ledger:
+        views = [v for v in list_runs(ledger) if args.project in (None, v.project)]
+    if args.json:
+        print_json(
+            [
+                {
+                    "run_id": v.run_id,
+                    "name": v.name,
+                    "project": v.project,
+                    "kind": v.run_kind,
+                    "status": v.status,
+                    "started_at": v.started_at.isoformat(),
+                    "duration_s": round(v.duration_s, 3),
+                    "energy_it_kwh": v.energy_it_kwh,
+                }
+                for v in views
+            ]
+        )
+        return 0
+    if not views:
+        print("no runs yet: try `ecoledger demo` or `ecoledger run -- python train.py`")
+        return 0
+    print(f"{'RUN ID':<10} {'STARTED':<20} {'STATUS':<15} {'KIND':<11} {'ENERGY Wh':>10}  NAME")
+    for v in views:
+        print(
+            f"{v.run_id[:8]:<10} {v.started_at.strftime('%Y-%m-%d %H:%M:%S'):<20} {v.status:<15} "
+            f"{v.run_kind:<11} {v.energy_it_kwh * 1000:10.3f}  {v.name}"
+        )
+    return 0
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    with open_cli_ledger(args, create=False) as ledger:
+        report = run_report(ledger, args.run_id)
+    if args.json:
+        print_json(report)
+    else:
+        print(render_run_text(report), end="")
+    return 0

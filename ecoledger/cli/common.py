@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -101,3 +102,12 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("ecoledger: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("ECOLEDGER_DEBUG"):
+            raise
+        print(
+            f"ecoledger: internal error: {exc.__class__.__name__}: {error_line(exc)} "
+            "(set ECOLEDGER_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_CHECK_FAILED

@@ -1,0 +1,324 @@
+"""The derived view of a run, computed from its entries (never stored).
+
+``energy_it_j`` is the sum of the run's ``run``-window Energy segments over every device
+and rank. Other windows (phases, epochs, aggregated steps) are views inside it. A run with
+no ``RunEnded`` whose last entry is older than a few flush intervals reads as ``lost``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from accounting.entries import (
+    RUN_WINDOW,
+    Assumptions,
+    Benefit,
+    Correction,
+    Energy,
+    Problem,
+    RunEnded,
+    RunStarted,
+    Usage,
+    entry_from_json,
+)
+from accounting.errors import RunNotFound
+
+LOST_AFTER_MIN_S = 30.0
+LOST_AFTER_FLUSHES = 5
+DEFAULT_FLUSH_INTERVAL_S = 2.0
+NON_SAMPLE_KINDS = (
+    "run_started",
+    "run_ended",
+    "energy",
+    "usage",
+    "benefit",
+    "assumptions",
+    "problem",
+    "correction",
+)
+
+
+@dataclass(frozen=True)
+class DeviceTotal:
+    device_id: str
+    kind: str
+    model: str
+    method: str
+    energy_j: float
+    approximated: bool
+    host: str
+    rank: int | None
+    metered_s: float
+
+
+@dataclass(frozen=True)
+class WindowTotal:
+    key: str
+    energy_j: float
+    count: int | None
+    start: datetime
+    end: datetime
+    approximated: bool
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    code: str
+    severity: str
+    message: str
+    device_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    requests: int = 0
+    tokens: int = 0
+    items: int = 0
+    energy_j: float | None = None
+
+
+@dataclass(frozen=True)
+class RunView:
+    run_id: str
+    name: str
+    project: str | None
+    run_kind: str
+    status: str
+    """completed | failed | interrupted | lost | budget_exceeded | running"""
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: float
+    last_recorded_at: datetime
+    exit_code: int | None
+    error: str | None
+    command: tuple[str, ...] | None
+    country: str | None
+    cloud: str | None
+    pue: float | None
+    parent_run_id: str | None
+    expected_uses: int | None
+    tags: tuple[str, ...]
+    meter_cpu_s: float | None
+    devices: tuple[DeviceTotal, ...]
+    windows: tuple[WindowTotal, ...]
+    usage: UsageTotals
+    benefits: tuple[Benefit, ...]
+    assumptions: Assumptions | None
+    problems: tuple[ProblemView, ...]
+    hosts: tuple[str, ...]
+    ecoledger_version: str
+
+    @property
+    def energy_it_j(self) -> float:
+        return sum(device.energy_j for device in self.devices)
+
+    @property
+    def energy_it_kwh(self) -> float:
+        return self.energy_it_j / 3.6e6
+
+    @property
+    def gpu_hours(self) -> float:
+        return sum(d.metered_s for d in self.devices if d.kind == "gpu") / 3600.0
+
+    @property
+    def approximated_share(self) -> float:
+        """Share of the IT energy that comes from approximated methods (0..1)."""
+        total = self.energy_it_j
+        if total <= 0:
+            return 0.0
+        return sum(d.energy_j for d in self.devices if d.approximated) / total
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("running",)
+
+
+def _apply_corrections(entries: Sequence[Any]) -> list[Any]:
+    corrections = [e for e in entries if isinstance(e, Correction)]
+    if not corrections:
+        return list(entries)
+    replaced: dict[str, Any] = {}
+    voided: set[str] = set()
+    for correction in corrections:
+        if correction.replacement_json:
+            replaced[correction.target_id] = entry_from_json(correction.replacement_json)
+        else:
+            voided.add(correction.target_id)
+    out = []
+    for entry in entries:
+        if isinstance(entry, Correction) or entry.id in voided:
+            continue
+        out.append(replaced.get(entry.id, entry))
+    return out
+
+
+def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunView:
+    """Fold one run's entries (chain order) into its :class:`RunView`."""
+    items = _apply_corrections(list(entries))
+    started = next((e for e in items if isinstance(e, RunStarted)), None)
+    if started is None:
+        raise RunNotFound("run: no run_started entry for this run")
+    ended = next((e for e in reversed(items) if isinstance(e, RunEnded)), None)
+    now = now or datetime.now(UTC)
+
+    devices: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+    windows: dict[str, dict[str, Any]] = {}
+    problems: list[ProblemView] = []
+    benefits: list[Benefit] = []
+    assumptions: Assumptions | None = None
+    requests = tokens = n_items = 0
+    usage_j: float | None = None
+    hosts: list[str] = []
+    last = started.recorded_at
+    for entry in items:
+        last = max(last, entry.recorded_at)
+        if entry.source.host not in hosts:
+            hosts.append(entry.source.host)
+        if isinstance(entry, Energy):
+            if entry.window == RUN_WINDOW:
+                dkey = (entry.device_id, entry.source.host, entry.source.rank)
+                d = devices.setdefault(
+                    dkey,
+                    {
+                        "kind": entry.device_kind,
+                        "model": entry.device_model,
+                        "methods": [],
+                        "energy_j": 0.0,
+                        "approximated": False,
+                        "metered_s": 0.0,
+                    },
+                )
+                d["energy_j"] += entry.joules
+                d["metered_s"] += entry.duration_s
+                d["approximated"] = d["approximated"] or entry.approximated
+                if entry.method not in d["methods"]:
+                    d["methods"].append(entry.method)
+            else:
+                w = windows.setdefault(
+                    entry.window,
+                    {
+                        "energy_j": 0.0,
+                        "count": None,
+                        "start": entry.start,
+                        "end": entry.end,
+                        "approximated": False,
+                        "counts": {},
+                    },
+                )
+                w["energy_j"] += entry.joules
+                w["start"] = min(w["start"], entry.start)
+                w["end"] = max(w["end"], entry.end)
+                w["approximated"] = w["approximated"] or entry.approximated
+                if entry.count is not None:
+                    # the same steps are counted once per device: keep one count per writer
+                    w["counts"][(entry.source.host, entry.source.rank)] = entry.count
+        elif isinstance(entry, Problem):
+            problems.append(ProblemView(entry.code, entry.severity, entry.message, entry.device_id))
+        elif isinstance(entry, Benefit):
+            benefits.append(entry)
+        elif isinstance(entry, Assumptions):
+            assumptions = entry
+        elif isinstance(entry, Usage):
+            requests += entry.requests
+            tokens += entry.tokens
+            n_items += entry.items
+            if entry.joules is not None:
+                usage_j = (usage_j or 0.0) + entry.joules
+
+    if ended is not None:
+        status = ended.status
+        ended_at: datetime | None = ended.ended_at
+        duration_s = ended.duration_s
+    else:
+        flush = started.flush_interval_s or DEFAULT_FLUSH_INTERVAL_S
+        silent_s = (now - last).total_seconds()
+        lost = silent_s > max(LOST_AFTER_MIN_S, LOST_AFTER_FLUSHES * flush)
+        status = "lost" if lost else "running"
+        ended_at = last if lost else None
+        duration_s = ((last if lost else now) - started.started_at).total_seconds()
+        if lost:
+            problems.append(
+                ProblemView(
+                    "run_lost",
+                    "error",
+                    f"no entry since {last.isoformat(timespec='seconds')}: the writer died "
+                    "(energy after the last flush is not recorded)",
+                )
+            )
+
+    device_totals = tuple(
+        DeviceTotal(
+            device_id=device_id,
+            kind=d["kind"],
+            model=d["model"],
+            method="+".join(d["methods"]),
+            energy_j=d["energy_j"],
+            approximated=d["approximated"],
+            host=host,
+            rank=rank,
+            metered_s=d["metered_s"],
+        )
+        for (device_id, host, rank), d in devices.items()
+    )
+    window_totals = tuple(
+        WindowTotal(
+            key=key,
+            energy_j=w["energy_j"],
+            count=sum(w["counts"].values()) if w["counts"] else None,
+            start=w["start"],
+            end=w["end"],
+            approximated=w["approximated"],
+        )
+        for key, w in sorted(windows.items(), key=lambda kv: kv[1]["start"])
+    )
+    return RunView(
+        run_id=started.run_id,
+        name=started.name,
+        project=started.project,
+        run_kind=started.run_kind,
+        status=status,
+        started_at=started.started_at,
+        ended_at=ended_at,
+        duration_s=max(0.0, duration_s),
+        last_recorded_at=last,
+        exit_code=ended.exit_code if ended else None,
+        error=ended.error if ended else None,
+        command=started.command,
+        country=started.country,
+        cloud=started.cloud,
+        pue=started.pue,
+        parent_run_id=started.parent_run_id,
+        expected_uses=started.expected_uses,
+        tags=started.tags,
+        meter_cpu_s=ended.meter_cpu_s if ended else None,
+        devices=device_totals,
+        windows=window_totals,
+        usage=UsageTotals(requests, tokens, n_items, usage_j),
+        benefits=tuple(benefits),
+        assumptions=assumptions,
+        problems=tuple(problems),
+        hosts=tuple(hosts),
+        ecoledger_version=started.ecoledger_version,
+    )
+
+
+def load_run(ledger: Any, run_id_or_prefix: str, now: datetime | None = None) -> RunView:
+    """Resolve an id or prefix and build its view (power samples are not loaded)."""
+    run_id = ledger.resolve_run(run_id_or_prefix)
+    return build_run_view(ledger.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS), now)
+
+
+def list_runs(ledger: Any, now: datetime | None = None) -> list[RunView]:
+    """Every run, newest first."""
+    by_run: dict[str, list[Any]] = {}
+    for entry in ledger.entries(kinds=NON_SAMPLE_KINDS):
+        by_run.setdefault(entry.run_id, []).append(entry)
+    views = [
+        build_run_view(items, now)
+        for items in by_run.values()
+        if any(isinstance(e, RunStarted) for e in items)
+    ]
+    return sorted(views, key=lambda v: v.started_at, reverse=True)

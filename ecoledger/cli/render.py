@@ -1,0 +1,120 @@
+"""The run report behind ``ecoledger show`` (JSON keys are a stable interface) and its text form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounting.runs import RunView, load_run
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def run_fields(view: RunView) -> dict[str, Any]:
+    return {
+        "run_id": view.run_id,
+        "name": view.name,
+        "project": view.project,
+        "kind": view.run_kind,
+        "status": view.status,
+        "started_at": _iso(view.started_at),
+        "ended_at": _iso(view.ended_at),
+        "duration_s": round(view.duration_s, 3),
+        "exit_code": view.exit_code,
+        "error": view.error,
+        "command": list(view.command) if view.command else None,
+        "country": view.country,
+        "parent_run_id": view.parent_run_id,
+        "tags": list(view.tags),
+        "hosts": list(view.hosts),
+        "gpu_hours": view.gpu_hours,
+        "meter_cpu_s": view.meter_cpu_s,
+        "energy_it_kwh": view.energy_it_kwh,
+        "approximated_share": view.approximated_share,
+        "devices": [
+            {
+                "device_id": d.device_id,
+                "kind": d.kind,
+                "model": d.model,
+                "method": d.method,
+                "energy_kwh": d.energy_j / 3.6e6,
+                "approximated": d.approximated,
+                "host": d.host,
+                "rank": d.rank,
+            }
+            for d in view.devices
+        ],
+        "windows": [
+            {
+                "key": w.key,
+                "energy_kwh": w.energy_j / 3.6e6,
+                "count": w.count,
+                "start": _iso(w.start),
+                "end": _iso(w.end),
+                "approximated": w.approximated,
+            }
+            for w in view.windows
+        ],
+        "usage": {
+            "requests": view.usage.requests,
+            "tokens": view.usage.tokens,
+            "items": view.usage.items,
+        },
+        "problems": [
+            {"code": p.code, "severity": p.severity, "message": p.message, "device_id": p.device_id}
+            for p in view.problems
+        ],
+    }
+
+
+def run_report(ledger: Any, run_id: str, settings: Any = None) -> dict[str, Any]:
+    """The ``show --json`` document: the run's facts and its assessment under ``settings``."""
+    view = load_run(ledger, run_id)
+    from accounting.assessment import AssumptionSettings, assess_run
+
+    report = run_fields(view)
+    assessment = assess_run(ledger, view.run_id, settings or AssumptionSettings())
+    for key, value in assessment.to_json().items():
+        report.setdefault(key, value)
+    return report
+
+
+def _money(value: float | None, currency: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.4f} {currency}" if abs(value) < 100 else f"{value:,.2f} {currency}"
+
+
+def render_run_text(r: dict[str, Any]) -> str:
+    cur = r.get("currency", "USD")
+    lines = [
+        f"run       {r['name']}  [{r['kind']}, {r['status']}]",
+        f"project   {r.get('project') or '—'}",
+        f"started   {r['started_at']}   duration {r['duration_s']:.1f} s",
+        "devices:",
+    ]
+    for d in r["devices"]:
+        flag = " (approximated)" if d["approximated"] else ""
+        lines.append(
+            f"  {d['kind']:<4} {d['device_id'][:24]:<24} {d['energy_kwh'] * 1000:10.4f} Wh  "
+            f"{d['method']}{flag}"
+        )
+    lines += [
+        f"energy    {r['energy_it_kwh'] * 1000:.4f} Wh IT × PUE {r.get('pue', 0):.2f} = "
+        f"{r.get('energy_facility_kwh', 0) * 1000:.4f} Wh facility",
+        f"carbon    {r.get('operational_kgco2e', 0) * 1000:.4f} gCO2e operational, "
+        f"{r.get('embodied_kgco2e', 0) * 1000:.4f} gCO2e embodied",
+        f"water     {r.get('water_l', 0):.4f} L",
+        f"costs     energy {_money(r.get('energy_cost'), cur)}, carbon {_money(r.get('carbon_cost'), cur)}, "
+        f"secondary {_money(r.get('secondary_cost'), cur)}",
+        f"benefits  social {_money(r.get('social_benefit'), cur)}, "
+        f"environmental {_money(r.get('environmental_benefit'), cur)}",
+        f"net       {_money(r.get('net_benefit'), cur)}  (p05 {_money(r.get('net_benefit_p05'), cur)}, "
+        f"p95 {_money(r.get('net_benefit_p95'), cur)})",
+    ]
+    if r.get("break_even_uses") is not None:
+        lines.append(f"break-even after {r['break_even_uses']:,} uses")
+    for p in r["problems"]:
+        lines.append(f"problem   [{p['severity']}] {p['code']}: {p['message']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,125 @@
+"""Options shared by the commands that open a run (``run``, ``demo``)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from accounting.entries import RUN_KINDS
+from ecoledger.cli.common import fail
+
+
+def pue_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--pue must be a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"--pue must be ≥ 1 (facility energy / IT energy), got {text!r}"
+        )
+    return value
+
+
+def count_value(name: str) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {text!r}"
+            ) from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        return value
+
+    return parse
+
+
+def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") -> None:
+    p.add_argument("--name", default=None, help="run name (default: the command)")
+    p.add_argument("--project", default=None, help="project the run belongs to")
+    p.add_argument("--kind", choices=RUN_KINDS, default=kind_default, help="what the run does")
+    p.add_argument(
+        "--country",
+        default=None,
+        metavar="ISO3",
+        help="where the energy was used, as an ISO 3166 alpha-3 code (e.g. FRA)",
+    )
+    p.add_argument(
+        "--pue",
+        type=pue_value,
+        default=None,
+        metavar="X",
+        help="data-centre PUE (default 1.58, Uptime Institute 2023)",
+    )
+    p.add_argument(
+        "--trains-from",
+        default=None,
+        metavar="RUN_ID",
+        help="the training run this inference run amortizes",
+    )
+    p.add_argument(
+        "--expected-uses",
+        type=count_value("--expected-uses"),
+        default=None,
+        metavar="N",
+        help="expected number of uses of the model (for amortization)",
+    )
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
+
+
+def _check_country(code: str) -> str:
+    code = code.strip().upper()
+    try:
+        from accounting.factors import check_country
+    except ImportError:  # pragma: no cover - early versions
+        if len(code) != 3 or not code.isalpha():
+            fail(f"--country: {code!r} is not an ISO 3166 alpha-3 code")
+        return code
+    return check_country(code)
+
+
+def run_started_fields(args: argparse.Namespace, ledger: Any | None = None) -> dict[str, Any]:
+    """Validated RunStarted fields from the shared options (raises on bad input)."""
+    country = _check_country(args.country) if args.country else None
+    name = args.name or (
+        " ".join(args.cmd).strip("- ")[:120] if getattr(args, "cmd", None) else "run"
+    )
+    parent = None
+    if args.trains_from:
+        if ledger is None:
+            from ecoledger.cli.common import open_cli_ledger
+
+            ledger = open_cli_ledger(args)
+        parent = ledger.resolve_run(args.trains_from)
+    return {
+        "name": name,
+        "project": args.project,
+        "run_kind": args.kind,
+        "country": country,
+        "pue": args.pue,
+        "parent_run_id": parent,
+        "expected_uses": args.expected_uses,
+        "tags": tuple(args.tag),
+        "ecoledger_version": _version(),
+    }
+
+
+def _version() -> str:
+    from ecoledger import __version__
+
+    return __version__
+
+
+def live_intensity_g_per_kwh(args: argparse.Namespace) -> float | None:
+    """Carbon intensity for the live line (the assessment recomputes everything at the end)."""
+    try:
+        from accounting.factors import default_intensity_g_per_kwh
+    except ImportError:
+        return None
+    try:
+        return float(default_intensity_g_per_kwh(args.country))
+    except Exception:
+        return None

@@ -1,0 +1,204 @@
+"""The run recorder: joins a :class:`meter.Meter` to the ledger for one run.
+
+It writes ``RunStarted``, then at every flush an additive ``run``-window Energy segment
+per device (energy since the previous flush), the power samples and any meter problems,
+and finally ``RunEnded``. A process that joins an existing run (``owner=False``) writes
+only its windows, usage and problems, never the run's total or its start/end.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from accounting.entries import (
+    RUN_WINDOW,
+    Energy,
+    EntrySource,
+    PowerSample,
+    Problem,
+    RunEnded,
+    RunStarted,
+    RunStatus,
+)
+from accounting.store import Ledger
+from accounting.store.writer import DEFAULT_FLUSH_INTERVAL_S, BufferedWriter
+from meter import Measurement, Meter
+from meter.meter import Snapshot
+
+
+def _warn(message: str) -> None:
+    print(f"ecoledger: warning: {message}", file=sys.stderr)
+
+
+class RunRecorder:
+    def __init__(
+        self,
+        ledger: Ledger,
+        run_id: str,
+        *,
+        meter: Meter | None = None,
+        owner: bool = True,
+        record_total: bool = True,
+        flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
+        rank: int | None = None,
+        origin: str = "ecoledger",
+        warn: Callable[[str], None] = _warn,
+    ) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+        self.meter = meter
+        self.owner = owner
+        self.record_total = record_total and meter is not None
+        self.source = EntrySource.here(origin=origin, rank=rank)
+        self._warn = warn
+        self.writer = BufferedWriter(
+            ledger, flush_interval_s=flush_interval_s, before_flush=self._collect, warn=warn
+        )
+        self._last: Snapshot | None = None
+        self._collect_lock = threading.Lock()
+        self._t0 = time.monotonic()
+        self.energy_j = 0.0
+        self.power_w = 0.0
+        self.problem_codes: list[str] = []
+        self._finished = False
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self, started: RunStarted | None = None) -> RunRecorder:
+        """Write ``started`` (owner only) and start metering and the flush thread."""
+        if started is not None and self.owner:
+            self.writer.put(started)
+            self.writer.flush()
+        if self.meter is not None:
+            try:
+                self.meter.start()
+                self._last = self.meter.snapshot()
+            except Exception as exc:
+                self.problem("meter_failed", f"the meter could not start: {exc}", "error")
+                self.meter = None
+                self.record_total = False
+        self.writer.start()
+        return self
+
+    def finish(
+        self,
+        status: RunStatus,
+        *,
+        exit_code: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        meter_cpu_s = None
+        if self.meter is not None:
+            try:
+                self.meter.stop()
+            except Exception as exc:
+                self.problem("meter_failed", f"the meter did not stop cleanly: {exc}")
+            meter_cpu_s = self.meter.sampler_cpu_s
+        self._collect()
+        if self.owner:
+            self.writer.put(
+                RunEnded(
+                    run_id=self.run_id,
+                    source=self.source,
+                    status=status,
+                    ended_at=datetime.now(UTC),
+                    duration_s=time.monotonic() - self._t0,
+                    exit_code=exit_code,
+                    error=error,
+                    meter_cpu_s=meter_cpu_s,
+                )
+            )
+        if not self.writer.close():
+            self._warn(
+                f"{self.writer.pending} entries could not be written to {self.ledger.display}"
+            )
+        if self.meter is not None:
+            self.meter.close()
+
+    # -- entries ---------------------------------------------------------------------------
+    def add(self, entry: Any) -> None:
+        self.writer.put(entry)
+
+    def problem(
+        self, code: str, message: str, severity: str = "warning", device_id: str | None = None
+    ) -> None:
+        self.problem_codes.append(code)
+        self.writer.put(
+            Problem(
+                run_id=self.run_id,
+                source=self.source,
+                code=code,
+                severity=severity,  # type: ignore[arg-type]
+                message=message,
+                device_id=device_id,
+                at=datetime.now(UTC),
+            )
+        )
+
+    def record_window(self, measurement: Measurement, count: int | None = None) -> None:
+        """One Energy entry per device for a named window (a phase, an epoch, a step range)."""
+        self.writer.put_many(self._energy_entries(measurement, measurement.key, count))
+
+    def _energy_entries(self, m: Measurement, window: str, count: int | None) -> list[Energy]:
+        return [
+            Energy(
+                run_id=self.run_id,
+                source=self.source,
+                window=window,
+                device_id=d.device_id,
+                device_kind=d.kind,
+                device_model=d.model,
+                method=d.method,
+                approximated=d.approximated,
+                joules=d.joules,
+                start=m.start_time,
+                end=m.end_time,
+                duration_s=m.duration_s,
+                count=count,
+            )
+            for d in m.devices
+        ]
+
+    def _collect(self) -> None:
+        """Turn what the meter saw since the last flush into entries (runs before each flush)."""
+        meter = self.meter
+        if meter is None:
+            return
+        with self._collect_lock:
+            if self.record_total and self._last is not None:
+                now = meter.snapshot()
+                segment = meter.between(RUN_WINDOW, self._last, now)
+                if segment.duration_s > 0:
+                    self.writer.put_many(self._energy_entries(segment, RUN_WINDOW, None))
+                    self.energy_j += segment.joules
+                    self.power_w = segment.joules / segment.duration_s
+                self._last = now
+            for series in meter.drain_samples():
+                if self.record_total:
+                    self.writer.put(
+                        PowerSample(
+                            run_id=self.run_id,
+                            source=self.source,
+                            device_id=series.device_id,
+                            device_kind=series.kind,
+                            method=series.method,
+                            t_s=series.t_s,
+                            power_w=series.power_w,
+                        )
+                    )
+            for p in meter.drain_problems():
+                self.problem(p.code, p.message, p.severity, p.device_id)
+
+    def flush(self) -> bool:
+        return self.writer.flush()
+
+
+def device_summary(devices: Sequence[Any]) -> str:
+    return ", ".join(f"{d.device_id} ({d.method})" for d in devices)
