@@ -1,34 +1,49 @@
 """The append-only, hash-chained ledger store (SQLAlchemy Core over SQLite or PostgreSQL).
 
-Appends are serialized per backend (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction
-lock on PostgreSQL) so the chain stays linear with many writer processes. Readers see only
-committed batches.
+Appends are serialized per backend (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped
+advisory lock on PostgreSQL) and the head of the chain is read inside that lock, so the
+chain stays linear with many writer processes. A batch is one transaction: readers see all
+of it or none of it. The store has no update or delete; the database refuses them too.
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
 from accounting.entries import entry_from_json
-from accounting.errors import AmbiguousRun, LedgerError, NotALedger, RunNotFound
-from accounting.store import migrations, schema
+from accounting.errors import AmbiguousRun, InputError, LedgerError, RunNotFound
+from accounting.store import schema
+from accounting.store.engines import open_postgres, open_sqlite
 from accounting.store.location import is_postgres, ledger_location, mask_url, sqlalchemy_url
+from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, downsample
 
 MIN_PREFIX = 8
+MAX_ID_CHARS = 64
+INSERT_CHUNK = 2000
 _PG_APPEND_LOCK = 0x6563_6F6C  # "ecol": one advisory lock for the chain
+
+
+class DuplicateEntry(LedgerError, InputError):
+    """An entry with this id is already in the ledger (or twice in one batch)."""
+
+
+class ChainMismatch(LedgerError, InputError):
+    """Pre-chained rows (an import, a copy) do not continue this ledger's chain."""
 
 
 @dataclass(frozen=True)
 class StoredEntry:
+    """One row of ``entries``: the entry's canonical JSON and its place in the chain."""
+
     seq: int
     id: str
     run_id: str
@@ -39,35 +54,51 @@ class StoredEntry:
     hash: str
 
 
-def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 60.0, "check_same_thread": False})
+@dataclass(frozen=True)
+class RunIndexRow:
+    """One run as the run list needs it, read from its run_started/run_ended entries.
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
+    ``status`` is None while no run_ended entry exists (running, or lost).
+    """
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get("ecoledger_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
-
-
-def _create_private_file(path: Path) -> None:
-    """A new SQLite ledger is readable by its owner only (0600)."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
+    run_id: str
+    name: str
+    project: str | None
+    run_kind: str
+    started_at: datetime
+    status: str | None
+    ended_at: datetime | None
+    duration_s: float | None
+    entries: int
+    first_seq: int
+    last_seq: int
 
 
-def _looks_like_sqlite(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(16) == b"SQLite format 3\x00"
+def recorded_at_column(value: str | datetime) -> str:
+    """The ``recorded_at`` column: ISO 8601 in UTC with ``+00:00`` (sorts as text)."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.astimezone(UTC).isoformat()
+
+
+def columns_of(payload: dict[str, Any]) -> tuple[str, str, str, str]:
+    """(id, run_id, kind, recorded_at) as the columns must hold them for this payload."""
+    return (
+        str(payload["id"]),
+        str(payload["run_id"]),
+        str(payload["kind"]),
+        recorded_at_column(str(payload["recorded_at"])),
+    )
+
+
+def _check_ids(entry: Any) -> None:
+    for field in ("id", "run_id"):
+        value = getattr(entry, field)
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
+            raise InputError(
+                f"entry.{field}: must be 1 to {MAX_ID_CHARS} characters, got {value!r}"
+            )
+        if any(ord(char) < 32 for char in value):
+            raise InputError(f"entry.{field}: control characters are not allowed in {value!r}")
 
 
 class Ledger:
@@ -96,42 +127,150 @@ class Ledger:
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------
-    def append(self, new_entries: Sequence[Any]) -> list[str]:
-        """Append entries in one transaction, chained after the current head. Returns hashes."""
+    def _lock_chain(self, conn: Connection) -> tuple[int, str]:
+        """Inside a write transaction: take the append lock, return the head (seq, hash)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
+        t = schema.entries
+        head = conn.execute(select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)).first()
+        return (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
+
+    def _insert(self, conn: Connection, rows: list[dict[str, Any]], power: list[Any]) -> None:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            conn.execute(insert(schema.entries), rows[start : start + INSERT_CHUNK])
+        power_rows = [batch_row(seq, data) for seq, data in power]
+        for start in range(0, len(power_rows), INSERT_CHUNK):
+            conn.execute(insert(schema.power_batches), power_rows[start : start + INSERT_CHUNK])
+
+    def _existing(self, conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+        t = schema.entries
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            found.update(conn.execute(select(t.c.id, t.c.hash).where(t.c.id.in_(chunk))).all())
+        return found
+
+    def append(self, new_entries: Sequence[Any], *, skip_existing: bool = False) -> list[str]:
+        """Append entries in one transaction, chained after the current head.
+
+        Returns their hashes, in order. An id already in the ledger raises
+        :class:`DuplicateEntry`, unless ``skip_existing``: then that entry is not written
+        again and its stored hash is returned (a retry after a lost acknowledgement
+        writes each entry exactly once).
+        """
         if not new_entries:
             return []
+        ids = [entry.id for entry in new_entries]
+        if len(set(ids)) != len(ids):
+            twice = next(entry_id for entry_id in ids if ids.count(entry_id) > 1)
+            raise DuplicateEntry(f"entry.id: {twice} appears twice in one batch")
+        for entry in new_entries:
+            _check_ids(entry)
         payloads = [canonical_json(entry) for entry in new_entries]
+        try:
+            with self.engine.connect().execution_options(ecoledger_write=True) as conn:
+                with conn.begin():
+                    seq, prev = self._lock_chain(conn)
+                    existing = self._existing(conn, ids) if skip_existing else {}
+                    rows: list[dict[str, Any]] = []
+                    power: list[Any] = []
+                    hashes: list[str] = []
+                    for entry, payload in zip(new_entries, payloads, strict=True):
+                        if entry.id in existing:
+                            hashes.append(existing[entry.id])
+                            continue
+                        seq += 1
+                        digest = chain_hash(prev, payload)
+                        rows.append(
+                            {
+                                "seq": seq,
+                                "id": entry.id,
+                                "run_id": entry.run_id,
+                                "kind": entry.kind,
+                                "recorded_at": recorded_at_column(entry.recorded_at),
+                                "payload": payload,
+                                "prev_hash": prev,
+                                "hash": digest,
+                            }
+                        )
+                        if entry.kind == "power_samples":
+                            power.append((seq, entry))
+                        hashes.append(digest)
+                        prev = digest
+                    if rows:
+                        self._insert(conn, rows, power)
+        except IntegrityError:
+            with self.engine.connect() as conn, conn.begin():
+                taken = sorted(self._existing(conn, ids))
+            if taken:
+                raise DuplicateEntry(
+                    f"entry.id: {taken[0]} is already in the ledger"
+                    + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
+                ) from None
+            raise
+        return hashes
+
+    def append_stored(self, rows: Sequence[StoredEntry]) -> int:
+        """Append rows that already carry their seq and hashes (an import, a copy).
+
+        They must continue this ledger's chain: the first new row follows the head, and each
+        row's hash is ``sha256(prev_hash + payload)``. Rows the ledger already holds (same seq,
+        same hash) are skipped, so a repeated import writes nothing twice. All or nothing:
+        raises :class:`ChainMismatch` and writes nothing when the rows do not fit.
+        Returns the number of rows written.
+        """
+        if not rows:
+            return 0
+        for before, row in zip([None, *rows[:-1]], rows, strict=True):
+            where = f"seq {row.seq} (id {row.id})"
+            if chain_hash(row.prev_hash, row.payload) != row.hash:
+                raise ChainMismatch(f"{where}: hash does not match prev_hash + payload")
+            if columns_of(json.loads(row.payload)) != (
+                row.id,
+                row.run_id,
+                row.kind,
+                row.recorded_at,
+            ):
+                raise ChainMismatch(f"{where}: id/run_id/kind/recorded_at differ from the payload")
+            if before is not None and (row.seq != before.seq + 1 or row.prev_hash != before.hash):
+                raise ChainMismatch(f"{where}: does not follow seq {before.seq} (not one chain)")
+        t = schema.entries
         with self.engine.connect().execution_options(ecoledger_write=True) as conn:
             with conn.begin():
-                if self.dialect == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
-                head = conn.execute(
-                    select(schema.entries.c.seq, schema.entries.c.hash)
-                    .order_by(schema.entries.c.seq.desc())
-                    .limit(1)
-                ).first()
-                seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-                rows = []
-                hashes = []
-                for entry, payload in zip(new_entries, payloads, strict=True):
-                    seq += 1
-                    digest = chain_hash(prev, payload)
-                    rows.append(
-                        {
-                            "seq": seq,
-                            "id": entry.id,
-                            "run_id": entry.run_id,
-                            "kind": entry.kind,
-                            "recorded_at": entry.recorded_at.isoformat(),
-                            "payload": payload,
-                            "prev_hash": prev,
-                            "hash": digest,
-                        }
+                head_seq, head_hash = self._lock_chain(conn)
+                overlap = [row for row in rows if row.seq <= head_seq]
+                if overlap:
+                    held = dict(
+                        conn.execute(
+                            select(t.c.seq, t.c.hash).where(
+                                t.c.seq >= overlap[0].seq, t.c.seq <= overlap[-1].seq
+                            )
+                        ).all()
                     )
-                    hashes.append(digest)
-                    prev = digest
-                conn.execute(insert(schema.entries), rows)
-        return hashes
+                    for row in overlap:
+                        if held.get(row.seq) != row.hash:
+                            raise ChainMismatch(
+                                f"seq {row.seq} (id {row.id}): this ledger already holds a "
+                                "different entry at that seq (another chain)"
+                            )
+                new = rows[len(overlap) :]
+                if not new:
+                    return 0
+                first = new[0]
+                if first.seq != head_seq + 1 or first.prev_hash != head_hash:
+                    raise ChainMismatch(
+                        f"seq {first.seq} (id {first.id}) does not continue this ledger, whose "
+                        f"head is seq {head_seq} (hash {head_hash[:12]}…)"
+                    )
+                taken = self._existing(conn, [row.id for row in new])
+                if taken:
+                    raise DuplicateEntry(f"entry.id: {sorted(taken)[0]} is already in the ledger")
+                values = [row.__dict__ for row in new]
+                power = [
+                    (row.seq, json.loads(row.payload)) for row in new if row.kind == "power_samples"
+                ]
+                self._insert(conn, values, power)
+        return len(new)
 
     # -- reading ---------------------------------------------------------------------------
     def stored(
@@ -140,8 +279,12 @@ class Ledger:
         kinds: Iterable[str] | None = None,
         after_seq: int = 0,
         upto_seq: int | None = None,
+        limit: int | None = None,
     ) -> Iterator[StoredEntry]:
-        """Stored rows in chain order, optionally for one run and some kinds."""
+        """Stored rows in chain order, optionally for one run, some kinds, a seq range.
+
+        The rows come from one snapshot: never part of a batch.
+        """
         t = schema.entries
         query = select(t).where(t.c.seq > after_seq).order_by(t.c.seq)
         if run_id is not None:
@@ -150,23 +293,44 @@ class Ledger:
             query = query.where(t.c.kind.in_(list(kinds)))
         if upto_seq is not None:
             query = query.where(t.c.seq <= upto_seq)
+        if limit is not None:
+            query = query.limit(limit)
         with self.engine.connect() as conn, conn.begin():
             rows = conn.execute(query).all()
         for row in rows:
             yield StoredEntry(*row)
 
-    def entries(
-        self, run_id: str | None = None, kinds: Iterable[str] | None = None
-    ) -> list[Any]:
+    def iter_stored(self, page: int = 5000, upto_seq: int | None = None) -> Iterator[StoredEntry]:
+        """Every row in chain order, read a page at a time (for verify, export, copy).
+
+        Appends are serialized and committed in seq order, so each page continues the last.
+        """
+        upto = self.head()[0] if upto_seq is None else upto_seq
+        after = 0
+        while after < upto:
+            rows = list(self.stored(after_seq=after, upto_seq=upto, limit=page))
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1].seq
+
+    def entries(self, run_id: str | None = None, kinds: Iterable[str] | None = None) -> list[Any]:
         """Parsed, frozen entries in chain order."""
         return [entry_from_json(row.payload) for row in self.stored(run_id, kinds)]
+
+    def entry(self, entry_id: str) -> Any | None:
+        """One parsed entry by id, or None."""
+        t = schema.entries
+        with self.engine.connect() as conn, conn.begin():
+            payload = conn.execute(select(t.c.payload).where(t.c.id == entry_id)).scalar()
+        return None if payload is None else entry_from_json(payload)
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last entry; (0, genesis) for an empty ledger."""
         t = schema.entries
         with self.engine.connect() as conn, conn.begin():
             row = conn.execute(select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)).first()
-        return (row[0], row[1]) if row else (0, GENESIS_HASH)
+        return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
     def count(self, kind: str | None = None) -> int:
         t = schema.entries
@@ -198,56 +362,114 @@ class Ledger:
             raise RunNotFound(f"run: no run matches {run_id_or_prefix!r}")
         if len(matches) > 1:
             shown = ", ".join(match[:12] for match in matches[:5])
-            raise AmbiguousRun(f"run: prefix {run_id_or_prefix!r} matches {len(matches)} runs: {shown}")
+            raise AmbiguousRun(
+                f"run: prefix {run_id_or_prefix!r} matches {len(matches)} runs: {shown}"
+            )
         return matches[0]
+
+    def runs_index(self) -> tuple[RunIndexRow, ...]:
+        """Every started run, newest first, from two indexed queries in one snapshot."""
+        t = schema.entries
+        marks = (
+            select(t.c.seq, t.c.run_id, t.c.payload)
+            .where(t.c.kind.in_(["run_started", "run_ended"]))
+            .order_by(t.c.seq)
+        )
+        sizes = select(t.c.run_id, func.count(), func.min(t.c.seq), func.max(t.c.seq)).group_by(
+            t.c.run_id
+        )
+        with self.engine.connect() as conn, conn.begin():
+            mark_rows = conn.execute(marks).all()
+            size_of = {
+                row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in conn.execute(sizes)
+            }
+        started: dict[str, Any] = {}
+        ended: dict[str, Any] = {}
+        for _seq, run_id, payload in mark_rows:
+            entry = entry_from_json(payload)
+            if entry.kind == "run_started":
+                started.setdefault(run_id, entry)
+            else:
+                ended[run_id] = entry  # the last run_ended wins
+        rows = []
+        for run_id, start in started.items():
+            end = ended.get(run_id)
+            count, first, last = size_of.get(run_id, (0, 0, 0))
+            rows.append(
+                RunIndexRow(
+                    run_id=run_id,
+                    name=start.name,
+                    project=start.project,
+                    run_kind=start.run_kind,
+                    started_at=start.started_at,
+                    status=end.status if end else None,
+                    ended_at=end.ended_at if end else None,
+                    duration_s=end.duration_s if end else None,
+                    entries=count,
+                    first_seq=first,
+                    last_seq=last,
+                )
+            )
+        rows.sort(key=lambda row: row.first_seq, reverse=True)
+        return tuple(rows)
+
+    def power_series(
+        self,
+        run_id: str,
+        device_id: str | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
+        max_points: int = DEFAULT_MAX_POINTS,
+    ) -> tuple[PowerSeries, ...]:
+        """Each device's power samples of a run in [start_s, end_s] (Unix seconds), at most
+        ``max_points`` points per device: time-bucket means with each bucket's min and max."""
+        if max_points < 1:
+            raise InputError(f"max_points: must be ≥ 1, got {max_points}")
+        pb = schema.power_batches
+        query = (
+            select(
+                pb.c.device_id, pb.c.device_kind, pb.c.method, pb.c.t_s_f64le, pb.c.power_w_f64le
+            )
+            .where(pb.c.run_id == run_id)
+            .order_by(pb.c.device_id, pb.c.seq)
+        )
+        if device_id is not None:
+            query = query.where(pb.c.device_id == device_id)
+        if start_s is not None:
+            query = query.where(pb.c.t_last_s >= start_s)
+        if end_s is not None:
+            query = query.where(pb.c.t_first_s <= end_s)
+        with self.engine.connect() as conn, conn.begin():
+            rows = conn.execute(query).all()
+        series = []
+        for device, group in groupby(rows, key=lambda row: row[0]):
+            batches = list(group)
+            series.append(
+                downsample(
+                    run_id,
+                    device,
+                    batches[-1][1],
+                    batches[-1][2],
+                    ((bytes(row[3]), bytes(row[4])) for row in batches),
+                    start_s,
+                    end_s,
+                    max_points,
+                )
+            )
+        return tuple(series)
 
 
 def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
-    """Open (and, for a new SQLite file, create) the ledger at a path or URL.
+    """Open (and, for a new SQLite file or an empty PostgreSQL database, create) a ledger.
 
     Raises :class:`NotALedger` for a file or database that is not an ecoledger ledger,
-    :class:`NewerLedger` for one written by a newer version, :class:`LedgerError` when it
-    cannot be reached.
+    :class:`NewerLedger` for one written by a newer version, both without changing it;
+    :class:`LedgerError` when it cannot be reached. Messages never show a password.
     """
     location = ledger_location(location)
     url = sqlalchemy_url(location)
-    shown = mask_url(location)
     if is_postgres(location):
-        try:
-            engine = create_engine(url, pool_pre_ping=True)
-            with engine.connect() as conn, conn.begin():
-                names = set(inspect(conn).get_table_names())
-                if names and schema.migrations.name not in names:
-                    raise NotALedger(f"ledger: {shown} is not an ecoledger ledger")
-                if names:
-                    migrations.check_known(migrations.applied(conn))
-                if not create and not names:
-                    raise NotALedger(f"ledger: {shown} is empty (no ecoledger tables)")
-                migrations.migrate(conn)
-        except OperationalError as exc:
-            message = str(exc.orig).splitlines()[0] if exc.orig else "cannot connect"
-            raise LedgerError(f"ledger: cannot reach {shown}: {mask_url(message)}") from None
-        return Ledger(location, engine)
+        return Ledger(location, open_postgres(url, location, create=create))
+    from pathlib import Path
 
-    path = Path(url.removeprefix("sqlite:///"))
-    fresh = not path.exists()
-    if fresh:
-        if not create:
-            raise NotALedger(f"ledger: {path} does not exist")
-        _create_private_file(path)
-    elif path.stat().st_size and not _looks_like_sqlite(path):
-        raise NotALedger(f"ledger: {path} is not an ecoledger ledger (not a SQLite file)")
-    engine = _sqlite_engine(url)
-    try:
-        with engine.connect().execution_options(ecoledger_write=True) as conn, conn.begin():
-            names = set(inspect(conn).get_table_names())
-            if names and schema.migrations.name not in names:
-                raise NotALedger(f"ledger: {path} is not an ecoledger ledger")
-            migrations.migrate(conn)
-    except (DatabaseError, sqlite3.DatabaseError) as exc:
-        engine.dispose()
-        raise NotALedger(f"ledger: {path} is not an ecoledger ledger ({exc.__class__.__name__})") from None
-    except Exception:
-        engine.dispose()
-        raise
-    return Ledger(location, engine)
+    return Ledger(location, open_sqlite(url, Path(url.removeprefix("sqlite:///")), create=create))

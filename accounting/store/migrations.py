@@ -6,6 +6,7 @@ ecoledger and is refused, rather than half-understood.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, insert, inspect, select
 
 from accounting.errors import NewerLedger
 from accounting.store import schema
+from accounting.store.power import batch_row
 
 SQLITE_APPEND_ONLY = (
     "CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries "
@@ -31,6 +33,20 @@ POSTGRES_APPEND_ONLY = (
 )
 
 
+SQLITE_POWER_APPEND_ONLY = (
+    "CREATE TRIGGER IF NOT EXISTS power_batches_no_update BEFORE UPDATE ON power_batches "
+    "BEGIN SELECT RAISE(ABORT, 'ecoledger: the ledger is append-only (UPDATE refused)'); END",
+    "CREATE TRIGGER IF NOT EXISTS power_batches_no_delete BEFORE DELETE ON power_batches "
+    "BEGIN SELECT RAISE(ABORT, 'ecoledger: the ledger is append-only (DELETE refused)'); END",
+)
+
+POSTGRES_POWER_APPEND_ONLY = (
+    "DROP TRIGGER IF EXISTS power_batches_append_only ON power_batches",
+    "CREATE TRIGGER power_batches_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+    "ON power_batches FOR EACH STATEMENT EXECUTE FUNCTION ecoledger_refuse_change()",
+)
+
+
 def _m0001_entries(conn: Connection) -> None:
     schema.entries.create(conn, checkfirst=True)
     for index in schema.entries.indexes:
@@ -43,11 +59,30 @@ def _m0002_append_only(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _m0003_power_batches(conn: Connection) -> None:
+    """Samples as packed arrays beside their entries, backfilled from existing entries."""
+    schema.power_batches.create(conn, checkfirst=True)
+    for index in schema.power_batches.indexes:
+        index.create(conn, checkfirst=True)
+    t = schema.entries
+    query = select(t.c.seq, t.c.payload).where(t.c.kind == "power_samples").order_by(t.c.seq)
+    rows = [batch_row(seq, json.loads(payload)) for seq, payload in conn.execute(query)]
+    if rows:
+        conn.execute(insert(schema.power_batches), rows)
+    statements = (
+        SQLITE_POWER_APPEND_ONLY if conn.dialect.name == "sqlite" else POSTGRES_POWER_APPEND_ONLY
+    )
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_entries", _m0001_entries),
     ("0002_append_only_triggers", _m0002_append_only),
+    ("0003_power_batches", _m0003_power_batches),
 )
 KNOWN = {name for name, _ in MIGRATIONS}
+MIGRATE_LOCK = 0x6563_6F6D  # "ecom": one advisory lock for schema changes
 
 
 def applied(conn: Connection) -> list[str]:
@@ -64,8 +99,22 @@ def check_known(names: list[str]) -> None:
         )
 
 
+def pending(names: list[str]) -> list[str]:
+    """The known migrations not yet in ``names`` (after refusing unknown ones)."""
+    check_known(names)
+    done = set(names)
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def migrate(conn: Connection) -> list[str]:
-    """Apply the missing migrations in order; return the names applied now."""
+    """Apply the missing migrations in order; return the names applied now.
+
+    The caller holds the write lock (``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL this takes
+    a transaction-scoped advisory lock) so that processes opening a new ledger at once
+    do not race.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
     schema.migrations.create(conn, checkfirst=True)
     done = set(applied(conn))
     check_known(sorted(done))

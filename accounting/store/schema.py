@@ -1,12 +1,23 @@
-"""The ledger's tables (SQLAlchemy Core). The same schema runs on SQLite and PostgreSQL."""
+"""The ledger's tables (SQLAlchemy Core). The same schema runs on SQLite and PostgreSQL.
+
+``entries`` is the ledger: one row per entry, chained by ``prev_hash``/``hash``. Its column
+names are a contract with the audit tools: ``hash = sha256(prev_hash + payload)``.
+
+``power_batches`` is a derived, read-optimized copy of each ``power_samples`` entry (one row
+per batch, the samples as little-endian float64 arrays), written in the same transaction as
+the entry. The entry in ``entries`` stays the source of truth; ``verify`` checks that every
+batch matches its entry.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -15,10 +26,12 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
 entries = Table(
     "entries",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
     Column("id", String(64), nullable=False, unique=True),
     Column("run_id", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -29,6 +42,27 @@ entries = Table(
 )
 Index("ix_entries_run_kind", entries.c.run_id, entries.c.kind)
 Index("ix_entries_kind_recorded", entries.c.kind, entries.c.recorded_at)
+
+power_batches = Table(
+    "power_batches",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    Column("run_id", String(64), nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("device_kind", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("samples", Integer, nullable=False),
+    Column("t_first_s", Double, nullable=False),
+    Column("t_last_s", Double, nullable=False),
+    Column("t_s_f64le", LargeBinary, nullable=False),
+    Column("power_w_f64le", LargeBinary, nullable=False),
+)
+Index(
+    "ix_power_batches_run_device_t",
+    power_batches.c.run_id,
+    power_batches.c.device_id,
+    power_batches.c.t_first_s,
+)
 
 migrations = Table(
     "ecoledger_migrations",

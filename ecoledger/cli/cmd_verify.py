@@ -1,10 +1,90 @@
-"""`ecoledger verify`: not implemented yet."""
+"""``ecoledger verify``: recompute the ledger's hash chain (and, optionally, check a report)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
+
+from accounting.store import Anchor, verify
+from ecoledger.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    add_ledger_arg,
+    fail,
+    open_cli_ledger,
+    print_json,
+)
+
+EXAMPLES = """examples:
+  ecoledger verify
+  ecoledger verify --ledger postgresql://me@db.example/ecoledger --json
+  ecoledger verify --anchor 1042:3f5a…(64 hex digits)   # the head printed by an earlier verify
+  ecoledger verify --report carbon-report.json
+"""
 
 
 def register(sub: Any) -> None:
-    return None
+    parser = sub.add_parser(
+        "verify",
+        help="recompute the hash chain; exit 1 naming the first bad entry",
+        description=(
+            "Recompute every entry's hash and its link to the previous one. Exits 0 when the "
+            "ledger is intact, 1 naming the first bad seq/id when an entry was edited, removed, "
+            "inserted or reordered. Removal of the newest entries needs an anchor: keep the head "
+            "printed here and pass it later with --anchor."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_ledger_arg(parser)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--anchor",
+        metavar="SEQ:HASH",
+        type=_anchor,
+        default=None,
+        help="also require this hash at this seq (a head recorded earlier, e.g. in a report)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="REPORT.json",
+        default=None,
+        help="also check that a JSON report's figures match this ledger",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def _anchor(text: str) -> Anchor:
+    try:
+        return Anchor.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--anchor: ")) from None
+
+
+def _check_report(ledger: Any, path: str) -> Any:
+    if not Path(path).is_file():
+        fail(f"--report: no such file: {path}")
+    try:
+        from accounting.reports.verify_report import verify_report
+    except ImportError:
+        fail("--report: report verification is not available in this version of ecoledger")
+    return verify_report(ledger, path)
+
+
+def handle(args: argparse.Namespace) -> int:
+    with open_cli_ledger(args, create=False) as ledger:
+        result = verify(ledger, anchor=args.anchor)
+        report = _check_report(ledger, args.report) if args.report else None
+    ok = result.ok and (report is None or bool(report.ok))
+    if args.json:
+        data: dict[str, Any] = {"ledger": ledger.display, **result.as_dict()}
+        if report is not None:
+            data["report"] = {"path": args.report, "ok": bool(report.ok), "message": report.message}
+        data["ok"] = ok
+        print_json(data)
+    else:
+        print(result.message)
+        if report is not None:
+            print(f"report {args.report}: {'OK' if report.ok else 'MISMATCH'}: {report.message}")
+    return EXIT_OK if ok else EXIT_CHECK_FAILED
