@@ -5,7 +5,14 @@ Knows nothing of money, carbon, the ledger or torch.
 
 from meter.detect import Detection, detect_sources
 from meter.errors import DeviceLost, MeterError, PermissionDenied, Unavailable
-from meter.measurement import DeviceEnergy, DeviceInfo, Measurement, MeterProblem, PowerSeries, Probe
+from meter.measurement import (
+    DeviceEnergy,
+    DeviceInfo,
+    Measurement,
+    MeterProblem,
+    PowerSeries,
+    Probe,
+)
 from meter.meter import Meter
 
 __all__ = [

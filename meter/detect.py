@@ -12,35 +12,55 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from meter.measurement import Probe
+from meter.process_tree import ProcessTree
 from meter.source import Clock, EnergySource
 
 
 @dataclass(frozen=True)
 class Detection:
+    """The sources to meter with, and every probe (used or not, and why)."""
+
     sources: tuple[EnergySource, ...]
     probes: tuple[Probe, ...]
 
+    def close(self) -> None:
+        """Release the sources (NVML is shut down once its last source closes)."""
+        for source in self.sources:
+            try:
+                source.close()
+            except Exception:
+                pass
+
+
+def _gpu_list(gpus: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    if gpus is None:
+        return None
+    from meter.sources.gpu_selection import parse_gpu_list
+
+    return parse_gpu_list(gpus)
+
 
 def _probe_gpus(
-    gpus: Sequence[str] | None, root_pid: int, clock: Clock
+    gpus: str | Sequence[str] | None, root_pid: int, clock: Clock, tree: ProcessTree | None
 ) -> tuple[list[EnergySource], list[Probe]]:
     try:
         from meter.sources.nvml_gpu import probe_nvml_gpus
-    except ImportError as exc:  # pragma: no cover - the module ships with meter
-        return [], [Probe("nvml", "gpu", False, f"NVML support not importable: {exc}")]
-    try:
-        return probe_nvml_gpus(gpus=gpus, root_pid=root_pid, clock=clock)
+
+        return probe_nvml_gpus(_gpu_list(gpus), root_pid, clock, tree)
     except Exception as exc:  # detection never raises
         return [], [Probe("nvml", "gpu", False, f"NVML probe failed: {exc}")]
 
 
-def _probe_cpu(root_pid: int, clock: Clock, powercap_root: str | None) -> tuple[list[EnergySource], list[Probe]]:
+def _probe_cpu(
+    root_pid: int, clock: Clock, powercap_root: str | None, tree: ProcessTree | None
+) -> tuple[list[EnergySource], list[Probe]]:
     sources: list[EnergySource] = []
     probes: list[Probe] = []
     try:
+        from meter.sources.cpu_tdp_load import cpu_model_name
         from meter.sources.rapl import probe_rapl
 
-        rapl_sources, rapl_probes = probe_rapl(root=powercap_root, clock=clock)
+        rapl_sources, rapl_probes = probe_rapl(powercap_root, clock, cpu_model_name())
     except Exception as exc:
         rapl_sources, rapl_probes = [], [Probe("rapl", "cpu", False, f"RAPL probe failed: {exc}")]
     sources.extend(rapl_sources)
@@ -53,12 +73,17 @@ def _probe_cpu(root_pid: int, clock: Clock, powercap_root: str | None) -> tuple[
         if has_rapl_cpu:
             probes.append(Probe("cpu_tdp_load", "cpu", False, "RAPL measures the CPU package"))
         else:
-            cpu = CpuTdpLoad(root_pid=root_pid, clock=clock)
+            cpu = CpuTdpLoad(root_pid=root_pid, clock=clock, tree=tree)
             sources.append(cpu)
             probes.append(
-                Probe("cpu_tdp_load", "cpu", True,
-                      f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
-                      cpu.info.device_id, cpu.info.method)
+                Probe(
+                    "cpu_tdp_load",
+                    "cpu",
+                    True,
+                    f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
+                    cpu.info.device_id,
+                    cpu.info.method,
+                )
             )
     except Exception as exc:
         probes.append(Probe("cpu_tdp_load", "cpu", False, f"cannot read process CPU time: {exc}"))
@@ -68,12 +93,17 @@ def _probe_cpu(root_pid: int, clock: Clock, powercap_root: str | None) -> tuple[
         if has_rapl_ram:
             probes.append(Probe("ram_estimate", "ram", False, "RAPL measures DRAM"))
         else:
-            ram = RamEstimate(root_pid=root_pid, clock=clock)
+            ram = RamEstimate(root_pid=root_pid, clock=clock, tree=tree)
             sources.append(ram)
             probes.append(
-                Probe("ram_estimate", "ram", True,
-                      f"{RAM_MODEL_SOURCE} of process {root_pid} and its children",
-                      ram.info.device_id, ram.info.method)
+                Probe(
+                    "ram_estimate",
+                    "ram",
+                    True,
+                    f"{RAM_MODEL_SOURCE} of process {root_pid} and its children",
+                    ram.info.device_id,
+                    ram.info.method,
+                )
             )
     except Exception as exc:
         probes.append(Probe("ram_estimate", "ram", False, f"cannot read process memory: {exc}"))
@@ -83,22 +113,30 @@ def _probe_cpu(root_pid: int, clock: Clock, powercap_root: str | None) -> tuple[
 def detect_sources(
     *,
     root_pid: int | None = None,
-    gpus: Sequence[str] | None = None,
+    gpus: str | Sequence[str] | None = None,
     include_host: bool = True,
     clock: Clock = time.monotonic,
     powercap_root: str | None = None,
 ) -> Detection:
     """Probe NVML, RAPL and the estimates for the process tree rooted at ``root_pid``.
 
-    ``gpus`` overrides ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs). ``include_host=False``
-    skips CPU and RAM (other ranks of a distributed job on the same host).
+    ``gpus`` (``"0,2"`` or a list; indices or UUIDs) overrides ``CUDA_VISIBLE_DEVICES``.
+    ``include_host=False`` skips CPU and RAM (other ranks of a distributed job on the same
+    host). ``powercap_root`` replaces ``/sys/class/powercap`` (tests). One process tree
+    (membership refreshed every 2 s) is shared by the CPU, RAM and GPU-process checks.
     """
     pid = root_pid if root_pid is not None else os.getpid()
-    sources, probes = _probe_gpus(gpus, pid, clock)
+    try:
+        tree: ProcessTree | None = ProcessTree(pid, clock=clock)
+    except Exception:
+        tree = None
+    sources, probes = _probe_gpus(gpus, pid, clock, tree)
     if include_host:
-        host_sources, host_probes = _probe_cpu(pid, clock, powercap_root)
+        host_sources, host_probes = _probe_cpu(pid, clock, powercap_root, tree)
         sources += host_sources
         probes += host_probes
     else:
-        probes.append(Probe("host", "cpu", False, "CPU and RAM are read by another process on this host"))
+        probes.append(
+            Probe("host", "cpu", False, "CPU and RAM are read by another process on this host")
+        )
     return Detection(tuple(sources), tuple(probes))

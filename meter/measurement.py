@@ -27,13 +27,18 @@ class DeviceInfo:
     index: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CounterReading:
-    """A cumulative energy counter (J) at a monotonic time (s), with the latest power (W)."""
+    """A cumulative energy counter (J) at a monotonic time (s), with the latest power (W).
+
+    ``estimated_j`` is the part of ``energy_j`` that was estimated rather than measured
+    (a counter reset bridged by power × time); a window over which it grows is approximated.
+    """
 
     t_s: float
     energy_j: float
     power_w: float | None = None
+    estimated_j: float = 0.0
 
 
 @dataclass(frozen=True)

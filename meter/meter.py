@@ -86,20 +86,25 @@ class Meter:
             out.append(self.end(key))
 
     def between(self, key: str, start: Snapshot, end: Snapshot) -> Measurement:
-        """The Measurement between two snapshots (any two, in order)."""
+        """The Measurement between two snapshots (any two, in order).
+
+        Per device: the counter's difference. A window shorter than the counter's update
+        period (or over which a counter with power showed no increase) is estimated as
+        power × duration and flagged ``approximated``: never 0 J for a device drawing power.
+        A window over which part of a counter was bridged (a reset) is flagged too.
+        """
         t0, w0, r0 = start
         t1, w1, r1 = end
         duration = max(0.0, t1 - t0)
         devices = []
         for source, a, b in zip(self.sources, r0, r1, strict=True):
             info = source.info
-            joules = b.energy_j - a.energy_j
-            approximated = info.approximated
-            if duration < info.counter_period_s or joules <= 0.0 < duration:
-                # shorter than the counter's update period: never report 0 J, estimate P × t
+            joules = max(0.0, b.energy_j - a.energy_j)
+            approximated = info.approximated or b.estimated_j > a.estimated_j
+            if duration > 0.0 and (duration < info.counter_period_s or joules == 0.0):
                 power = b.power_w if b.power_w is not None else a.power_w
-                if power is not None and (joules <= 0.0 or duration < info.counter_period_s):
-                    joules = max(joules, power * duration)
+                if power is not None and power > 0.0:
+                    joules = power * duration
                     approximated = True
             devices.append(
                 DeviceEnergy(
@@ -107,7 +112,7 @@ class Meter:
                     kind=info.kind,
                     model=info.model,
                     method=info.method,
-                    joules=max(0.0, joules),
+                    joules=joules,
                     approximated=approximated,
                 )
             )
@@ -121,21 +126,26 @@ class Meter:
 
     # -- the sampler -----------------------------------------------------------------------
     def sample_once(self) -> None:
+        """One sampler tick: every source samples; power and problems are kept for draining."""
         now_unix = self._wall()
         for source in self.sources:
             try:
                 power = source.sample()
+                problems = source.take_problems()
             except Exception as exc:  # a source must never kill the sampler
+                power, problems = None, []
                 self._add_problem(
-                    MeterProblem("meter_failed", f"{source.info.device_id}: {exc}", "warning",
-                                 source.info.device_id)
+                    MeterProblem(
+                        "meter_failed",
+                        f"{source.info.device_id}: {exc}",
+                        "warning",
+                        source.info.device_id,
+                        datetime.now(UTC),
+                    )
                 )
-                continue
-            problems = source.take_problems()
-            for problem in problems:
-                self._add_problem(problem)
-            if power is not None:
-                with self._lock:
+            with self._lock:
+                self._problems.extend(problems)
+                if power is not None:
                     ts, ps = self._samples[source.info.device_id]
                     ts.append(now_unix)
                     ps.append(power)
@@ -144,35 +154,36 @@ class Meter:
         with self._lock:
             self._problems.append(problem)
 
+    def _timed_sample(self) -> None:
+        c0 = time.thread_time()
+        self.sample_once()
+        self._sampler_cpu_s += time.thread_time() - c0
+
     def _run(self) -> None:
         period = 1.0 / self.sample_hz
-        next_t = time.monotonic()
-        while not self._stop.is_set():
-            c0 = time.thread_time()
-            self.sample_once()
-            self._sampler_cpu_s += time.thread_time() - c0
+        next_t = time.monotonic() + period
+        while not self._stop.wait(max(0.0, next_t - time.monotonic())):
+            self._timed_sample()
             next_t += period
-            delay = next_t - time.monotonic()
-            if delay < 0:
-                next_t = time.monotonic()
-                delay = 0
-            self._stop.wait(delay)
+            if next_t < time.monotonic():  # fell behind (suspended, overloaded): skip ahead
+                next_t = time.monotonic() + period
 
     def start(self) -> Meter:
         """Take a first sample (so power-only sources start integrating) and start the thread."""
-        self.sample_once()
         if self._thread is None:
+            self._timed_sample()
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="ecoledger-sampler", daemon=True)
             self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop the sampler thread after one last sample (so integrals reach this moment)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self.sample_once()
+            self._timed_sample()
 
     def close(self) -> None:
         self.stop()
@@ -184,7 +195,7 @@ class Meter:
 
     @property
     def sampler_cpu_s(self) -> float:
-        """CPU seconds the sampler thread itself has used."""
+        """CPU seconds the sampler has used (its thread, plus the first and last samples)."""
         return self._sampler_cpu_s
 
     def drain_samples(self) -> list[PowerSeries]:
@@ -195,8 +206,13 @@ class Meter:
                 ts, ps = self._samples[source.info.device_id]
                 if ts:
                     out.append(
-                        PowerSeries(source.info.device_id, source.info.kind, source.info.method,
-                                    tuple(ts), tuple(ps))
+                        PowerSeries(
+                            source.info.device_id,
+                            source.info.kind,
+                            source.info.method,
+                            tuple(ts),
+                            tuple(ps),
+                        )
                     )
                     self._samples[source.info.device_id] = ([], [])
         return out

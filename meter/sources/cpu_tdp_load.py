@@ -1,6 +1,6 @@
 """``cpu_tdp_load``: CPU power estimated as TDP × the CPU load of the metered process tree.
 
-power_w = TDP_w × (tree CPU-seconds per second) / logical CPUs. The TDP comes from
+power_w = TDP_w × (tree CPU-seconds per second) / logical CPUs, over each sampler interval. The TDP comes from
 codecarbon's CPU table (:mod:`meter.sources.cpu_tdp_table`), or a stated default.
 Always ``approximated``.
 """
@@ -37,7 +37,12 @@ def cpu_tdp(model: str, threads: int) -> tuple[float, str]:
 
 
 class CpuTdpLoad(PowerIntegratingSource):
-    def __init__(self, root_pid: int | None = None, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        root_pid: int | None = None,
+        clock: Clock = time.monotonic,
+        tree: ProcessTree | None = None,
+    ) -> None:
         self.threads = os.cpu_count() or 1
         self.model = cpu_model_name()
         self.tdp_w, self.tdp_source = cpu_tdp(self.model, self.threads)
@@ -49,7 +54,7 @@ class CpuTdpLoad(PowerIntegratingSource):
             approximated=True,
         )
         super().__init__(info, clock)
-        self.tree = ProcessTree(root_pid if root_pid is not None else os.getpid())
+        self.tree = tree or ProcessTree(root_pid if root_pid is not None else os.getpid())
         self._last_cpu_s = self.tree.cpu_seconds()
         self._last_t_s = clock()
 

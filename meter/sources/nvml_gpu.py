@@ -1,59 +1,377 @@
-"""NVIDIA GPUs through NVML (the ``pynvml`` module of ``nvidia-ml-py``).
+"""NVIDIA GPUs through NVML (the ``pynvml`` module of ``nvidia-ml-py``), keyed by UUID.
 
-First version: the energy counter only. The meter issue completes it (sampled fallback,
-CUDA_VISIBLE_DEVICES mapping, processes, faults).
+Two methods, best first:
+
+- ``nvml_energy_counter``: ``nvmlDeviceGetTotalEnergyConsumption`` (mJ since the driver was
+  loaded, Volta and newer), differenced. A counter that goes backwards (driver reload) is
+  bridged by power × time and reported as ``counter_reset``.
+- ``nvml_power_sampled``: when the counter is NOT_SUPPORTED. Power is polled by the meter's
+  sampler — instant power (field value 186) where the driver offers it, else
+  ``nvmlDeviceGetPowerUsage`` — and integrated. Always ``approximated``.
+
+Both watch the GPU's compute processes (``nvmlDeviceGetComputeRunningProcesses``) every few
+seconds: another process than the metered tree on a metered GPU is reported once as
+``shared_gpu``. A GPU that is lost (``NVML_ERROR_GPU_IS_LOST``) is reported as
+``device_lost``; its counter freezes and its series ends, and the other devices go on.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from meter.measurement import CounterReading, DeviceInfo, MeterProblem, Probe
-from meter.source import Clock, EnergySource
+import psutil
+
+from meter.errors import DeviceLost, MeterError, PermissionDenied, Unavailable
+from meter.measurement import CounterReading, DeviceInfo, Probe
+from meter.process_tree import ProcessTree
+from meter.source import Clock, EnergySource, PowerIntegratingSource, SourceBase
+from meter.sources.gpu_selection import NvmlDeviceId, select_gpus
+from meter.sources.nvml_library import NvmlSession, meter_error
+
+NVML_FI_DEV_POWER_INSTANT = 186
+# The energy counter is refreshed about every 100 ms; shorter windows are estimated from
+# power × time and flagged (Yang et al., SC'24: the sensors sample in ~100 ms periods).
+COUNTER_PERIOD_S = 0.1
+PROCESS_CHECK_EVERY_S = 2.0
 
 
-class NvmlEnergyCounter:
-    def __init__(self, handle: object, info: DeviceInfo, clock: Clock = time.monotonic) -> None:
-        import pynvml
+class GpuProcessWatch:
+    """Which processes have a compute context on a GPU, checked every ``every_s`` seconds."""
 
-        self._nvml = pynvml
+    def __init__(
+        self,
+        session: NvmlSession,
+        handle: Any,
+        tree: ProcessTree | None,
+        every_s: float = PROCESS_CHECK_EVERY_S,
+    ) -> None:
+        self._session = session
         self._handle = handle
-        self.info = info
-        self._clock = clock
+        self._tree = tree
+        self.every_s = every_s
+        self._next_s: float | None = None
+        self.used_by_tree = False
+        self.others: frozenset[int] = frozenset()
+
+    def due(self, now: float) -> bool:
+        return self._tree is not None and (self._next_s is None or now >= self._next_s)
+
+    def check(self, now: float) -> frozenset[int]:
+        """PIDs outside the metered tree (and alive in this PID namespace) now on the GPU."""
+        self._next_s = now + self.every_s
+        assert self._tree is not None
+        procs = self._session.call("nvmlDeviceGetComputeRunningProcesses", self._handle)
+        on_gpu = {int(proc.pid) for proc in procs}
+        if not on_gpu:
+            return frozenset()
+        tree = self._tree.pids()
+        if not on_gpu <= tree:  # a new child may have started on the GPU: look again
+            tree = set(self._tree.members(force=True))
+        self.used_by_tree = self.used_by_tree or bool(on_gpu & tree)
+        # NVML reports host PIDs; inside a container, PIDs that do not exist here cannot be judged
+        others = frozenset(pid for pid in on_gpu - tree if psutil.pid_exists(pid))
+        self.others = self.others | others
+        return others
+
+
+def _shared_message(info: DeviceInfo, others: frozenset[int]) -> str:
+    listed = ", ".join(str(pid) for pid in sorted(others)[:8])
+    return (
+        f"GPU {info.device_id} ({info.model}) is also used by process(es) {listed} outside the "
+        "metered process tree; its energy includes their work"
+    )
+
+
+class NvmlEnergyCounter(SourceBase):
+    """``nvml_energy_counter``: the GPU's own energy counter, read at every window boundary."""
+
+    def __init__(
+        self,
+        session: NvmlSession,
+        handle: Any,
+        info: DeviceInfo,
+        clock: Clock = time.monotonic,
+        tree: ProcessTree | None = None,
+    ) -> None:
+        super().__init__(info, clock)
+        self._session = session.acquire()
+        self._handle = handle
+        self._energy_fn = session.nvml.nvmlDeviceGetTotalEnergyConsumption
+        self._power_fn = session.nvml.nvmlDeviceGetPowerUsage
+        self._watch = GpuProcessWatch(session, handle, tree)
+        self._last_raw_j: float | None = None
+        self._last_t_s = 0.0
+        self._offset_j = 0.0
+        self._exposed_j = 0.0
+        self._estimated_j = 0.0
         self._power_w: float | None = None
+        self._closed = False
+
+    @property
+    def used_by_tree(self) -> bool:
+        return self._watch.used_by_tree
+
+    def _failed(self, now: float, exc: BaseException) -> CounterReading:
+        error = meter_error(exc)
+        with self._lock:
+            if isinstance(error, DeviceLost):
+                self._lose(error)
+                self._power_w = None
+            else:
+                self._report(
+                    "meter_read_failed",
+                    f"cannot read the energy counter of GPU {self.info.device_id}: {error}; "
+                    "the energy until the next good reading is counted then",
+                )
+            return CounterReading(now, self._exposed_j, self._power_w, self._estimated_j)
 
     def read(self) -> CounterReading:
-        energy_mj = self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._handle)
-        return CounterReading(self._clock(), energy_mj / 1000.0, self._power_w)
+        now = self._clock()
+        if self.lost:
+            return CounterReading(now, self._exposed_j, None, self._estimated_j)
+        try:
+            raw_j = self._energy_fn(self._handle) / 1000.0
+            if self._power_w is None:  # the first read before any sample: power for short windows
+                self._power_w = self._power_fn(self._handle) / 1000.0
+        except Exception as exc:
+            return self._failed(now, exc)
+        with self._lock:
+            if self._last_raw_j is None:
+                self._offset_j = -raw_j  # the counter starts at 0 J when metering starts
+            elif raw_j < self._last_raw_j:
+                gap_s = max(0.0, now - self._last_t_s)
+                bridge_j = max((self._power_w or 0.0) * gap_s, raw_j)
+                self._estimated_j += bridge_j
+                self._offset_j = self._exposed_j + bridge_j - raw_j
+                self._report(
+                    "counter_reset",
+                    f"the energy counter of GPU {self.info.device_id} went backwards "
+                    f"({self._last_raw_j:.3f} J → {raw_j:.3f} J, a driver reload?); the "
+                    f"{gap_s:.3f} s since the last reading are bridged by power × time "
+                    f"({bridge_j:.1f} J, approximated)",
+                    once=False,
+                )
+            self._last_raw_j, self._last_t_s = raw_j, now
+            value = raw_j + self._offset_j
+            if value > self._exposed_j:
+                self._exposed_j = value
+            return CounterReading(now, self._exposed_j, self._power_w, self._estimated_j)
 
     def sample(self) -> float | None:
-        self._power_w = self._nvml.nvmlDeviceGetPowerUsage(self._handle) / 1000.0
-        return self._power_w
+        if self.lost:
+            return None
+        now = self._clock()
+        try:
+            power = self._power_fn(self._handle) / 1000.0
+        except Exception as exc:
+            self._failed(now, exc)
+            return None
+        self._power_w = power
+        self.read()  # keeps the counter followed between windows (resets, loss)
+        if self.lost:
+            return None
+        self._check_processes(now)
+        return power
 
-    def take_problems(self) -> list[MeterProblem]:
-        return []
+    def _check_processes(self, now: float) -> None:
+        if not self._watch.due(now):
+            return
+        try:
+            others = self._watch.check(now)
+        except MeterError as exc:
+            if isinstance(exc, DeviceLost):
+                with self._lock:
+                    self._lose(exc)
+            return
+        if others:
+            with self._lock:
+                self._report("shared_gpu", _shared_message(self.info, others))
 
     def close(self) -> None:
-        return None
+        if not self._closed:
+            self._closed = True
+            self._session.release()
+
+
+class NvmlPowerSampled(PowerIntegratingSource):
+    """``nvml_power_sampled``: power polled by the sampler and integrated (approximated)."""
+
+    def __init__(
+        self,
+        session: NvmlSession,
+        handle: Any,
+        info: DeviceInfo,
+        clock: Clock = time.monotonic,
+        tree: ProcessTree | None = None,
+        instant_field: bool = True,
+    ) -> None:
+        super().__init__(info, clock)
+        self._session = session.acquire()
+        self._handle = handle
+        self.instant_field = instant_field
+        self._watch = GpuProcessWatch(session, handle, tree)
+        self._closed = False
+
+    @property
+    def used_by_tree(self) -> bool:
+        return self._watch.used_by_tree
+
+    def power_w(self) -> float:
+        if self.instant_field:
+            values = self._session.call(
+                "nvmlDeviceGetFieldValues", self._handle, [NVML_FI_DEV_POWER_INSTANT]
+            )
+            if values[0].nvmlReturn == 0:
+                return float(values[0].value.uiVal) / 1000.0
+        return float(self._session.call("nvmlDeviceGetPowerUsage", self._handle)) / 1000.0
+
+    def sample(self) -> float | None:
+        power = super().sample()
+        if power is None:
+            return None
+        now = self._clock()
+        if self._watch.due(now):
+            try:
+                others = self._watch.check(now)
+            except MeterError as exc:
+                if isinstance(exc, DeviceLost):
+                    with self._lock:
+                        self._lose(exc)
+                return power
+            if others:
+                with self._lock:
+                    self._report("shared_gpu", _shared_message(self.info, others))
+        return power
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.release()
+
+
+def _instant_power_offered(session: NvmlSession, handle: Any) -> bool:
+    try:
+        values = session.call("nvmlDeviceGetFieldValues", handle, [NVML_FI_DEV_POWER_INSTANT])
+    except MeterError:
+        return False
+    return bool(values[0].nvmlReturn == 0)
+
+
+def _probe_device(
+    session: NvmlSession,
+    device: NvmlDeviceId,
+    handle: Any,
+    clock: Clock,
+    tree: ProcessTree | None,
+) -> tuple[EnergySource | None, Probe]:
+    name = f"nvml:{device.index}"
+    try:
+        model = str(session.call("nvmlDeviceGetName", handle))
+    except MeterError as exc:
+        return None, Probe(name, "gpu", False, f"cannot read the GPU's name: {exc}", device.uuid)
+    try:
+        session.call("nvmlDeviceGetTotalEnergyConsumption", handle)
+        session.call("nvmlDeviceGetPowerUsage", handle)
+    except Unavailable as exc:
+        counter_reason = f"energy counter not supported ({exc})"
+    except PermissionDenied as exc:
+        return None, Probe(name, "gpu", False, f"{model}: permission denied: {exc}", device.uuid)
+    except MeterError as exc:
+        return None, Probe(name, "gpu", False, f"{model}: {exc}", device.uuid)
+    else:
+        info = DeviceInfo(
+            device.uuid, "gpu", model, "nvml_energy_counter", False, COUNTER_PERIOD_S, device.index
+        )
+        return NvmlEnergyCounter(session, handle, info, clock, tree), Probe(
+            name,
+            "gpu",
+            True,
+            f"{model}: energy counter (nvmlDeviceGetTotalEnergyConsumption), differenced",
+            device.uuid,
+            info.method,
+        )
+    instant = _instant_power_offered(session, handle)
+    try:
+        session.call("nvmlDeviceGetPowerUsage", handle)
+    except MeterError as exc:
+        if not instant:
+            return None, Probe(
+                name,
+                "gpu",
+                False,
+                f"{model}: {counter_reason}; no power reading: {exc}",
+                device.uuid,
+            )
+    info = DeviceInfo(device.uuid, "gpu", model, "nvml_power_sampled", True, 0.0, device.index)
+    how = "instant power (field 186)" if instant else "nvmlDeviceGetPowerUsage"
+    return NvmlPowerSampled(session, handle, info, clock, tree, instant), Probe(
+        name,
+        "gpu",
+        True,
+        f"{model}: {counter_reason}; {how} sampled and integrated (approximated)",
+        device.uuid,
+        info.method,
+    )
 
 
 def probe_nvml_gpus(
-    gpus: Sequence[str] | None, root_pid: int, clock: Clock
+    gpus: Sequence[str] | None,
+    root_pid: int,
+    clock: Clock,
+    tree: ProcessTree | None = None,
 ) -> tuple[list[EnergySource], list[Probe]]:
+    """Sources for the selected GPUs, and a probe (used or not, and why) for each GPU."""
     try:
-        import pynvml
-
-        pynvml.nvmlInit()
-    except Exception as exc:
-        return [], [Probe("nvml", "gpu", False, f"no NVML library or driver: {exc}")]
+        session = NvmlSession()
+    except MeterError as exc:
+        return [], [Probe("nvml", "gpu", False, str(exc))]
     sources: list[EnergySource] = []
     probes: list[Probe] = []
-    for index in range(pynvml.nvmlDeviceGetCount()):
-        handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-        uuid = pynvml.nvmlDeviceGetUUID(handle)
-        name = pynvml.nvmlDeviceGetName(handle)
-        info = DeviceInfo(uuid, "gpu", str(name), "nvml_energy_counter", False, 0.1, index)
-        sources.append(NvmlEnergyCounter(handle, info, clock))
-        probes.append(Probe(f"nvml:{index}", "gpu", True, "energy counter", uuid, info.method))
+    session.acquire()
+    try:
+        count = int(session.call("nvmlDeviceGetCount"))
+        devices: list[NvmlDeviceId] = []
+        handles: dict[int, Any] = {}
+        for index in range(count):
+            try:
+                handle = session.call("nvmlDeviceGetHandleByIndex", index)
+                uuid = str(session.call("nvmlDeviceGetUUID", handle))
+            except MeterError as exc:
+                probes.append(
+                    Probe(f"nvml:{index}", "gpu", False, f"cannot open GPU {index}: {exc}")
+                )
+                continue
+            devices.append(NvmlDeviceId(index, uuid))
+            handles[index] = handle
+        if not devices and not probes:
+            probes.append(
+                Probe("nvml", "gpu", False, f"NVML {session.driver_version()} sees no GPU")
+            )
+        selection = select_gpus(devices, gpus, os.environ.get("CUDA_VISIBLE_DEVICES"))
+        for note in selection.notes:
+            probes.append(Probe("nvml", "gpu", False, note))
+        for device in devices:
+            if device.index not in selection.indices:
+                probes.append(
+                    Probe(
+                        f"nvml:{device.index}",
+                        "gpu",
+                        False,
+                        f"not selected by {selection.origin}",
+                        device.uuid,
+                    )
+                )
+        for index in selection.indices:
+            device = next(d for d in devices if d.index == index)
+            source, probe = _probe_device(session, device, handles[index], clock, tree)
+            probes.append(probe)
+            if source is not None:
+                sources.append(source)
+    except MeterError as exc:
+        probes.append(Probe("nvml", "gpu", False, f"NVML failed while probing: {exc}"))
+    finally:
+        session.release()  # the sources hold their own references
     return sources, probes

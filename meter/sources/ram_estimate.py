@@ -18,7 +18,12 @@ RAM_MODEL_SOURCE = "0.375 W per GiB resident (3 W per 8 GiB DIMM)"
 
 
 class RamEstimate(PowerIntegratingSource):
-    def __init__(self, root_pid: int | None = None, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        root_pid: int | None = None,
+        clock: Clock = time.monotonic,
+        tree: ProcessTree | None = None,
+    ) -> None:
         info = DeviceInfo(
             device_id="ram:0",
             kind="ram",
@@ -27,7 +32,7 @@ class RamEstimate(PowerIntegratingSource):
             approximated=True,
         )
         super().__init__(info, clock)
-        self.tree = ProcessTree(root_pid if root_pid is not None else os.getpid())
+        self.tree = tree or ProcessTree(root_pid if root_pid is not None else os.getpid())
 
     def power_w(self) -> float:
         return self.tree.rss_bytes() / 2**30 * RAM_W_PER_GIB
