@@ -1,0 +1,31 @@
+"""The net-benefit assessment: a pure function of entries and assumptions → :class:`Assessment`.
+
+net_benefit = social + environmental − energy_cost − carbon_cost − secondary_cost
+"""
+
+from accounting.assessment.engine import assess
+from accounting.assessment.estimate import EstimateInputs, estimate
+from accounting.assessment.result import (
+    Amortization,
+    Assessment,
+    BreakEven,
+    Counterfactual,
+    Line,
+    Sensitivity,
+)
+from accounting.assessment.run import assess_run
+from accounting.assessment.settings import AssumptionSettings
+
+__all__ = [
+    "Amortization",
+    "Assessment",
+    "AssumptionSettings",
+    "BreakEven",
+    "Counterfactual",
+    "EstimateInputs",
+    "Line",
+    "Sensitivity",
+    "assess",
+    "assess_run",
+    "estimate",
+]

@@ -1,0 +1,234 @@
+"""Resolve the user's settings (and a run's own defaults) into the named factors used.
+
+Order of precedence for each factor: the user's explicit setting, then the run's RunStarted
+value (country, cloud, PUE), then the documented default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+import numpy as np
+
+from accounting.assessment.settings import AssumptionSettings
+from accounting.errors import InputError
+from accounting.factors import carbon_intensity, electricity_price, embodied, pue, scc, water
+from accounting.factors.factor import Factor
+from accounting.factors.intensity_series import IntensitySeries
+
+ENERGY = "energy_measurement"
+SERIES_REL_RANGE = 0.10
+"""±10 %: assumed uncertainty of a user-supplied intensity series."""
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Energy segments of a run: Unix-second starts and ends, and IT energy in kWh."""
+
+    start_s: np.ndarray
+    end_s: np.ndarray
+    kwh: np.ndarray
+
+    @property
+    def total_kwh(self) -> float:
+        return float(np.sum(self.kwh))
+
+    @property
+    def span_s(self) -> tuple[float, float]:
+        return float(np.min(self.start_s)), float(np.max(self.end_s))
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    factors: Mapping[str, Factor]
+    location: str
+    """What the carbon intensity is for: ``FRA``, ``gcp:europe-west1``, ``world average``..."""
+    scc_preset: str | None
+    scc_dollar_year: int | None
+    emission_year: int
+    gpu_boundary: str
+    series: IntensitySeries | None = field(default=None, compare=False)
+
+    def __getitem__(self, name: str) -> Factor:
+        return self.factors[name]
+
+    def values(self) -> dict[str, float]:
+        return {name: f.value for name, f in self.factors.items()}
+
+    def replaced(self, factor: Factor) -> FactorSet:
+        factors = dict(self.factors)
+        factors[factor.name] = factor
+        return FactorSet(
+            MappingProxyType(factors),
+            self.location,
+            self.scc_preset,
+            self.scc_dollar_year,
+            self.emission_year,
+            self.gpu_boundary,
+            self.series,
+        )
+
+
+def current_year() -> int:
+    return datetime.now(UTC).year
+
+
+def resolve_factors(
+    settings: AssumptionSettings,
+    *,
+    run_country: str | None = None,
+    run_cloud: str | None = None,
+    run_pue: float | None = None,
+    run_year: int | None = None,
+    gpu_models: tuple[str, ...] = (),
+    energy: Factor | None = None,
+    segments: Segments | None = None,
+) -> FactorSet:
+    """The factor set for these settings. Raises :class:`InputError` naming the option."""
+    year = settings.emission_year or run_year or current_year()
+    factors: dict[str, Factor] = {}
+    factors[ENERGY] = energy or Factor.exact_value(
+        ENERGY, 1.0, "× IT energy", "energy as given (no measurement uncertainty applied)"
+    )
+
+    # carbon intensity
+    series: IntensitySeries | None = None
+    if settings.intensity_csv is not None:
+        series = IntensitySeries.load(settings.intensity_csv)
+        location = f"series {settings.intensity_csv}"
+        factors[carbon_intensity.NAME] = _series_factor(series, segments)
+    elif settings.intensity_g_per_kwh is not None:
+        factors[carbon_intensity.NAME] = carbon_intensity.user_value(settings.intensity_g_per_kwh)
+        location = f"{settings.intensity_g_per_kwh:g} gCO2e/kWh"
+    elif settings.cloud is not None:
+        factors[carbon_intensity.NAME] = carbon_intensity.for_cloud(settings.cloud)
+        location = settings.cloud
+    elif settings.country is not None:
+        factors[carbon_intensity.NAME] = carbon_intensity.for_country(settings.country)
+        location = settings.country.upper()
+    elif run_cloud:
+        factors[carbon_intensity.NAME] = carbon_intensity.for_cloud(run_cloud, "run cloud")
+        location = run_cloud
+    elif run_country:
+        factors[carbon_intensity.NAME] = carbon_intensity.for_country(run_country, "run country")
+        location = run_country.upper()
+    else:
+        factors[carbon_intensity.NAME] = carbon_intensity.world_average()
+        location = "world average"
+
+    # PUE
+    if settings.pue is not None:
+        factors[pue.NAME] = pue.user_value(settings.pue)
+    elif settings.pue_preset is not None:
+        factors[pue.NAME] = pue.preset(settings.pue_preset, "--pue")
+    elif run_pue is not None:
+        factors[pue.NAME] = pue.user_value(
+            run_pue, "run pue", "the run's declared PUE (ecoledger run --pue)"
+        )
+    else:
+        factors[pue.NAME] = pue.preset(pue.DEFAULT_PRESET)
+
+    # price
+    factors[electricity_price.NAME] = (
+        electricity_price.user_value(settings.price_per_kwh)
+        if settings.price_per_kwh is not None
+        else electricity_price.DEFAULT
+    )
+
+    # social cost of carbon
+    if settings.scc_usd_per_t is not None:
+        factors[scc.NAME] = scc.user_value(settings.scc_usd_per_t, year)
+        scc_preset, dollar_year = None, None
+    else:
+        scc_preset = settings.scc or scc.DEFAULT_PRESET
+        factors[scc.NAME] = scc.preset(scc_preset, year)
+        dollar_year = scc.dollar_year(scc_preset)
+        scc_preset = scc_preset if scc_preset.startswith("scc:") else "scc:" + scc_preset
+
+    # water
+    water_preset = water.preset(settings.water or water.DEFAULT_PRESET)
+    factors[water.WUE] = (
+        water.user_value(water.WUE, settings.wue_l_per_kwh, water.UNIT, "--wue-l-per-kwh")
+        if settings.wue_l_per_kwh is not None
+        else water_preset.wue
+    )
+    factors[water.EWIF] = (
+        water.user_value(water.EWIF, settings.ewif_l_per_kwh, water.UNIT, "--ewif-l-per-kwh")
+        if settings.ewif_l_per_kwh is not None
+        else water_preset.ewif
+    )
+    factors[water.PRICE] = (
+        water.user_value(
+            water.PRICE, settings.water_price_per_m3, water.PRICE_UNIT, "--water-price-per-m3"
+        )
+        if settings.water_price_per_m3 is not None
+        else water.DEFAULT_PRICE
+    )
+
+    # embodied carbon
+    if settings.embodied_kg_per_gpu is not None:
+        factors[embodied.GPU] = embodied.user_kg(
+            embodied.GPU, settings.embodied_kg_per_gpu, "--embodied-kg-per-gpu"
+        )
+        boundary = "as declared by the user"
+    else:
+        if settings.embodied is not None:
+            gpu_preset = embodied.gpu_preset(settings.embodied)
+        elif gpu_models:
+            gpu_preset = embodied.gpu_preset_for_model(max(set(gpu_models), key=gpu_models.count))
+        else:
+            gpu_preset = embodied.GPU_PRESETS[embodied.DEFAULT_GPU_PRESET]
+        factors[embodied.GPU] = gpu_preset.factor
+        boundary = gpu_preset.boundary
+    factors[embodied.HOST] = (
+        embodied.user_kg(embodied.HOST, settings.embodied_kg_per_host, "--embodied-kg-per-host")
+        if settings.embodied_kg_per_host is not None
+        else embodied.HOST_DEFAULT
+    )
+    factors[embodied.LIFETIME] = (
+        embodied.user_lifetime(settings.lifetime_years)
+        if settings.lifetime_years is not None
+        else embodied.LIFETIME_DEFAULT
+    )
+    factors[embodied.UTILIZATION] = (
+        embodied.user_utilization(settings.utilization)
+        if settings.utilization is not None
+        else embodied.UTILIZATION_DEFAULT
+    )
+    return FactorSet(
+        MappingProxyType(factors),
+        location,
+        scc_preset,
+        dollar_year,
+        year,
+        f"GPU: {boundary}; host: server without GPUs",
+        series,
+    )
+
+
+def _series_factor(series: IntensitySeries, segments: Segments | None) -> Factor:
+    """The energy-weighted mean intensity of the series over the run's segments."""
+    if segments is None or len(segments.kwh) == 0:
+        raise InputError(
+            "--intensity-csv: a time series needs a measured run with energy segments "
+            "(use --intensity-g-per-kwh for an estimate)"
+        )
+    start, end = segments.span_s
+    series.check_covers(start, end)
+    total = segments.total_kwh
+    if total > 0:
+        effective = series.carbon_g(segments.start_s, segments.end_s, segments.kwh) / total
+    else:
+        effective = float(series.mean_over(np.array([start]), np.array([end]))[0])
+    return Factor.relative(
+        carbon_intensity.NAME,
+        effective,
+        carbon_intensity.UNIT,
+        SERIES_REL_RANGE,
+        f"user series {series.path}: energy-weighted mean over {len(segments.kwh)} energy "
+        f"segments (each charged at the intensity of the intervals it overlaps); range ±10 % "
+        "(ecoledger assumption)",
+    )

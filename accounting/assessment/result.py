@@ -1,0 +1,304 @@
+"""The frozen result of an assessment and its stable JSON form.
+
+Money is in USD as unrounded floats (rounded only for display, to cents, half-even); the
+SCC's dollar year is kept beside it. ``to_json()`` keeps the stable keys of the CLI contract.
+Physical keys (``energy_it_kwh``, ``operational_kgco2e``...) are the subject's own; for an
+inference run that amortizes a training run, the money keys also include the training run's
+amortized share (shown as separate lines and in ``amortization``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from accounting.assessment.monte_carlo import Interval
+from accounting.assessment.settings import AssumptionSettings
+from accounting.entries import Assumptions
+from accounting.factors.factor import Factor
+
+CURRENCY = "USD"
+
+
+def money_text(usd: float) -> str:
+    """Display rounding: cents, half-even (as Python's format does)."""
+    return f"{usd:,.2f} {CURRENCY}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One term of the identity: a physical quantity, its money, formula and sources."""
+
+    key: str
+    term: str
+    """Which money key it adds to: energy_cost, carbon_cost, secondary_cost, social_benefit,
+    environmental_benefit (or "" for a physical-only line)."""
+    label: str
+    quantity: float | None
+    unit: str
+    money: float
+    formula: str
+    sources: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "term": self.term,
+            "label": self.label,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "money": self.money,
+            "currency": CURRENCY,
+            "formula": self.formula,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    factor: str
+    swing: float
+    """|net at high − net at low|, USD, every other factor at its value."""
+    net_at_low: float
+    net_at_high: float
+    low: float
+    high: float
+    unit: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "factor": self.factor,
+            "swing": self.swing,
+            "net_at_low": self.net_at_low,
+            "net_at_high": self.net_at_high,
+            "low": self.low,
+            "high": self.high,
+            "unit": self.unit,
+        }
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    where: str
+    kind: str
+    """actual | country | cloud | start_hour"""
+    intensity_g_per_kwh: float
+    operational_kgco2e: float
+    carbon_cost: float
+    saving_kgco2e: float
+    saving_usd: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "kind": self.kind,
+            "intensity_g_per_kwh": self.intensity_g_per_kwh,
+            "operational_kgco2e": self.operational_kgco2e,
+            "carbon_cost": self.carbon_cost,
+            "saving_kgco2e": self.saving_kgco2e,
+            "saving_usd": self.saving_usd,
+        }
+
+
+@dataclass(frozen=True)
+class Amortization:
+    """A training run's costs spread over the expected number of uses of its model."""
+
+    parent_run_id: str | None
+    expected_uses: int | None
+    uses: int
+    use_unit: str
+    share: float
+    """uses / expected_uses: the fraction of the training cost this run carries."""
+    training_cost: float | None
+    training_cost_per_use: float | None
+    own_cost_per_use: float | None
+    cost_per_use: float | None
+    energy_cost: float = 0.0
+    carbon_cost: float = 0.0
+    secondary_cost: float = 0.0
+    energy_facility_kwh: float = 0.0
+    operational_kgco2e: float = 0.0
+    embodied_kgco2e: float = 0.0
+    water_l: float = 0.0
+    note: str = ""
+
+    @property
+    def applied(self) -> bool:
+        return self.parent_run_id is not None and self.share > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "parent_run_id": self.parent_run_id,
+            "expected_uses": self.expected_uses,
+            "uses": self.uses,
+            "use_unit": self.use_unit,
+            "share": self.share,
+            "training_cost": self.training_cost,
+            "training_cost_per_use": self.training_cost_per_use,
+            "own_cost_per_use": self.own_cost_per_use,
+            "cost_per_use": self.cost_per_use,
+            "amortized": {
+                "energy_cost": self.energy_cost,
+                "carbon_cost": self.carbon_cost,
+                "secondary_cost": self.secondary_cost,
+                "energy_facility_kwh": self.energy_facility_kwh,
+                "operational_kgco2e": self.operational_kgco2e,
+                "embodied_kgco2e": self.embodied_kgco2e,
+                "water_l": self.water_l,
+            },
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """net(n) = −fixed_cost + n × (benefit_per_use − cost_per_use)."""
+
+    uses: int | None
+    """Smallest n with net(n) ≥ 0; 0 when already there; None when never (or unknown)."""
+    status: str
+    """reached | already_positive | never | no_per_use_benefit"""
+    fixed_cost: float
+    benefit_per_use: float | None
+    cost_per_use: float
+    use_unit: str
+
+    @property
+    def margin_per_use(self) -> float | None:
+        if self.benefit_per_use is None:
+            return None
+        return self.benefit_per_use - self.cost_per_use
+
+    def net_benefit_at(self, uses: float) -> float:
+        margin = self.margin_per_use
+        return -self.fixed_cost + uses * (margin if margin is not None else -self.cost_per_use)
+
+    def curve(self, max_uses: int | None = None, points: int = 50) -> list[tuple[float, float]]:
+        """(uses, net benefit) points for a break-even chart."""
+        top = max_uses or max(10, 2 * (self.uses or 0)) or 10
+        step = top / max(1, points - 1)
+        return [(i * step, self.net_benefit_at(i * step)) for i in range(points)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "uses": self.uses,
+            "status": self.status,
+            "fixed_cost": self.fixed_cost,
+            "benefit_per_use": self.benefit_per_use,
+            "cost_per_use": self.cost_per_use,
+            "margin_per_use": self.margin_per_use,
+            "use_unit": self.use_unit,
+            "formula": "smallest n ≥ 0 with −fixed_cost + n × (benefit_per_use − cost_per_use) ≥ 0",
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    subject: str
+    """``run <id>`` or ``estimate``."""
+    run_id: str | None
+    energy_it_kwh: float
+    pue: float
+    energy_facility_kwh: float
+    operational_kgco2e: float
+    embodied_kgco2e: float
+    water_onsite_l: float
+    water_offsite_l: float
+    water_l: float
+    energy_cost: float
+    carbon_cost: float
+    secondary_cost: float
+    social_benefit: float
+    environmental_benefit: float
+    net_benefit: float
+    interval: Interval
+    break_even: BreakEven
+    amortization: Amortization
+    lines: tuple[Line, ...]
+    factors: tuple[Factor, ...]
+    sensitivity: tuple[Sensitivity, ...]
+    counterfactuals: tuple[Counterfactual, ...]
+    location: str
+    emission_year: int
+    scc_preset: str | None
+    scc_dollar_year: int | None
+    gpu_hours: float
+    host_hours: float
+    boundary: str
+    settings: AssumptionSettings
+    notes: tuple[str, ...] = ()
+    currency: str = CURRENCY
+    parent: Assessment | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def break_even_uses(self) -> int | None:
+        return self.break_even.uses
+
+    def factor(self, name: str) -> Factor:
+        return next(f for f in self.factors if f.name == name)
+
+    def to_assumptions_entry(self, run_id: str, label: str = "assess") -> Assumptions:
+        """The factor set used, as a ledger entry that lets a report be reproduced."""
+        return Assumptions(
+            run_id=run_id,
+            label=label,
+            factors=tuple(f.to_record() for f in self.factors),
+            settings_json=self.settings.to_json_text(),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        def num(value: float) -> float | None:
+            return value if math.isfinite(value) else None
+
+        return {
+            "subject": self.subject,
+            "run_id": self.run_id,
+            "energy_it_kwh": self.energy_it_kwh,
+            "pue": self.pue,
+            "energy_facility_kwh": self.energy_facility_kwh,
+            "operational_kgco2e": self.operational_kgco2e,
+            "embodied_kgco2e": self.embodied_kgco2e,
+            "water_onsite_l": self.water_onsite_l,
+            "water_offsite_l": self.water_offsite_l,
+            "water_l": self.water_l,
+            "energy_cost": self.energy_cost,
+            "carbon_cost": self.carbon_cost,
+            "secondary_cost": self.secondary_cost,
+            "social_benefit": self.social_benefit,
+            "environmental_benefit": self.environmental_benefit,
+            "net_benefit": self.net_benefit,
+            "currency": self.currency,
+            "net_benefit_p05": num(self.interval.p05),
+            "net_benefit_p50": num(self.interval.p50),
+            "net_benefit_p95": num(self.interval.p95),
+            "break_even_uses": self.break_even.uses,
+            "assumptions": {
+                f.name: {
+                    "value": f.value,
+                    "unit": f.unit,
+                    "low": f.low,
+                    "high": f.high,
+                    "source": f.source,
+                    "year": f.year,
+                }
+                for f in self.factors
+            },
+            "sensitivity": [s.to_json() for s in self.sensitivity],
+            "counterfactuals": [c.to_json() for c in self.counterfactuals],
+            # beyond the stable keys
+            "location": self.location,
+            "emission_year": self.emission_year,
+            "scc_preset": self.scc_preset,
+            "scc_dollar_year": self.scc_dollar_year,
+            "gpu_hours": self.gpu_hours,
+            "host_hours": self.host_hours,
+            "embodied_boundary": self.boundary,
+            "interval": self.interval.to_json(),
+            "break_even": self.break_even.to_json(),
+            "amortization": self.amortization.to_json(),
+            "lines": [line.to_json() for line in self.lines],
+            "notes": list(self.notes),
+            "settings": self.settings.chosen(),
+        }

@@ -1,0 +1,199 @@
+"""Assess a measured run from the ledger: gather its entries into quantities, then assess.
+
+Defaults come from the run itself (its RunStarted country, cloud and PUE; its latest
+Assumptions entry when the user gives no settings). An inference run that names its
+training run (``parent_run_id``) carries that run's cost × uses / expected uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from accounting.assessment.counterfactual_places import compare_factors
+from accounting.assessment.engine import ParentRun, assess
+from accounting.assessment.factor_set import ENERGY, FactorSet, Segments, resolve_factors
+from accounting.assessment.quantities import Quantities
+from accounting.assessment.result import Assessment
+from accounting.assessment.settings import AssumptionSettings
+from accounting.entries import RUN_WINDOW, Correction, Energy, entry_from_json
+from accounting.errors import InputError
+from accounting.factors.factor import Factor
+from accounting.runs import NON_SAMPLE_KINDS, RunView, build_run_view
+
+MEASURED_REL_RANGE = 0.05
+"""±5 % for energy read from hardware counters (NVML, RAPL); ecoledger assumption."""
+APPROXIMATED_REL_RANGE = 0.30
+"""±30 % for estimated energy (TDP × load, RAM estimate); ecoledger assumption."""
+MAX_PARENT_DEPTH = 1
+
+
+def _corrected(entries: Sequence[Any]) -> list[Any]:
+    voided: set[str] = set()
+    replaced: dict[str, Any] = {}
+    for entry in entries:
+        if isinstance(entry, Correction):
+            if entry.replacement_json:
+                replaced[entry.target_id] = entry_from_json(entry.replacement_json)
+            else:
+                voided.add(entry.target_id)
+    return [
+        replaced.get(e.id, e)
+        for e in entries
+        if not isinstance(e, Correction) and e.id not in voided
+    ]
+
+
+def run_segments(entries: Sequence[Any]) -> Segments:
+    """The run's additive energy segments (window ``run``), all devices, in kWh."""
+    rows = [e for e in _corrected(entries) if isinstance(e, Energy) and e.window == RUN_WINDOW]
+    start = np.fromiter((e.start.timestamp() for e in rows), dtype=np.float64, count=len(rows))
+    end = np.fromiter((e.end.timestamp() for e in rows), dtype=np.float64, count=len(rows))
+    kwh = np.fromiter((e.joules / 3.6e6 for e in rows), dtype=np.float64, count=len(rows))
+    return Segments(start, end, kwh)
+
+
+def _energy_factor(view: RunView) -> Factor:
+    share = view.approximated_share
+    rel = MEASURED_REL_RANGE * (1 - share) + APPROXIMATED_REL_RANGE * share
+    methods = sorted({d.method for d in view.devices}) or ["none"]
+    return Factor.relative(
+        ENERGY,
+        1.0,
+        "× IT energy",
+        rel,
+        f"measured by {', '.join(methods)}; {share:.0%} approximated; range ±{rel:.1%} "
+        "(±5 % counters, ±30 % estimates, ecoledger assumption)",
+    )
+
+
+def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings) -> Quantities:
+    gpu_hours = view.gpu_hours
+    if settings.gpus_per_host and gpu_hours > 0:
+        host_hours = gpu_hours / settings.gpus_per_host
+        hours_source = f"GPU-hours / {settings.gpus_per_host} GPUs per host"
+    else:
+        host_hours = view.duration_s / 3600.0 * max(1, len(view.hosts))
+        hours_source = f"run duration × {max(1, len(view.hosts))} host(s), whole host attributed"
+    usage = view.usage
+    if usage.requests:
+        uses, unit = usage.requests, "request"
+    elif usage.items:
+        uses, unit = usage.items, "item"
+    else:
+        uses, unit = usage.tokens, "token"
+    social = lump = environmental_usd = avoided = 0.0
+    counts = {
+        "lump_sum": 1,
+        "per_request": usage.requests,
+        "per_token": usage.tokens,
+        "per_item": usage.items,
+    }
+    for benefit in view.benefits:
+        if benefit.benefit_kind == "social":
+            amount = (benefit.usd or 0.0) * counts[benefit.basis]
+            social += amount
+            if benefit.basis == "lump_sum":
+                lump += amount
+        else:
+            avoided += (benefit.avoided_kgco2e or 0.0) * counts[benefit.basis]
+            environmental_usd += (benefit.usd or 0.0) * counts[benefit.basis]
+    return Quantities(
+        energy_it_kwh=view.energy_it_kwh,
+        gpu_hours=gpu_hours,
+        host_hours=host_hours,
+        social_benefit_usd=social,
+        social_lump_sum_usd=lump,
+        environmental_usd=environmental_usd,
+        avoided_kgco2e=avoided,
+        uses=uses,
+        use_unit=unit,
+        segments=segments,
+        energy_source=f"{len(segments.kwh)} run-window energy segments, "
+        f"{len(view.devices)} device(s)",
+        device_hours_source=hours_source,
+    )
+
+
+def _gather(
+    ledger: Any, run_id: str, settings: AssumptionSettings | None, now: datetime | None
+) -> tuple[RunView, Quantities, FactorSet, AssumptionSettings, list[str]]:
+    entries = ledger.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS)
+    view = build_run_view(entries, now)
+    notes: list[str] = []
+    if (settings is None or settings.is_default) and view.assumptions is not None:
+        settings = AssumptionSettings.from_json(view.assumptions.settings_json)
+        label = view.assumptions.label or "recorded"
+        notes.append(f"assumptions from the run's latest Assumptions entry ({label})")
+    settings = settings or AssumptionSettings()
+    segments = run_segments(entries)
+    q = _quantities(view, segments, settings)
+    fs = resolve_factors(
+        settings,
+        run_country=view.country,
+        run_cloud=view.cloud,
+        run_pue=view.pue,
+        run_year=view.started_at.year,
+        gpu_models=tuple(d.model for d in view.devices if d.kind == "gpu"),
+        energy=_energy_factor(view),
+        segments=segments,
+    )
+    if view.status in ("running", "lost"):
+        notes.append(f"run is {view.status}: energy up to its last flush")
+    if view.approximated_share > 0:
+        notes.append(f"{view.approximated_share:.0%} of the IT energy is approximated")
+    return view, q, fs, settings, notes
+
+
+def assess_run(
+    ledger: Any,
+    run_id: str,
+    settings: AssumptionSettings | None = None,
+    *,
+    now: datetime | None = None,
+) -> Assessment:
+    """Assess one run (an id or a prefix of ≥ 8 characters). Raises InputError on bad input."""
+    full_id = ledger.resolve_run(run_id)
+    view, q, fs, used, notes = _gather(ledger, full_id, settings, now)
+    parent: ParentRun | None = None
+    expected = used.expected_uses or view.expected_uses
+    if view.parent_run_id:
+        try:
+            parent_id = ledger.resolve_run(view.parent_run_id)
+        except InputError:
+            notes.append(f"training run {view.parent_run_id[:12]} is not in this ledger")
+            parent_id = None
+        if parent_id is not None:
+            parent_settings = used
+            try:
+                p_view, p_q, p_fs, _, _ = _gather(ledger, parent_id, parent_settings, now)
+            except InputError as exc:
+                if used.intensity_csv is None:
+                    raise
+                parent_settings = used.model_copy(update={"intensity_csv": None})
+                p_view, p_q, p_fs, _, _ = _gather(ledger, parent_id, parent_settings, now)
+                notes.append(f"training run priced without the series ({exc})")
+            expected = expected or p_view.expected_uses
+            p_assessment = assess(
+                p_q,
+                p_fs,
+                parent_settings,
+                subject=f"run {parent_id}",
+                run_id=parent_id,
+                expected_uses=expected,
+            )
+            parent = ParentRun(parent_id, p_q, p_fs, p_assessment)
+    return assess(
+        q,
+        fs,
+        used,
+        subject=f"run {full_id}",
+        run_id=full_id,
+        parent=parent,
+        expected_uses=expected,
+        counterfactual_factors=compare_factors(used),
+        notes=tuple(notes),
+    )

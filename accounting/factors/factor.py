@@ -1,0 +1,97 @@
+"""A factor: a value with its unit, a low/high range, a source and a year.
+
+Every number the assessment multiplies by comes in as a :class:`Factor`, so every figure
+can be traced to where it came from and how sure we are of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from accounting.entries import FactorRecord
+from accounting.errors import InputError
+
+
+@dataclass(frozen=True)
+class Factor:
+    """``value`` in ``unit``; ``low``..``high`` is the range the Monte Carlo samples from.
+
+    ``low == high == value`` means the value is taken as exact (a user's own figure).
+    """
+
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    source: str
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        for label, number in (("value", self.value), ("low", self.low), ("high", self.high)):
+            if not math.isfinite(number):
+                raise InputError(f"{self.name}: {label} must be a finite number, got {number}")
+        if not self.low <= self.value <= self.high:
+            raise InputError(
+                f"{self.name}: value {self.value} must lie within its range "
+                f"[{self.low}, {self.high}]"
+            )
+
+    @property
+    def exact(self) -> bool:
+        return self.low == self.high
+
+    @classmethod
+    def exact_value(cls, name: str, value: float, unit: str, source: str) -> Factor:
+        return cls(name, value, unit, value, value, source)
+
+    @classmethod
+    def relative(
+        cls,
+        name: str,
+        value: float,
+        unit: str,
+        rel: float,
+        source: str,
+        year: int | None = None,
+    ) -> Factor:
+        """A factor known to ±``rel`` (a fraction) of its value."""
+        low, high = sorted((value * (1 - rel), value * (1 + rel)))
+        return cls(name, value, unit, low, high, source, year)
+
+    def renamed(self, name: str) -> Factor:
+        return Factor(name, self.value, self.unit, self.low, self.high, self.source, self.year)
+
+    def to_record(self) -> FactorRecord:
+        return FactorRecord(
+            name=self.name,
+            value=self.value,
+            unit=self.unit,
+            low=self.low,
+            high=self.high,
+            source=self.source,
+            year=self.year,
+        )
+
+    @classmethod
+    def from_record(cls, record: FactorRecord) -> Factor:
+        return cls(
+            record.name,
+            record.value,
+            record.unit,
+            record.low,
+            record.high,
+            record.source,
+            record.year,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "value": self.value,
+            "unit": self.unit,
+            "low": self.low,
+            "high": self.high,
+            "source": self.source,
+            "year": self.year,
+        }
