@@ -8,6 +8,7 @@ only its windows, usage and problems, never the run's total or its start/end.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -29,6 +30,7 @@ from accounting.store import Ledger
 from accounting.store.writer import DEFAULT_FLUSH_INTERVAL_S, BufferedWriter
 from meter import Measurement, Meter
 from meter.meter import Snapshot
+from train_hooks.hostinfo import host_name
 
 
 def _warn(message: str) -> None:
@@ -54,7 +56,7 @@ class RunRecorder:
         self.meter = meter
         self.owner = owner
         self.record_total = record_total and meter is not None
-        self.source = EntrySource.here(origin=origin, rank=rank)
+        self.source = EntrySource(host=host_name(), pid=os.getpid(), rank=rank, origin=origin)
         self._warn = warn
         self.writer = BufferedWriter(
             ledger, flush_interval_s=flush_interval_s, before_flush=self._collect, warn=warn
@@ -65,6 +67,7 @@ class RunRecorder:
         self.energy_j = 0.0
         self.power_w = 0.0
         self.problem_codes: list[str] = []
+        self._collectors: list[Callable[[], None]] = []
         self._finished = False
 
     # -- life cycle ------------------------------------------------------------------------
@@ -166,8 +169,17 @@ class RunRecorder:
             for d in m.devices
         ]
 
+    def add_collector(self, collect: Callable[[], None]) -> None:
+        """Call ``collect`` before every flush (from the writer thread) and at the finish."""
+        self._collectors.append(collect)
+
     def _collect(self) -> None:
         """Turn what the meter saw since the last flush into entries (runs before each flush)."""
+        for collect in list(self._collectors):
+            try:
+                collect()
+            except Exception as exc:  # a collector must never stop the flush
+                self._warn(f"could not collect usage: {exc}")
         meter = self.meter
         if meter is None:
             return

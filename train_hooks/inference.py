@@ -1,0 +1,236 @@
+"""``meter_inference(model)``: requests, items, tokens and energy per request, by forward hooks.
+
+Each top-level forward call of ``model`` is one request; the batch size (the first dimension
+of the first tensor argument) counts as items; ``tokens(inputs, outputs)`` as tokens. The
+energy of a request is the difference of the energy counters around the call (for a call
+shorter than a counter's update period, that source's power × the call's duration, flagged
+as approximated). Requests are aggregated into windows ``request:0-99`` (one Energy entry per
+device, with ``count``) and a Usage entry with the same window and the joules attributed.
+
+Works under ``torch.inference_mode()`` and ``torch.no_grad()`` (the hooks touch no tensor
+data). For ``torch.compile``, pass the compiled module (what ``torch.compile(model)``
+returns): its hooks run around the compiled call, outside the graph. Hooks on the inner
+module would be traced into the graph and cause graph breaks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from accounting.entries import Energy, Usage
+from train_hooks.run import Run
+
+DEFAULT_WINDOW_REQUESTS = 100
+TokenCounter = Callable[[Any, Any], int]
+
+
+def _batch_size(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    for value in (*args, *kwargs.values()):
+        shape = getattr(value, "shape", None)
+        if shape is not None:
+            return int(shape[0]) if len(shape) else 1
+        if isinstance(value, dict):
+            for inner in value.values():
+                shape = getattr(inner, "shape", None)
+                if shape is not None:
+                    return int(shape[0]) if len(shape) else 1
+        if isinstance(value, list | tuple) and value:
+            shape = getattr(value[0], "shape", None)
+            return int(shape[0]) if shape is not None and len(shape) else len(value)
+    return 1
+
+
+class InferenceMeter:
+    """Returned by :func:`meter_inference`; ``close()`` (or ``with``) removes the hooks."""
+
+    def __init__(
+        self,
+        model: Any,
+        run: Run,
+        tokens: TokenCounter | None = None,
+        window_requests: int = DEFAULT_WINDOW_REQUESTS,
+        own_tracker: Any = None,
+    ) -> None:
+        if window_requests < 1:
+            raise ValueError(f"window_requests must be ≥ 1, got {window_requests}")
+        self.run = run
+        self.window_requests = window_requests
+        self._tokens = tokens
+        self._own_tracker = own_tracker
+        self._recorder = run._recorder
+        meter = run._meter
+        self._sources = meter.sources if meter is not None else ()
+        self._reads = [s.read for s in self._sources]
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._t0 = 0.0
+        self._w0 = 0.0
+        self._e0: list[float] = []
+        self._reset_range(0)
+        self.requests = 0
+        self.items = 0
+        self.tokens = 0
+        self.energy_j = 0.0
+        self._handles: list[Any] = []
+        if meter is not None:
+            self._handles.append(model.register_forward_pre_hook(self._pre, with_kwargs=True))
+            self._handles.append(
+                model.register_forward_hook(self._post, with_kwargs=True, always_call=True)
+            )
+            if self._recorder is not None:
+                self._recorder.add_collector(self._flush_range)
+        run._closers.append(self.close)
+
+    def _reset_range(self, first: int) -> None:
+        self._first = first
+        self._n = 0
+        self._items = 0
+        self._tok = 0
+        self._joules = [0.0] * len(self._sources)
+        self._approx = [s.info.approximated for s in self._sources]
+        self._busy_s = 0.0
+        self._start_w: float | None = None
+        self._end_w = 0.0
+
+    # -- hooks (hot path) ------------------------------------------------------------------
+    def _pre(self, _module: Any, args: Any, kwargs: Any) -> None:
+        self._depth += 1
+        if self._depth == 1:
+            self._w0 = time.time()
+            self._t0 = time.perf_counter()
+            self._e0 = [read().energy_j for read in self._reads]
+        return None
+
+    def _post(self, _module: Any, args: Any, kwargs: Any, output: Any) -> None:
+        self._depth -= 1
+        if self._depth:
+            return None
+        readings = [read() for read in self._reads]
+        dt = time.perf_counter() - self._t0
+        n_tokens = 0
+        if self._tokens is not None:
+            try:
+                n_tokens = int(self._tokens(args, output))
+            except Exception:
+                n_tokens = 0
+        n_items = _batch_size(args, kwargs)
+        with self._lock:
+            joules = self._joules
+            for i, (r, e0) in enumerate(zip(readings, self._e0, strict=True)):
+                d = r.energy_j - e0
+                if d <= 0.0 and r.power_w is not None:
+                    d = r.power_w * dt
+                    self._approx[i] = True
+                joules[i] += max(0.0, d)
+            if self._start_w is None:
+                self._start_w = self._w0
+            self._end_w = self._w0 + dt
+            self._busy_s += dt
+            self._n += 1
+            self._items += n_items
+            self._tok += n_tokens
+            full = self._n >= self.window_requests
+        if full:
+            self._flush_range()
+        return None
+
+    # -- ranges ----------------------------------------------------------------------------
+    def _flush_range(self) -> None:
+        with self._lock:
+            if not self._n or self._start_w is None:
+                return
+            first, n, items, tok = self._first, self._n, self._items, self._tok
+            joules, approx, busy = self._joules, self._approx, self._busy_s
+            start = datetime.fromtimestamp(self._start_w, UTC)
+            end = datetime.fromtimestamp(max(self._end_w, self._start_w), UTC)
+            self._reset_range(first + n)
+            self.requests += n
+            self.items += items
+            self.tokens += tok
+            self.energy_j += sum(joules)
+        recorder = self._recorder
+        if recorder is None:
+            return
+        key = f"request:{first}-{first + n - 1}"
+        entries: list[Any] = [
+            Energy(
+                run_id=self.run.run_id,
+                source=recorder.source,
+                window=key,
+                device_id=s.info.device_id,
+                device_kind=s.info.kind,
+                device_model=s.info.model,
+                method=s.info.method,
+                approximated=a,
+                joules=j,
+                start=start,
+                end=end,
+                duration_s=busy,
+                count=n,
+            )
+            for s, j, a in zip(self._sources, joules, approx, strict=True)
+        ]
+        entries.append(
+            Usage(
+                run_id=self.run.run_id,
+                source=recorder.source,
+                requests=n,
+                tokens=tok,
+                items=items,
+                window=key,
+                joules=sum(joules),
+                start=start,
+                end=end,
+            )
+        )
+        recorder.writer.put_many(entries)
+
+    @property
+    def joules_per_request(self) -> float | None:
+        return self.energy_j / self.requests if self.requests else None
+
+    def close(self) -> None:
+        """Remove the hooks and record the last, partial window. Idempotent."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        self._flush_range()
+        tracker, self._own_tracker = self._own_tracker, None
+        if tracker is not None:
+            tracker.stop("completed")
+
+    def __enter__(self) -> InferenceMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def meter_inference(
+    model: Any,
+    run: Run | None = None,
+    tokens: TokenCounter | None = None,
+    *,
+    window_requests: int = DEFAULT_WINDOW_REQUESTS,
+) -> InferenceMeter:
+    """Meter every top-level forward call of ``model`` as one request.
+
+    ``run``: the run to record into (default: the innermost open ``track()``; with none open,
+    an ``inference`` run is opened for this meter and closed by ``close()`` or at exit).
+    ``tokens(inputs, outputs) -> int``: tokens of one call (``inputs`` is the positional
+    argument tuple). Returns an :class:`InferenceMeter`; use it as a context manager or call
+    ``close()`` to remove the hooks.
+    """
+    own = None
+    if run is None:
+        run = Run.current()
+    if run is None:
+        from train_hooks.track import track
+
+        own = track(name=f"{type(model).__name__} inference", kind="inference")
+        run = own.start()
+    return InferenceMeter(model, run, tokens, window_requests, own)
