@@ -423,7 +423,7 @@ def _lines(
         Line(
             "environmental_benefit",
             "environmental_benefit",
-            "Environmental benefit (declared avoided emissions)",
+            "Environmental benefit (avoided CO2e)",
             q.avoided_kgco2e,
             "kgCO2e",
             float(own.environmental_benefit),

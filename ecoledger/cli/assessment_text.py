@@ -1,0 +1,98 @@
+"""The human-readable rendering of an Assessment for the terminal (units everywhere)."""
+
+from __future__ import annotations
+
+from accounting.assessment import Assessment
+
+
+def _qty(value: float | None, unit: str) -> str:
+    if value is None or not unit:
+        return ""
+    return f"{value:,.4g} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def render(a: Assessment) -> str:
+    out: list[str] = []
+    scc = a.scc_preset or "user value"
+    dollars = f"{a.scc_dollar_year} USD, " if a.scc_dollar_year else ""
+    out.append(f"Assessment of {a.subject}")
+    out.append(
+        f"  grid: {a.location} ({a.factor('carbon_intensity').value:,.1f} gCO2e/kWh) · "
+        f"PUE {a.pue:g} · SCC {scc} = {a.factor('social_cost_of_carbon').value:,.0f} USD/tCO2e "
+        f"({dollars}emission year {a.emission_year})"
+    )
+    out.append("")
+    out.append(f"  {'term':<44}{'quantity':>20}{'money (USD)':>16}")
+    signs = {
+        "energy_cost": -1,
+        "carbon_cost": -1,
+        "secondary_cost": -1,
+        "social_benefit": 1,
+        "environmental_benefit": 1,
+        "": 0,
+    }
+    for line in a.lines:
+        sign = signs.get(line.term, 0)
+        money = _usd(sign * line.money) if sign else ""
+        out.append(f"  {line.label:<44}{_qty(line.quantity, line.unit):>20}{money:>16}")
+    out.append(
+        f"  {'Water on-site / off-site':<44}"
+        f"{_qty(a.water_onsite_l, 'L') + ' / ' + _qty(a.water_offsite_l, 'L'):>20}"
+    )
+    out.append("  " + "-" * 80)
+    for label, value in (
+        ("Energy cost", -a.energy_cost),
+        ("Carbon cost", -a.carbon_cost),
+        ("Secondary cost (embodied + water)", -a.secondary_cost),
+        ("Social benefit", a.social_benefit),
+        ("Environmental benefit", a.environmental_benefit),
+    ):
+        out.append(f"  {label:<64}{_usd(value):>16}")
+    out.append(f"  {'Net benefit':<64}{_usd(a.net_benefit):>16}")
+    iv = a.interval
+    out.append(
+        f"  90 % interval ({iv.draws:,} draws): p05 {_usd(iv.p05)} · p50 {_usd(iv.p50)} · "
+        f"p95 {_usd(iv.p95)} USD"
+    )
+    be = a.break_even
+    if be.status == "reached":
+        text = f"{be.uses:,} {be.use_unit}s"
+    elif be.status == "already_positive":
+        text = "already positive"
+    elif be.status == "never":
+        text = "never (benefit per use ≤ cost per use)"
+    else:
+        text = "unknown (no per-use benefit declared; --benefit-per-use)"
+    out.append(f"  Break-even: {text}")
+    am = a.amortization
+    if am.applied:
+        out.append(
+            f"  Training run {am.parent_run_id and am.parent_run_id[:12]} amortized over "
+            f"{am.expected_uses:,} uses: {_usd(am.training_cost_per_use or 0)} USD/{am.use_unit}; "
+            f"total {_usd(am.cost_per_use or 0)} USD/{am.use_unit}"
+        )
+    elif am.training_cost_per_use is not None:
+        out.append(
+            f"  Cost per use over {am.expected_uses:,} expected uses: "
+            f"{_usd(am.training_cost_per_use)} USD"
+        )
+    if a.sensitivity:
+        top = ", ".join(f"{s.factor} {_usd(s.swing)}" for s in a.sensitivity[:3])
+        out.append(f"  Largest swings of the net benefit (USD): {top}")
+    if len(a.counterfactuals) > 1:
+        out.append("  Same energy elsewhere / at another time:")
+        for c in a.counterfactuals:
+            out.append(
+                f"    {c.where:<30}{_qty(c.operational_kgco2e, 'kgCO2e'):>20}"
+                f"{_usd(c.carbon_cost):>14} USD"
+            )
+    for note in a.notes:
+        out.append(f"  note: {note}")
+    out.append(
+        f"  Embodied boundary: {a.boundary}. Sources: ecoledger assess --json (assumptions)."
+    )
+    return "\n".join(out)
