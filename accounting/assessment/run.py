@@ -76,8 +76,9 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
         host_hours = gpu_hours / settings.gpus_per_host
         hours_source = f"GPU-hours / {settings.gpus_per_host} GPUs per host"
     else:
-        host_hours = view.duration_s / 3600.0 * max(1, len(view.hosts))
-        hours_source = f"run duration × {max(1, len(view.hosts))} host(s), whole host attributed"
+        hosts = max(1, len({d.host for d in view.devices}))
+        host_hours = view.duration_s / 3600.0 * hosts
+        hours_source = f"run duration × {hosts} metered host(s), whole host attributed"
     usage = view.usage
     if usage.requests:
         uses, unit = usage.requests, "request"

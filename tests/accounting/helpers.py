@@ -23,7 +23,10 @@ SOURCE = EntrySource(host="testhost", pid=1)
 
 def cli(capsys: Any, *args: str) -> tuple[int, str, str]:
     capsys.readouterr()
-    code = main(list(args))
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse usage errors exit
+        code = exc.code if isinstance(exc.code, int) else 2
     out, err = capsys.readouterr()
     return code, out, err
 
