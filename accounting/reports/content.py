@@ -1,0 +1,721 @@
+"""The facts of a report, gathered once from the ledger and the assessment.
+
+Every format (Markdown, LaTeX, HTML, PDF, JSON, model card) renders the same
+:class:`ReportContent`, so they all say the same thing. ``ReportContent.to_json()`` is the
+JSON report; ``verify_report`` recomputes it from the ledger and compares.
+
+A **run report** covers one run and, for an inference run, the training run it amortizes.
+Its ``totals`` are exactly the stable keys of ``ecoledger assess RUN --json``.
+
+A **project report** covers every run of a project started in ``[since, until]``, failed and
+exploratory runs included. Its totals add up the runs' own terms: an inference run's money
+keys carry a share of its training run's cost, which is taken out again so that a training
+run in the same project is not counted twice. The project's p05/p50/p95 are the sums of the
+runs' percentiles: every run draws its factors from the same seeded streams (the same PUE,
+SCC and grid draws), so the runs' uncertainties are treated as fully shared.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from accounting.errors import InputError
+from accounting.reports import equivalences as eq
+from accounting.reports import references as refs
+from accounting.reports import statement
+from accounting.runs import RunView, list_runs, load_run
+
+
+REPORT_SCHEMA_ID = "https://ecoledger.dev/schemas/report/v1"
+REPORT_SCHEMA_VERSION = 1
+STABLE_KEYS = (
+    "energy_it_kwh",
+    "pue",
+    "energy_facility_kwh",
+    "operational_kgco2e",
+    "embodied_kgco2e",
+    "water_onsite_l",
+    "water_offsite_l",
+    "water_l",
+    "energy_cost",
+    "carbon_cost",
+    "secondary_cost",
+    "social_benefit",
+    "environmental_benefit",
+    "net_benefit",
+    "currency",
+    "net_benefit_p05",
+    "net_benefit_p50",
+    "net_benefit_p95",
+    "break_even_uses",
+)
+ADDITIVE_KEYS = (
+    "energy_it_kwh",
+    "energy_facility_kwh",
+    "operational_kgco2e",
+    "embodied_kgco2e",
+    "water_onsite_l",
+    "water_offsite_l",
+    "water_l",
+    "energy_cost",
+    "carbon_cost",
+    "secondary_cost",
+    "social_benefit",
+    "environmental_benefit",
+    "net_benefit",
+    "net_benefit_p05",
+    "net_benefit_p50",
+    "net_benefit_p95",
+)
+AMORTIZED_MONEY = ("energy_cost", "carbon_cost", "secondary_cost")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: one run, or a project between two dates."""
+
+    kind: str
+    """run | project"""
+    run_id: str | None = None
+    project: str | None = None
+    since: str | None = None
+    """ISO date or datetime, inclusive."""
+    until: str | None = None
+    """ISO date (the whole day) or datetime, inclusive."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "run_id": self.run_id,
+            "project": self.project,
+            "since": self.since,
+            "until": self.until,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scope:
+        return cls(
+            kind=str(data["kind"]),
+            run_id=data.get("run_id"),
+            project=data.get("project"),
+            since=data.get("since"),
+            until=data.get("until"),
+        )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How to reproduce and check the report."""
+
+    ecoledger_version: str
+    ledger: str
+    """The ledger's location, any password masked."""
+    anchor_seq: int
+    anchor_hash: str
+    """The chain hash at the last entry the report used (``ecoledger verify --anchor``)."""
+    command: str
+    """The exact command that regenerates the report."""
+    generated_at: str
+    settings_requested: dict[str, Any]
+    """The assumption settings as given (``--assumptions``); what ``verify`` recomputes with."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ecoledger_version": self.ecoledger_version,
+            "ledger": self.ledger,
+            "anchor_seq": self.anchor_seq,
+            "anchor_hash": self.anchor_hash,
+            "anchor": f"{self.anchor_seq}:{self.anchor_hash}",
+            "command": self.command,
+            "generated_at": self.generated_at,
+            "settings_requested": self.settings_requested,
+        }
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    run_id: str
+    run_name: str
+    device_id: str
+    kind: str
+    model: str
+    method: str
+    approximated: bool
+    energy_kwh: float
+    host: str
+    rank: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "run_name": self.run_name,
+            "device_id": self.device_id,
+            "kind": self.kind,
+            "model": self.model,
+            "method": self.method,
+            "approximated": self.approximated,
+            "energy_kwh": self.energy_kwh,
+            "host": self.host,
+            "rank": self.rank,
+        }
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    role: str
+    """run | training run amortized | project run"""
+    run_id: str
+    name: str
+    project: str | None
+    kind: str
+    status: str
+    started_at: str
+    ended_at: str | None
+    duration_s: float
+    gpu_hours: float
+    energy_it_kwh: float
+    approximated_share: float
+    location: str | None
+    hosts: tuple[str, ...]
+    tags: tuple[str, ...]
+    assessment: dict[str, Any] | None
+    """The run's ``assess --json`` document; None for a run with no energy entries."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "run_id": self.run_id,
+            "name": self.name,
+            "project": self.project,
+            "kind": self.kind,
+            "status": self.status,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_s": self.duration_s,
+            "gpu_hours": self.gpu_hours,
+            "energy_it_kwh": self.energy_it_kwh,
+            "approximated_share": self.approximated_share,
+            "location": self.location,
+            "hosts": list(self.hosts),
+            "tags": list(self.tags),
+            "assessment": self.assessment,
+        }
+
+
+@dataclass(frozen=True)
+class HardwareLine:
+    kind: str
+    model: str
+    count: int
+    hosts: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "model": self.model, "count": self.count, "hosts": self.hosts}
+
+
+@dataclass(frozen=True)
+class AssumptionLine:
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    source: str
+    year: int | None
+    runs: int
+    """How many of the report's assessed runs used this value."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "low": self.low,
+            "high": self.high,
+            "source": self.source,
+            "year": self.year,
+            "runs": self.runs,
+        }
+
+
+@dataclass(frozen=True)
+class CounterfactualLine:
+    where: str
+    kind: str
+    operational_kgco2e: float
+    carbon_cost: float
+    saving_kgco2e: float
+    lowest: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "kind": self.kind,
+            "operational_kgco2e": self.operational_kgco2e,
+            "carbon_cost": self.carbon_cost,
+            "saving_kgco2e": self.saving_kgco2e,
+            "lowest": self.lowest,
+        }
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    run_name: str
+    code: str
+    severity: str
+    message: str
+    device_id: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_name": self.run_name,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "device_id": self.device_id,
+        }
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    scope: Scope
+    title: str
+    statement: str
+    totals: dict[str, Any]
+    """The stable ``assess --json`` keys (run) or their sums (project)."""
+    duration_s: float
+    gpu_hours: float
+    approximated_share: float
+    runs: tuple[RunFacts, ...]
+    hardware: tuple[HardwareLine, ...]
+    locations: tuple[str, ...]
+    devices: tuple[DeviceFacts, ...]
+    assumptions: tuple[AssumptionLine, ...]
+    counterfactuals: tuple[CounterfactualLine, ...]
+    problems: tuple[ProblemLine, ...]
+    equivalences: tuple[eq.Equivalence, ...]
+    references: tuple[refs.Reference, ...]
+    settings: dict[str, Any]
+    """The assumption settings the assessment used (defaults omitted)."""
+    amortization: dict[str, Any] | None
+    interval: dict[str, Any] | None
+    notes: tuple[str, ...]
+    provenance: Provenance
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return str(self.totals.get("currency", "USD"))
+
+    @property
+    def lowest_counterfactual(self) -> CounterfactualLine | None:
+        return next((c for c in self.counterfactuals if c.lowest), None)
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        return tuple(r.run_id for r in self.runs)
+
+    def to_json(self) -> dict[str, Any]:
+        lowest = self.lowest_counterfactual
+        return {
+            "$schema": REPORT_SCHEMA_ID,
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "scope": self.scope.to_json(),
+            "title": self.title,
+            "statement": self.statement,
+            "totals": self.totals,
+            "duration_s": self.duration_s,
+            "gpu_hours": self.gpu_hours,
+            "approximated_share": self.approximated_share,
+            "interval": self.interval,
+            "runs": [r.to_json() for r in self.runs],
+            "hardware": [h.to_json() for h in self.hardware],
+            "locations": list(self.locations),
+            "devices": [d.to_json() for d in self.devices],
+            "assumptions": [a.to_json() for a in self.assumptions],
+            "settings": self.settings,
+            "amortization": self.amortization,
+            "counterfactuals": [c.to_json() for c in self.counterfactuals],
+            "lowest_counterfactual": lowest.where if lowest else None,
+            "problems": [p.to_json() for p in self.problems],
+            "equivalences": [e.to_json() for e in self.equivalences],
+            "references": [r.to_json() for r in self.references],
+            "notes": list(self.notes),
+            "provenance": self.provenance.to_json(),
+        }
+
+
+# -- gathering ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Gathered:
+    """What the figures need beyond the content: the views and assessment objects."""
+
+    content: ReportContent
+    views: tuple[RunView, ...]
+    assessments: tuple[Any, ...]
+    """One per view; None for a run without energy."""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def parse_when(text: str | None, option: str, end_of_day: bool) -> datetime | None:
+    """``YYYY-MM-DD`` (the whole day) or an ISO datetime (UTC when no offset is given)."""
+    if text is None:
+        return None
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            moment = datetime.combine(day, time.max if end_of_day else time.min, UTC)
+        else:
+            moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{option}: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _has_energy(view: RunView) -> bool:
+    return bool(view.devices)
+
+
+def _assess(ledger: Any, view: RunView, settings: Any) -> Any:
+    from accounting.assessment import assess_run
+
+    return assess_run(ledger, view.run_id, settings)
+
+
+def _location(view: RunView, assessment: dict[str, Any] | None) -> str | None:
+    if assessment and assessment.get("location"):
+        return str(assessment["location"])
+    return view.cloud or view.country
+
+
+def _run_facts(view: RunView, role: str, assessment: dict[str, Any] | None) -> RunFacts:
+    return RunFacts(
+        role=role,
+        run_id=view.run_id,
+        name=view.name,
+        project=view.project,
+        kind=view.run_kind,
+        status=view.status,
+        started_at=_iso(view.started_at) or "",
+        ended_at=_iso(view.ended_at),
+        duration_s=view.duration_s,
+        gpu_hours=view.gpu_hours,
+        energy_it_kwh=view.energy_it_kwh,
+        approximated_share=view.approximated_share,
+        location=_location(view, assessment),
+        hosts=view.hosts,
+        tags=view.tags,
+        assessment=assessment,
+    )
+
+
+def _hardware(views: Sequence[RunView]) -> tuple[HardwareLine, ...]:
+    groups: dict[tuple[str, str], dict[str, set[Any]]] = {}
+    for view in views:
+        for d in view.devices:
+            g = groups.setdefault((d.kind, d.model), {"devices": set(), "hosts": set()})
+            g["devices"].add((d.host, d.device_id))
+            g["hosts"].add(d.host)
+    order = {"gpu": 0, "cpu": 1, "ram": 2}
+    return tuple(
+        HardwareLine(kind, model, len(g["devices"]), len(g["hosts"]))
+        for (kind, model), g in sorted(
+            groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0])
+        )
+    )
+
+
+def _devices(views: Sequence[RunView]) -> tuple[DeviceFacts, ...]:
+    return tuple(
+        DeviceFacts(
+            run_id=view.run_id,
+            run_name=view.name,
+            device_id=d.device_id,
+            kind=d.kind,
+            model=d.model,
+            method=d.method,
+            approximated=d.approximated,
+            energy_kwh=d.energy_j / 3.6e6,
+            host=d.host,
+            rank=d.rank,
+        )
+        for view in views
+        for d in view.devices
+    )
+
+
+def _assumptions(assessed: Sequence[dict[str, Any]]) -> tuple[AssumptionLine, ...]:
+    seen: dict[tuple[Any, ...], list[Any]] = {}
+    for doc in assessed:
+        for name, f in doc.get("assumptions", {}).items():
+            key = (name, f["value"], f["unit"], f["low"], f["high"], f["source"], f.get("year"))
+            seen.setdefault(key, [0])[0] += 1
+    return tuple(
+        AssumptionLine(name, value, unit, low, high, source, year, count[0])
+        for (name, value, unit, low, high, source, year), count in seen.items()
+    )
+
+
+def _counterfactuals(assessed: Sequence[dict[str, Any]]) -> tuple[CounterfactualLine, ...]:
+    """Counterfactual places/hours summed over the runs; only those every run was priced at."""
+    if not assessed:
+        return ()
+    sums: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    for doc in assessed:
+        for c in doc.get("counterfactuals", []):
+            where = "as run" if c.get("kind") == "actual" else str(c["where"])
+            s = sums.setdefault(
+                where,
+                {"kind": c.get("kind", ""), "kg": 0.0, "usd": 0.0, "saving": 0.0},
+            )
+            s["kg"] += c["operational_kgco2e"]
+            s["usd"] += c["carbon_cost"]
+            s["saving"] += c.get("saving_kgco2e", 0.0)
+            counts[where] = counts.get(where, 0) + 1
+    complete = {w: s for w, s in sums.items() if counts[w] == len(assessed)}
+    if not complete:
+        return ()
+    lowest = min(complete, key=lambda w: (complete[w]["kg"], w != "as run"))
+    return tuple(
+        CounterfactualLine(w, s["kind"], s["kg"], s["usd"], s["saving"], w == lowest)
+        for w, s in complete.items()
+    )
+
+
+def _problems(views: Sequence[RunView]) -> tuple[ProblemLine, ...]:
+    return tuple(
+        ProblemLine(view.name, p.code, p.severity, p.message, p.device_id)
+        for view in views
+        for p in view.problems
+    )
+
+
+def _sum_totals(assessed: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Project totals: each run's own terms (amortized training shares taken out)."""
+    totals: dict[str, Any] = {key: 0.0 for key in ADDITIVE_KEYS}
+    for doc in assessed:
+        amortized = (doc.get("amortization") or {}).get("amortized") or {}
+        taken_out = sum(float(amortized.get(key) or 0.0) for key in AMORTIZED_MONEY)
+        for key in ADDITIVE_KEYS:
+            value = doc.get(key)
+            if value is None:
+                totals[key] = None if key.startswith("net_benefit_p") else totals[key]
+                continue
+            if totals[key] is None:
+                continue
+            if key in AMORTIZED_MONEY:
+                value = value - float(amortized.get(key) or 0.0)
+            elif key.startswith("net_benefit"):
+                value = value + taken_out
+            totals[key] += value
+    it = totals["energy_it_kwh"]
+    totals["pue"] = totals["energy_facility_kwh"] / it if it else None
+    totals["currency"] = assessed[0].get("currency", "USD") if assessed else "USD"
+    totals["break_even_uses"] = None
+    return {key: totals[key] for key in STABLE_KEYS}
+
+
+def _anchor(ledger: Any, run_ids: Sequence[str]) -> tuple[int, str]:
+    wanted = set(run_ids)
+    last = max((row.last_seq for row in ledger.runs_index() if row.run_id in wanted), default=0)
+    if last <= 0:
+        return ledger.head()
+    row = next(iter(ledger.stored(after_seq=last - 1, upto_seq=last)))
+    return row.seq, row.hash
+
+
+def _no_energy(view: RunView) -> InputError:
+    return InputError(
+        f"run {view.run_id[:12]}: no energy entries (nothing was metered; "
+        f"status {view.status}), so there is nothing to report"
+    )
+
+
+def gather_run(
+    ledger: Any, run_id: str, settings: Any, *, command: str = "", generated_at: str = ""
+) -> Gathered:
+    """The content of a run report (and the views/assessments its figures need)."""
+    view = load_run(ledger, run_id)
+    if not _has_energy(view):
+        raise _no_energy(view)
+    assessment = _assess(ledger, view, settings)
+    doc = assessment.to_json()
+    views: list[RunView] = [view]
+    assessments: list[Any] = [assessment]
+    facts = [_run_facts(view, "run", doc)]
+    if view.parent_run_id and assessment.parent is not None:
+        parent_view = load_run(ledger, assessment.parent.run_id or view.parent_run_id)
+        parent_doc = assessment.parent.to_json()
+        views.append(parent_view)
+        assessments.append(assessment.parent)
+        facts.append(_run_facts(parent_view, "training run amortized", parent_doc))
+    totals = {key: doc.get(key) for key in STABLE_KEYS}
+    return _finish(
+        ledger,
+        Scope("run", run_id=view.run_id),
+        settings,
+        views,
+        assessments,
+        facts,
+        totals,
+        assessed=[doc],
+        amortization=doc.get("amortization"),
+        interval=doc.get("interval"),
+        notes=tuple(doc.get("notes", [])),
+        used_settings=doc.get("settings", {}),
+        command=command,
+        generated_at=generated_at,
+    )
+
+
+def gather_project(
+    ledger: Any,
+    project: str,
+    settings: Any,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    command: str = "",
+    generated_at: str = "",
+) -> Gathered:
+    """The content of a project report: every run of ``project`` started in [since, until]."""
+    start = parse_when(since, "--since", end_of_day=False)
+    end = parse_when(until, "--until", end_of_day=True)
+    if start and end and start > end:
+        raise InputError(f"--since {since} is after --until {until}")
+    views = [
+        v
+        for v in list_runs(ledger)
+        if v.project == project
+        and (start is None or v.started_at >= start)
+        and (end is None or v.started_at <= end)
+    ]
+    views.sort(key=lambda v: (v.started_at, v.run_id))
+    if not views:
+        known = sorted({v.project for v in list_runs(ledger) if v.project})
+        hint = f" (projects: {', '.join(known[:8])})" if known else " (no run has a project)"
+        raise InputError(f"--project {project!r}: no runs in that period{hint}")
+    if not any(_has_energy(v) for v in views):
+        raise InputError(f"--project {project!r}: none of its {len(views)} runs has energy entries")
+    assessments = [_assess(ledger, v, settings) if _has_energy(v) else None for v in views]
+    docs = [a.to_json() if a is not None else None for a in assessments]
+    facts = [_run_facts(v, "project run", d) for v, d in zip(views, docs, strict=True)]
+    assessed = [d for d in docs if d is not None]
+    used = assessed[0].get("settings", {}) if assessed else {}
+    totals = _sum_totals(assessed)
+    notes = tuple(
+        f"{v.name}: {note}"
+        for v, d in zip(views, docs, strict=True)
+        if d is not None
+        for note in d.get("notes", [])
+    ) + tuple(f"{v.name}: no energy entries (not assessed)" for v in views if not _has_energy(v))
+    return _finish(
+        ledger,
+        Scope("project", project=project, since=since, until=until),
+        settings,
+        views,
+        assessments,
+        facts,
+        totals,
+        assessed=assessed,
+        amortization=None,
+        interval={
+            "p05": totals["net_benefit_p05"],
+            "p50": totals["net_benefit_p50"],
+            "p95": totals["net_benefit_p95"],
+            "method": "sum of the runs' percentiles (factor draws shared by every run)",
+        },
+        notes=notes,
+        used_settings=used,
+        command=command,
+        generated_at=generated_at,
+    )
+
+
+def _finish(
+    ledger: Any,
+    scope: Scope,
+    settings: Any,
+    views: Sequence[RunView],
+    assessments: Sequence[Any],
+    facts: Sequence[RunFacts],
+    totals: dict[str, Any],
+    *,
+    assessed: Sequence[dict[str, Any]],
+    amortization: dict[str, Any] | None,
+    interval: dict[str, Any] | None,
+    notes: tuple[str, ...],
+    used_settings: dict[str, Any],
+    command: str,
+    generated_at: str,
+) -> Gathered:
+    own_views = [views[0]] if scope.kind == "run" else list(views)
+    energy = sum(v.energy_it_j for v in own_views)
+    approx = sum(d.energy_j for v in own_views for d in v.devices if d.approximated)
+    kg = float(totals.get("operational_kgco2e") or 0.0) + float(
+        totals.get("embodied_kgco2e") or 0.0
+    )
+    assumptions = _assumptions(assessed)
+    equivalences = eq.equivalences(kg)
+    references = refs.cited(
+        [a.source for a in assumptions], extra=[e.reference for e in equivalences]
+    )
+    anchor_seq, anchor_hash = _anchor(ledger, [v.run_id for v in views])
+    requested = settings.chosen() if settings is not None else {}
+    provenance = Provenance(
+        ecoledger_version=version_text(),
+        ledger=ledger.display,
+        anchor_seq=anchor_seq,
+        anchor_hash=anchor_hash,
+        command=command,
+        generated_at=generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        settings_requested=requested,
+    )
+    locations = tuple(dict.fromkeys(f.location for f in facts if f.location))
+    counterfactuals = _counterfactuals(assessed)
+    content = ReportContent(
+        scope=scope,
+        title="",
+        statement="",
+        totals=totals,
+        duration_s=sum(v.duration_s for v in own_views),
+        gpu_hours=sum(v.gpu_hours for v in own_views),
+        approximated_share=approx / energy if energy > 0 else 0.0,
+        runs=tuple(facts),
+        hardware=_hardware(own_views),
+        locations=locations,
+        devices=_devices(views),
+        assumptions=assumptions,
+        counterfactuals=counterfactuals,
+        problems=_problems(views),
+        equivalences=equivalences,
+        references=references,
+        settings=used_settings,
+        amortization=amortization,
+        interval=interval,
+        notes=notes,
+        provenance=provenance,
+    )
+    content = statement.with_text(content)
+    return Gathered(content, tuple(views), tuple(assessments))
+
+
+def version_text() -> str:
+    """The installed ecoledger version (``0.0.0+local`` in an uninstalled checkout)."""
+    try:
+        return version("ecoledger")
+    except PackageNotFoundError:
+        return "0.0.0+local"
+
+
+def finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)

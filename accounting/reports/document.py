@@ -1,0 +1,376 @@
+"""The report as a format-neutral document: sections of paragraphs, tables and lists.
+
+Markdown, LaTeX and HTML render this same document, so they carry the same rows in the same
+order with the same digits. Every cell and paragraph is plain text (user text verbatim);
+the renderers escape each one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from accounting.reports.content import ReportContent
+from accounting.reports.numbers import MISSING, hours, money, percent, sig
+
+TRAILER_TAG = "ecoledger-report:v1"
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]
+    """Right-align these columns."""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    table: Table | None = None
+    items: tuple[str, ...] = ()
+    code: str | None = None
+    after: tuple[str, ...] = ()
+    """Paragraphs after the table."""
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    statement: str
+    sections: tuple[Section, ...]
+    trailer: str
+    """Base64 JSON that lets ``verify`` regenerate this report (scope, settings, command)."""
+
+
+# The rows of the summary table: (label, key in totals, unit). The same in every format.
+SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("IT energy (measured at the devices)", "energy_it_kwh", "kWh"),
+    ("PUE", "pue", "ratio"),
+    ("Facility energy (IT × PUE)", "energy_facility_kwh", "kWh"),
+    ("Operational emissions", "operational_kgco2e", "kgCO2e"),
+    ("Embodied emissions (hardware)", "embodied_kgco2e", "kgCO2e"),
+    ("Water, on-site", "water_onsite_l", "L"),
+    ("Water, off-site (electricity)", "water_offsite_l", "L"),
+    ("Water, total", "water_l", "L"),
+    ("Social benefit", "social_benefit", "$"),
+    ("Environmental benefit", "environmental_benefit", "$"),
+    ("− Energy cost", "energy_cost", "$"),
+    ("− Carbon cost", "carbon_cost", "$"),
+    ("− Secondary cost (embodied carbon, water)", "secondary_cost", "$"),
+    ("= Net benefit", "net_benefit", "$"),
+    ("Net benefit, p05 (Monte Carlo)", "net_benefit_p05", "$"),
+    ("Net benefit, p50 (Monte Carlo)", "net_benefit_p50", "$"),
+    ("Net benefit, p95 (Monte Carlo)", "net_benefit_p95", "$"),
+)
+
+
+def summary_table(content: ReportContent) -> Table:
+    rows = []
+    for label, key, unit in SUMMARY_ROWS:
+        rows.append(
+            (label, sig(content.totals.get(key)), content.currency if unit == "$" else unit)
+        )
+    uses = content.totals.get("break_even_uses")
+    rows.append(
+        ("Break-even (uses)", f"{uses:,}" if isinstance(uses, int) else "never / n.a.", "uses")
+    )
+    return Table(("Quantity", "Value", "Unit"), tuple(rows), (False, True, False))
+
+
+def _runs_table(content: ReportContent) -> Table:
+    rows = tuple(
+        (
+            r.name,
+            r.role,
+            r.kind,
+            r.status,
+            r.started_at[:16].replace("T", " "),
+            hours(r.duration_s),
+            sig(r.gpu_hours),
+            sig(r.energy_it_kwh),
+            sig(r.assessment.get("operational_kgco2e")) if r.assessment else MISSING,
+            r.location or MISSING,
+        )
+        for r in content.runs
+    )
+    return Table(
+        (
+            "Run",
+            "Role",
+            "Kind",
+            "Status",
+            "Started (UTC)",
+            "Duration",
+            "GPU-hours",
+            "IT energy (kWh)",
+            "Operational (kgCO2e)",
+            "Location",
+        ),
+        rows,
+        (False, False, False, False, False, True, True, True, True, False),
+    )
+
+
+def _devices_table(content: ReportContent) -> Table:
+    rows = tuple(
+        (
+            d.run_name,
+            d.kind.upper(),
+            d.model,
+            d.device_id,
+            d.host,
+            d.method,
+            "yes" if d.approximated else "no",
+            sig(d.energy_kwh),
+        )
+        for d in content.devices
+    )
+    return Table(
+        ("Run", "Kind", "Model", "Device", "Host", "Method", "Approximated", "IT energy (kWh)"),
+        rows,
+        (False, False, False, False, False, False, False, True),
+    )
+
+
+def _assumptions_table(content: ReportContent) -> Table:
+    rows = tuple(
+        (
+            a.name + (f" ({a.runs} runs)" if content.scope.kind == "project" else ""),
+            sig(a.value),
+            a.unit,
+            f"{sig(a.low)} – {sig(a.high)}",
+            str(a.year) if a.year else MISSING,
+            a.source,
+        )
+        for a in content.assumptions
+    )
+    return Table(
+        ("Factor", "Value", "Unit", "Range (low – high)", "Year", "Source"),
+        rows,
+        (False, True, False, False, False, False),
+    )
+
+
+def _counterfactual_table(content: ReportContent) -> Table:
+    rows = tuple(
+        (
+            c.where + (" (lowest)" if c.lowest else ""),
+            c.kind,
+            sig(c.operational_kgco2e),
+            sig(c.carbon_cost),
+            sig(c.saving_kgco2e),
+        )
+        for c in content.counterfactuals
+    )
+    return Table(
+        (
+            "Where / when",
+            "Kind",
+            "Operational (kgCO2e)",
+            f"Carbon cost ({content.currency})",
+            "Saving (kgCO2e)",
+        ),
+        rows,
+        (False, False, True, True, True),
+    )
+
+
+def _amortization(content: ReportContent) -> Section | None:
+    a = content.amortization
+    if not a or not a.get("parent_run_id"):
+        return None
+    parent = next((r for r in content.runs if r.role != "run"), None)
+    cur = content.currency
+    items = (
+        f"Training run: {parent.name if parent else a['parent_run_id']} "
+        f"(id {a['parent_run_id'][:12]})",
+        f"Expected uses of the model: {a['expected_uses']:,}"
+        if a.get("expected_uses")
+        else "Expected uses of the model: not given",
+        f"Uses in this run: {a['uses']:,} {a['use_unit']}s; share of the training cost carried: "
+        f"{percent(a.get('share'))}",
+        f"Training cost: {money(a.get('training_cost'), cur)}; per use: "
+        f"{money(a.get('training_cost_per_use'), cur)}",
+        f"This run's own cost per use: {money(a.get('own_cost_per_use'), cur)}; "
+        f"total cost per use: {money(a.get('cost_per_use'), cur)}",
+        f"Note: {a.get('note') or MISSING}",
+    )
+    return Section("amortization", "Amortized training", items=items)
+
+
+def trailer_data(content: ReportContent, fmt: str) -> dict[str, Any]:
+    p = content.provenance
+    return {
+        "format": fmt,
+        "scope": content.scope.to_json(),
+        "settings_requested": p.settings_requested,
+        "command": p.command,
+        "generated_at": p.generated_at,
+        "anchor_seq": p.anchor_seq,
+        "anchor_hash": p.anchor_hash,
+    }
+
+
+def encode_trailer(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(raw).decode("ascii")
+
+
+def decode_trailer(text: str) -> dict[str, Any] | None:
+    """Find ``ecoledger-report:v1 BASE64`` in a report's text and decode it."""
+    at = text.rfind(TRAILER_TAG)
+    if at < 0:
+        return None
+    token = (
+        text[at + len(TRAILER_TAG) :].split()[0] if text[at + len(TRAILER_TAG) :].split() else ""
+    )
+    try:
+        data = json.loads(base64.b64decode(token, validate=True))
+    except (ValueError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def build_document(content: ReportContent, fmt: str) -> Document:
+    sections: list[Section] = []
+    sections.append(
+        Section(
+            "summary",
+            "Energy, emissions, water and the net-benefit identity",
+            paragraphs=(
+                "net benefit = social benefit + environmental benefit − energy cost − carbon "
+                "cost − secondary cost. The p05–p95 interval comes from a Monte Carlo over "
+                "every factor's range.",
+            ),
+            table=summary_table(content),
+        )
+    )
+    hardware = tuple(
+        f"{h.count} × {h.model} ({h.kind.upper()}) on {h.hosts} host(s)" for h in content.hardware
+    )
+    sections.append(
+        Section(
+            "hardware",
+            "Hardware, location, duration",
+            items=hardware
+            + (
+                f"Location (grid): {', '.join(content.locations) or MISSING}",
+                f"Duration: {hours(content.duration_s)} ({sig(content.duration_s)} s)",
+                f"GPU-hours: {sig(content.gpu_hours)}",
+            ),
+        )
+    )
+    sections.append(Section("runs", "Runs", table=_runs_table(content)))
+    sections.append(
+        Section(
+            "methods",
+            "Measurement methods",
+            paragraphs=(
+                f"{percent(content.approximated_share)} of the IT energy comes from approximated "
+                "methods (TDP × load, RAM estimates); the rest was read from hardware energy "
+                "counters or sampled power.",
+            ),
+            table=_devices_table(content),
+        )
+    )
+    amortization = _amortization(content)
+    if amortization is not None:
+        sections.append(amortization)
+    settings = ", ".join(f"{k} = {v}" for k, v in sorted(content.settings.items()))
+    sections.append(
+        Section(
+            "assumptions",
+            "Assumptions and their sources",
+            paragraphs=(f"Settings chosen: {settings or 'defaults'}.",),
+            table=_assumptions_table(content),
+        )
+    )
+    lowest = content.lowest_counterfactual
+    if content.counterfactuals:
+        mitigation = (
+            f"Lowest operational emissions: {lowest.where}." if lowest else "",
+            "The same measured energy priced at other places (and, with an intensity series, "
+            "other start hours).",
+        )
+        sections.append(
+            Section(
+                "counterfactuals",
+                "Mitigation: other places and hours",
+                paragraphs=tuple(p for p in mitigation if p),
+                table=_counterfactual_table(content),
+            )
+        )
+    else:
+        sections.append(
+            Section(
+                "counterfactuals",
+                "Mitigation: other places and hours",
+                paragraphs=(
+                    "No counterfactual was computed (set compare_countries or compare_clouds "
+                    "in the assumptions file).",
+                ),
+            )
+        )
+    problems = tuple(
+        f"{p.run_name}: [{p.severity}] {p.code}: {p.message}"
+        + (f" (device {p.device_id})" if p.device_id else "")
+        for p in content.problems
+    )
+    sections.append(Section("problems", "Problems recorded", items=problems or ("None recorded.",)))
+    total_kg = (content.totals.get("operational_kgco2e") or 0.0) + (
+        content.totals.get("embodied_kgco2e") or 0.0
+    )
+    sections.append(
+        Section(
+            "equivalences",
+            "In familiar terms",
+            paragraphs=(f"Operational + embodied emissions: {sig(total_kg)} kgCO2e, about:",),
+            items=tuple(
+                f"{sig(e.amount)} {e.unit} of {e.label} (source: {e.source})"
+                for e in content.equivalences
+            ),
+        )
+    )
+    if content.notes:
+        sections.append(Section("notes", "Notes", items=content.notes))
+    p = content.provenance
+    sections.append(
+        Section(
+            "reproducibility",
+            "Reproducibility",
+            items=(
+                f"Ledger: {p.ledger}",
+                f"Chain hash at the last entry used: {p.anchor_hash} (seq {p.anchor_seq}); "
+                f"check with: ecoledger verify --anchor {p.anchor_seq}:{p.anchor_hash}",
+                f"ecoledger version: {p.ecoledger_version}",
+                f"Generated at: {p.generated_at}",
+                "Monte Carlo: "
+                + (
+                    f"{content.interval.get('draws', MISSING)} draws, seed "
+                    f"{content.interval.get('seed', MISSING)}"
+                    if content.interval and "draws" in content.interval
+                    else (content.interval or {}).get("method", MISSING)
+                ),
+            ),
+            paragraphs=("Regenerate this report with:",),
+            code=p.command,
+        )
+    )
+    sections.append(
+        Section(
+            "references",
+            "References",
+            items=tuple(r.text for r in content.references),
+        )
+    )
+    return Document(
+        content.title,
+        content.statement,
+        tuple(sections),
+        encode_trailer(trailer_data(content, fmt)),
+    )
