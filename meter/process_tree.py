@@ -8,6 +8,7 @@ every process), else psutil; each call then reads one ``/proc/PID/stat`` per mem
 from __future__ import annotations
 
 import os
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -74,13 +75,20 @@ def _linux_children(pid: int) -> list[int] | None:
     return out
 
 
+def _reaped_children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class ProcessTree:
     """A root process and its live descendants: CPU seconds (cumulative), RSS, PIDs.
 
     CPU time only grows: each call adds every member's increase since the last call. A
     descendant that exits and is reaped by a member shows up in that member's
     ``children`` times; what was already counted for it is subtracted, so nothing is counted
-    twice. Thread-safe.
+    twice. When the root is this process's own child, its last interval is not lost when it
+    is reaped: this process's ``RUSAGE_CHILDREN`` then holds the root's final CPU time.
+    Thread-safe.
     """
 
     def __init__(
@@ -103,6 +111,12 @@ class ProcessTree:
         self._psutil: dict[int, psutil.Process] = {}
         # members started after this moment (s since boot) are counted from their start
         self._born_after_s = (_uptime_s() or 0.0) - 1.0 / _TICKS_PER_S if self._use_proc else None
+        try:
+            self._root_is_child = psutil.Process(root_pid).ppid() == os.getpid()
+        except psutil.Error:
+            self._root_is_child = False
+        self._reaped_base_s = _reaped_children_cpu_s() if self._root_is_child else 0.0
+        self._root_uncounted_s: float | None = None  # the root's CPU before metering began
 
     # -- membership --------------------------------------------------------------------------
     def _descendants(self) -> list[int]:
@@ -173,8 +187,17 @@ class ProcessTree:
                 elif self._born_after_s is not None and start >= self._born_after_s:
                     # born while metered: all of its CPU time is the tree's
                     own_gain += own + children
+                    if pid == self.root_pid:
+                        self._root_uncounted_s = 0.0
+                elif pid == self.root_pid:
+                    self._root_uncounted_s = own + children
                 # else: a member that predates the meter; its past is not counted
             self._total_s += own_gain + max(0.0, reaped_gain - gone_s)
+            if self.root_pid not in seen and self._root_is_child:
+                if self._root_uncounted_s is not None:
+                    # reaped by us: RUSAGE_CHILDREN has its whole life, final interval included
+                    reaped = _reaped_children_cpu_s() - self._reaped_base_s
+                    self._total_s = max(self._total_s, reaped - self._root_uncounted_s)
             self._own_s = {pid: times[0] for pid, times in seen.items()}
             self._children_s = {pid: times[1] for pid, times in seen.items()}
             return self._total_s

@@ -1,10 +1,67 @@
-"""`ecoledger sources`: not implemented yet."""
+"""``ecoledger sources [--json] [--gpus LIST]``: which energy sources the meter would use, and why.
+
+Every candidate (each GPU through NVML, RAPL zones, the CPU and RAM estimates) is listed as
+used or not used, with the reason. Nothing is written to the ledger.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from ecoledger.cli.common import fail, print_json
+
 
 def register(sub: Any) -> None:
-    return None
+    p = sub.add_parser(
+        "sources",
+        help="show which energy sources would be used, and why",
+        description=(
+            "Probe NVML, RAPL and the CPU/RAM estimates, and say for each candidate whether it "
+            "would be used and why. Example: ecoledger sources --gpus 0,1 --json"
+        ),
+    )
+    p.add_argument("--json", action="store_true", help="print the probes as JSON")
+    p.add_argument(
+        "--gpus",
+        metavar="LIST",
+        default=None,
+        help="GPUs to meter, as NVML indices or UUIDs, e.g. 0,2 (default: CUDA_VISIBLE_DEVICES)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from meter import detect_sources
+    from meter.sources.gpu_selection import parse_gpu_list
+
+    gpus = None
+    if args.gpus is not None:
+        try:
+            gpus = parse_gpu_list(args.gpus)
+        except ValueError as exc:
+            fail(str(exc))
+    detection = detect_sources(gpus=gpus)
+    try:
+        probes = [
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "used": p.used,
+                "device_id": p.device_id,
+                "method": p.method,
+                "reason": p.reason,
+            }
+            for p in detection.probes
+        ]
+        if args.json:
+            print_json({"sources": probes})
+            return 0
+        for probe in probes:
+            mark = "used    " if probe["used"] else "not used"
+            what = probe["device_id"] or probe["name"]
+            method = f" [{probe['method']}]" if probe["used"] and probe["method"] else ""
+            print(f"{mark}  {probe['kind']:<3}  {what}{method}: {probe['reason']}")
+        return 0
+    finally:
+        detection.close()

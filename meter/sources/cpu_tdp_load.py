@@ -33,7 +33,11 @@ def cpu_tdp(model: str, threads: int) -> tuple[float, str]:
     found = lookup_tdp_w(model)
     if found is not None:
         return found[0], f"codecarbon CPU table: {found[1]} = {found[0]:g} W"
-    return DEFAULT_W_PER_THREAD * threads, f"{DEFAULT_SOURCE} ({threads} × 4 W)"
+    tdp_w = DEFAULT_W_PER_THREAD * threads
+    return tdp_w, (
+        f"{model!r} is not in codecarbon's CPU table; {DEFAULT_SOURCE}: "
+        f"{threads} × {DEFAULT_W_PER_THREAD:g} W = {tdp_w:g} W"
+    )
 
 
 class CpuTdpLoad(PowerIntegratingSource):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 CPU_TABLE_RELATIVE = Path("data") / "hardware" / "cpu_power.csv"
 DEFAULT_W_PER_THREAD = 4.0
-DEFAULT_SOURCE = "codecarbon default: 4 W per logical CPU when the model is not in its table"
+DEFAULT_SOURCE = "codecarbon's default for unknown CPUs, 4 W per logical CPU"
 
 
 def cpu_table_path() -> Path | None:
@@ -45,9 +45,16 @@ def cpu_tdp_table() -> dict[str, float]:
 
 
 def _normalise(name: str) -> str:
-    name = re.sub(r"\((R|TM|tm|r)\)", "", name)
-    name = re.sub(r"\b(CPU|Processor|\d+-Core|@.*$)", "", name)
+    """ "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz" → "intel xeon gold 6248"."""
+    name = re.sub(r"@.*$", "", name)
+    name = re.sub(r"\((R|TM|tm|r)\)|™|®", " ", name)
+    name = re.sub(r"\b(CPU|Processor|\d+-Core)\b", " ", name)
     return re.sub(r"\s+", " ", name).strip().lower()
+
+
+@lru_cache(maxsize=1)
+def _normalised_table() -> dict[str, tuple[float, str]]:
+    return {_normalise(name): (tdp, name) for name, tdp in cpu_tdp_table().items()}
 
 
 def lookup_tdp_w(model: str) -> tuple[float, str] | None:
@@ -55,15 +62,14 @@ def lookup_tdp_w(model: str) -> tuple[float, str] | None:
     wanted = _normalise(model)
     if not wanted:
         return None
-    table = cpu_tdp_table()
-    by_norm = {_normalise(name): (tdp, name) for name, tdp in table.items()}
+    by_norm = _normalised_table()
     if wanted in by_norm:
         return by_norm[wanted]
-    # a table name that ends the model string ("Intel Xeon Gold 6248" in "Intel(R) Xeon(R) Gold 6248 CPU")
-    best: tuple[float, str] | None = None
-    best_len = 0
-    for norm, value in by_norm.items():
-        if len(norm) > best_len and re.search(r"(^|\s)" + re.escape(norm) + r"$", wanted):
-            if any(ch.isdigit() for ch in norm):
-                best, best_len = value, len(norm)
-    return best
+    # the longest table name, with a model number, that ends the model string as whole words
+    # ("xeon gold 6248" ends "intel xeon gold 6248"); whole-word suffixes only, so no guessing
+    words = wanted.split(" ")
+    for start in range(1, len(words)):
+        suffix = " ".join(words[start:])
+        if suffix in by_norm and any(ch.isdigit() for ch in suffix):
+            return by_norm[suffix]
+    return None
