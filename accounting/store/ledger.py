@@ -99,6 +99,10 @@ def _check_ids(entry: Any) -> None:
             )
         if any(ord(char) < 32 for char in value):
             raise InputError(f"entry.{field}: control characters are not allowed in {value!r}")
+    if getattr(entry, "kind", None) == "power_samples":
+        for field in ("device_id", "method"):
+            if "\x00" in getattr(entry, field):
+                raise InputError(f"entry.{field}: NUL characters are not allowed")
 
 
 class Ledger:

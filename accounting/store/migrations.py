@@ -47,6 +47,13 @@ POSTGRES_POWER_APPEND_ONLY = (
 )
 
 
+def _execute(conn: Connection, statement: str) -> None:
+    """Run DDL as written (psycopg would read a bare ``%`` as a parameter)."""
+    if conn.dialect.name == "postgresql":
+        statement = statement.replace("%", "%%")
+    conn.exec_driver_sql(statement)
+
+
 def _m0001_entries(conn: Connection) -> None:
     schema.entries.create(conn, checkfirst=True)
     for index in schema.entries.indexes:
@@ -56,7 +63,7 @@ def _m0001_entries(conn: Connection) -> None:
 def _m0002_append_only(conn: Connection) -> None:
     statements = SQLITE_APPEND_ONLY if conn.dialect.name == "sqlite" else POSTGRES_APPEND_ONLY
     for statement in statements:
-        conn.exec_driver_sql(statement)
+        _execute(conn, statement)
 
 
 def _m0003_power_batches(conn: Connection) -> None:
@@ -73,7 +80,7 @@ def _m0003_power_batches(conn: Connection) -> None:
         SQLITE_POWER_APPEND_ONLY if conn.dialect.name == "sqlite" else POSTGRES_POWER_APPEND_ONLY
     )
     for statement in statements:
-        conn.exec_driver_sql(statement)
+        _execute(conn, statement)
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
