@@ -31,15 +31,17 @@ APPROXIMATED_REL_RANGE = 0.30
 MAX_PARENT_DEPTH = 1
 
 
-def _corrected(entries: Sequence[Any]) -> list[Any]:
+def _corrected(entries: Sequence[Any]) -> Sequence[Any]:
+    corrections = [e for e in entries if isinstance(e, Correction)]
+    if not corrections:
+        return entries
     voided: set[str] = set()
     replaced: dict[str, Any] = {}
-    for entry in entries:
-        if isinstance(entry, Correction):
-            if entry.replacement_json:
-                replaced[entry.target_id] = entry_from_json(entry.replacement_json)
-            else:
-                voided.add(entry.target_id)
+    for entry in corrections:
+        if entry.replacement_json:
+            replaced[entry.target_id] = entry_from_json(entry.replacement_json)
+        else:
+            voided.add(entry.target_id)
     return [
         replaced.get(e.id, e)
         for e in entries
@@ -49,11 +51,13 @@ def _corrected(entries: Sequence[Any]) -> list[Any]:
 
 def run_segments(entries: Sequence[Any]) -> Segments:
     """The run's additive energy segments (window ``run``), all devices, in kWh."""
-    rows = [e for e in _corrected(entries) if isinstance(e, Energy) and e.window == RUN_WINDOW]
-    start = np.fromiter((e.start.timestamp() for e in rows), dtype=np.float64, count=len(rows))
-    end = np.fromiter((e.end.timestamp() for e in rows), dtype=np.float64, count=len(rows))
-    kwh = np.fromiter((e.joules / 3.6e6 for e in rows), dtype=np.float64, count=len(rows))
-    return Segments(start, end, kwh)
+    rows = [
+        (e.start.timestamp(), e.end.timestamp(), e.joules)
+        for e in _corrected(entries)
+        if isinstance(e, Energy) and e.window == RUN_WINDOW
+    ]
+    table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / 3.6e6)
 
 
 def _energy_factor(view: RunView) -> Factor:
