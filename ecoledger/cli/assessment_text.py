@@ -15,6 +15,10 @@ def _usd(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _per_use(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
 def render(a: Assessment) -> str:
     out: list[str] = []
     scc = a.scc_preset or "user value"
@@ -72,13 +76,13 @@ def render(a: Assessment) -> str:
     if am.applied:
         out.append(
             f"  Training run {am.parent_run_id and am.parent_run_id[:12]} amortized over "
-            f"{am.expected_uses:,} uses: {_usd(am.training_cost_per_use or 0)} USD/{am.use_unit}; "
-            f"total {_usd(am.cost_per_use or 0)} USD/{am.use_unit}"
+            f"{am.expected_uses:,} uses: {_per_use(am.training_cost_per_use)} USD/{am.use_unit}; "
+            f"with this run's own cost {_per_use(am.cost_per_use)} USD/{am.use_unit}"
         )
     elif am.training_cost_per_use is not None:
         out.append(
             f"  Cost per use over {am.expected_uses:,} expected uses: "
-            f"{_usd(am.training_cost_per_use)} USD"
+            f"{_per_use(am.training_cost_per_use)} USD"
         )
     if a.sensitivity:
         top = ", ".join(f"{s.factor} {_usd(s.swing)}" for s in a.sensitivity[:3])
