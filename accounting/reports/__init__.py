@@ -1,0 +1,31 @@
+"""Carbon reports: one set of facts (:mod:`content`) rendered as Markdown, LaTeX (+ BibTeX),
+self-contained HTML, PDF, JSON (with a schema) and Hugging Face model-card metadata, with
+publication figures (SVG/PDF/PNG) from the dashboard's chart functions.
+
+Importing this package is light: plotly, kaleido and chromium are used only by
+:mod:`accounting.reports.export_figures` and :mod:`accounting.reports.pdf`, when asked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["FORMATS", "Scope", "gather", "render_text", "verify_report", "write_report"]
+
+FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("gather", "render_text", "write_report"):
+        from accounting.reports import generate
+
+        return getattr(generate, name)
+    if name == "Scope":
+        from accounting.reports.content import Scope
+
+        return Scope
+    if name == "verify_report":
+        from accounting.reports.verify_report import verify_report
+
+        return verify_report
+    raise AttributeError(f"module 'accounting.reports' has no attribute {name!r}")

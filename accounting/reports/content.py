@@ -18,10 +18,10 @@ SCC and grid draws), so the runs' uncertainties are treated as fully shared.
 from __future__ import annotations
 
 import math
-from importlib.metadata import PackageNotFoundError, version
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from accounting.errors import InputError
@@ -29,7 +29,6 @@ from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
 from accounting.reports import statement
 from accounting.runs import RunView, list_runs, load_run
-
 
 REPORT_SCHEMA_ID = "https://ecoledger.dev/schemas/report/v1"
 REPORT_SCHEMA_VERSION = 1
@@ -376,7 +375,9 @@ def parse_when(text: str | None, option: str, end_of_day: bool) -> datetime | No
         else:
             moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"{option}: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}")
+        raise InputError(
+            f"{option}: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -541,7 +542,13 @@ def _no_energy(view: RunView) -> InputError:
 
 
 def gather_run(
-    ledger: Any, run_id: str, settings: Any, *, command: str = "", generated_at: str = ""
+    ledger: Any,
+    run_id: str,
+    settings: Any,
+    *,
+    command: str = "",
+    generated_at: str = "",
+    ledger_label: str | None = None,
 ) -> Gathered:
     """The content of a run report (and the views/assessments its figures need)."""
     view = load_run(ledger, run_id)
@@ -574,6 +581,7 @@ def gather_run(
         used_settings=doc.get("settings", {}),
         command=command,
         generated_at=generated_at,
+        ledger_label=ledger_label,
     )
 
 
@@ -586,6 +594,7 @@ def gather_project(
     until: str | None = None,
     command: str = "",
     generated_at: str = "",
+    ledger_label: str | None = None,
 ) -> Gathered:
     """The content of a project report: every run of ``project`` started in [since, until]."""
     start = parse_when(since, "--since", end_of_day=False)
@@ -638,6 +647,7 @@ def gather_project(
         used_settings=used,
         command=command,
         generated_at=generated_at,
+        ledger_label=ledger_label,
     )
 
 
@@ -657,6 +667,7 @@ def _finish(
     used_settings: dict[str, Any],
     command: str,
     generated_at: str,
+    ledger_label: str | None = None,
 ) -> Gathered:
     own_views = [views[0]] if scope.kind == "run" else list(views)
     energy = sum(v.energy_it_j for v in own_views)
@@ -673,7 +684,7 @@ def _finish(
     requested = settings.chosen() if settings is not None else {}
     provenance = Provenance(
         ecoledger_version=version_text(),
-        ledger=ledger.display,
+        ledger=ledger_label or ledger.display,
         anchor_seq=anchor_seq,
         anchor_hash=anchor_hash,
         command=command,

@@ -1,10 +1,134 @@
-"""`ecoledger report`: not implemented yet."""
+"""``ecoledger report``: a carbon report of a run or a project, for a paper or a model card.
+
+ecoledger report 1a2b3c4d --format latex --out appendix.tex --figures figs/
+ecoledger report --project paper --since 2026-01-01 --format json --out paper.json
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from typing import Any
+
+from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger
+
+FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
+EXAMPLES = """examples:
+  ecoledger report 1a2b3c4d --format md --out report.md
+  ecoledger report 1a2b3c4d --format latex --out appendix.tex --figures figures/
+  ecoledger report 1a2b3c4d --format model-card --out README.md --assumptions team.toml
+  ecoledger report --project paper --since 2026-01-01 --until 2026-03-31 --format pdf --out paper.pdf
+  ecoledger report --schema
+  ecoledger verify --report report.json
+"""
 
 
 def register(sub: Any) -> None:
-    return None
+    p = sub.add_parser(
+        "report",
+        help="write a carbon report (md, latex, html, pdf, json, model-card) of a run or project",
+        description=(
+            "Write a carbon report of one run (with the training run it amortizes) or of every "
+            "run of a project (failed ones included). Every format carries the same facts, the "
+            "ledger's chain hash at the last entry used, the assumptions, the ecoledger version "
+            "and the command that regenerates it; check it later with ecoledger verify --report."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "run_id", nargs="?", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters"
+    )
+    p.add_argument("--project", metavar="P", default=None, help="report every run of project P")
+    p.add_argument(
+        "--since", metavar="DATE", default=None, help="project runs started on or after DATE"
+    )
+    p.add_argument(
+        "--until", metavar="DATE", default=None, help="project runs started on or before DATE"
+    )
+    p.add_argument("--format", choices=FORMATS, default=None, help="report format")
+    p.add_argument(
+        "--assumptions",
+        metavar="FILE",
+        default=None,
+        help="assumption settings (.toml, .yaml), as for ecoledger assess",
+    )
+    p.add_argument("--out", metavar="PATH", default=None, help="the report file to write")
+    p.add_argument(
+        "--figures",
+        metavar="DIR",
+        default=None,
+        help="also write the figures as SVG, PDF and PNG into DIR",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument("--schema", action="store_true", help="print the JSON report's schema and exit")
+    add_ledger_arg(p)
+    p.set_defaults(handler=handle)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.run_id and args.project:
+        fail("give RUN_ID or --project, not both")
+    if not args.run_id and not args.project:
+        fail("give a RUN_ID or --project P (or --schema)")
+    if (args.since or args.until) and not args.project:
+        fail("--since/--until select the runs of a --project")
+    if args.format is None:
+        fail(f"--format is required ({', '.join(FORMATS)})")
+    if args.out is None:
+        fail("--out is required: the report file to write")
+
+
+class _Progress:
+    """Progress lines on stderr: what is being done, with the time so far."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        print(f"  [{time.monotonic() - self.start:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.schema:
+        from accounting.reports.json_report import schema_text
+
+        sys.stdout.write(schema_text())
+        return EXIT_OK
+    _check_args(args)
+    from accounting.assessment import AssumptionSettings
+    from accounting.reports.content import Scope, parse_when
+    from accounting.reports.generate import write_report
+
+    settings = (
+        AssumptionSettings.from_file(args.assumptions) if args.assumptions else AssumptionSettings()
+    )
+    parse_when(args.since, "--since", end_of_day=False)
+    parse_when(args.until, "--until", end_of_day=True)
+    progress = _Progress()
+    with open_cli_ledger(args, create=False) as ledger:
+        if args.run_id:
+            scope = Scope("run", run_id=ledger.resolve_run(args.run_id))
+        else:
+            scope = Scope("project", project=args.project, since=args.since, until=args.until)
+        result = write_report(
+            ledger,
+            scope,
+            args.format,
+            args.out,
+            settings=settings,
+            assumptions_file=args.assumptions,
+            figures_dir=args.figures,
+            force=args.force,
+            say=progress,
+        )
+    content = result.gathered.content
+    print(
+        f"wrote {result.paths[0]} ({args.format}; {len(content.runs)} run(s); chain hash "
+        f"{content.provenance.anchor_hash[:16]} at seq {content.provenance.anchor_seq}) "
+        f"in {time.monotonic() - progress.start:.1f} s"
+    )
+    for extra in result.paths[1:]:
+        print(f"wrote {extra}")
+    return EXIT_OK
