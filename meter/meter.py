@@ -50,6 +50,10 @@ class Meter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sampler_cpu_s = 0.0
+        for source in self.sources:  # sources that poll power may pick a signal for the rate
+            set_period = getattr(source, "set_sample_period", None)
+            if set_period is not None:
+                set_period(1.0 / sample_hz)
 
     # -- windows ---------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:

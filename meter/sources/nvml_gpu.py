@@ -6,8 +6,10 @@ Two methods, best first:
   loaded, Volta and newer), differenced. A counter that goes backwards (driver reload) is
   bridged by power × time and reported as ``counter_reset``.
 - ``nvml_power_sampled``: when the counter is NOT_SUPPORTED. Power is polled by the meter's
-  sampler — instant power (field value 186) where the driver offers it, else
-  ``nvmlDeviceGetPowerUsage`` — and integrated. Always ``approximated``.
+  sampler and integrated; always ``approximated``. Sampling faster than 2 Hz, it polls the
+  instant power (field value 186) where the driver offers it; slower, it polls
+  ``nvmlDeviceGetPowerUsage`` — a 1 s average on Ampere and newer, which at 1 Hz integrates
+  exactly, where 1 Hz instant readings alias bursty load (see benchmarks/meter_accuracy.py).
 
 Both watch the GPU's compute processes (``nvmlDeviceGetComputeRunningProcesses``) every few
 seconds: another process than the metered tree on a metered GPU is reported once as
@@ -36,6 +38,7 @@ NVML_FI_DEV_POWER_INSTANT = 186
 # power × time and flagged (Yang et al., SC'24: the sensors sample in ~100 ms periods).
 COUNTER_PERIOD_S = 0.1
 PROCESS_CHECK_EVERY_S = 2.0
+INSTANT_BELOW_PERIOD_S = 0.5
 
 
 class GpuProcessWatch:
@@ -211,6 +214,7 @@ class NvmlPowerSampled(PowerIntegratingSource):
         super().__init__(info, clock)
         self._session = session.acquire()
         self._handle = handle
+        self.instant_offered = instant_field
         self.instant_field = instant_field
         self._watch = GpuProcessWatch(session, handle, tree)
         self._closed = False
@@ -218,6 +222,10 @@ class NvmlPowerSampled(PowerIntegratingSource):
     @property
     def used_by_tree(self) -> bool:
         return self._watch.used_by_tree
+
+    def set_sample_period(self, period_s: float) -> None:
+        """Called by the meter: instant power only when sampling faster than 2 Hz."""
+        self.instant_field = self.instant_offered and period_s < INSTANT_BELOW_PERIOD_S
 
     def power_w(self) -> float:
         if self.instant_field:
@@ -306,7 +314,11 @@ def _probe_device(
                 device.uuid,
             )
     info = DeviceInfo(device.uuid, "gpu", model, "nvml_power_sampled", True, 0.0, device.index)
-    how = "instant power (field 186)" if instant else "nvmlDeviceGetPowerUsage"
+    how = (
+        "instant power (field 186) when sampling faster than 2 Hz, else nvmlDeviceGetPowerUsage"
+        if instant
+        else "nvmlDeviceGetPowerUsage"
+    )
     return NvmlPowerSampled(session, handle, info, clock, tree, instant), Probe(
         name,
         "gpu",

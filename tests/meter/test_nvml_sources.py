@@ -9,9 +9,9 @@ import pytest
 from meter import Meter, detect_sources
 
 
-def _meter(clock, **kwargs):
+def _meter(clock, sample_hz=1.0, **kwargs):
     detection = detect_sources(include_host=False, clock=clock, **kwargs)
-    meter = Meter(detection.sources, clock=clock, wall=lambda: 1.7e9 + clock())
+    meter = Meter(detection.sources, sample_hz=sample_hz, clock=clock, wall=lambda: 1.7e9 + clock())
     return meter, detection
 
 
@@ -92,8 +92,9 @@ def test_energy_not_supported_falls_back_to_sampled_power(fake_nvml, tmp_path):
     trace = tmp_path / "trace.txt"
     trace.write_text("0 200000\n5 400000\n")
     clock = fake_nvml.init(gpus=1, trace=trace, energy_err=3)
-    meter, detection = _meter(clock)
+    meter, detection = _meter(clock, sample_hz=10)
     (source,) = meter.sources
+    assert source.instant_field  # 10 Hz: the instant power
     assert source.info.method == "nvml_power_sampled"
     assert source.info.approximated
     assert "field 186" in detection.probes[0].reason
@@ -110,6 +111,26 @@ def test_energy_not_supported_falls_back_to_sampled_power(fake_nvml, tmp_path):
     series = meter.drain_samples()
     assert len(series[0].power_w) == 101
     assert series[0].power_w[-1] == pytest.approx(400.0)
+    meter.close()
+
+
+def test_sampled_power_at_1_hz_uses_the_one_second_average(fake_nvml, tmp_path):
+    trace = tmp_path / "trace.txt"
+    # 50 ms bursts of 650 W every 250 ms on 100 W: 1 Hz instant readings would alias
+    trace.write_text(
+        "".join(f"{k * 0.25:.2f} 650000\n{k * 0.25 + 0.05:.2f} 100000\n" for k in range(40))
+    )
+    clock = fake_nvml.init(gpus=1, trace=trace, energy_err=3)
+    meter, _ = _meter(clock, sample_hz=1)
+    assert not meter.sources[0].instant_field
+    clock.set(1.0)
+    meter.sample_once()
+    meter.begin("run")
+    for _ in range(6):
+        clock.advance(1.0)
+        meter.sample_once()
+    # 4 bursts a second: 4 × 0.05 × 650 + 0.8 × 100 = 210 W, for 6 s
+    assert meter.end("run").joules == pytest.approx(1260.0, rel=0.01)
     meter.close()
 
 
