@@ -1,0 +1,67 @@
+"""The report files the Report page offers, made by the report library (the same code as
+``ecoledger report``): text formats are rendered in memory; HTML and PDF are written by
+``write_report`` into a temporary folder, because they carry figures drawn by kaleido.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMATS: dict[str, tuple[str, str, str]] = {
+    # format → (label, suffix, MIME type)
+    "md": ("Markdown", ".md", "text/markdown"),
+    "json": ("JSON", ".json", "application/json"),
+    "latex": ("LaTeX (+ BibTeX)", ".tex", "application/x-tex"),
+    "model-card": ("Hugging Face model card", ".md", "text/markdown"),
+    "html": ("HTML (self-contained, with figures)", ".html", "text/html"),
+    "pdf": ("PDF (with figures)", ".pdf", "application/pdf"),
+}
+SLOW_FORMATS = ("html", "pdf")
+"""Formats that draw figures with kaleido and chromium (a few seconds)."""
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    name: str
+    data: bytes
+    mime: str
+
+
+def available_formats() -> list[str]:
+    """The formats the installed report library can produce."""
+    try:
+        from accounting.reports.generate import FORMATS as LIBRARY_FORMATS
+    except ImportError:  # pragma: no cover - report library not installed
+        return []
+    return [fmt for fmt in FORMATS if fmt in LIBRARY_FORMATS]
+
+
+def file_stem(scope: Any) -> str:
+    if scope.kind == "run":
+        return f"ecoledger-report-{str(scope.run_id)[:8]}"
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in str(scope.project))
+    return f"ecoledger-report-{safe or 'project'}"
+
+
+def make_report(ledger: Any, scope: Any, fmt: str, settings: Any) -> list[ReportFile]:
+    """The report (and for LaTeX its ``.bib``) as downloadable files."""
+    from accounting.reports.generate import gather, regenerate_command, render_text, write_report
+
+    label, suffix, mime = FORMATS[fmt]
+    name = file_stem(scope) + (".model-card" if fmt == "model-card" else "") + suffix
+    if fmt in SLOW_FORMATS:
+        with tempfile.TemporaryDirectory(prefix="ecoledger-dashboard-") as tmp:
+            result = write_report(ledger, scope, fmt, Path(tmp) / name, settings=settings)
+            return [ReportFile(name, result.paths[0].read_bytes(), mime)]
+    command = regenerate_command(scope, fmt, Path(name), ledger.display)
+    gathered = gather(ledger, scope, settings, command=command)
+    files = [ReportFile(name, render_text(gathered, fmt).encode("utf-8"), mime)]
+    if fmt == "latex":
+        from accounting.reports.latex import render_bibtex
+
+        bib = render_bibtex(gathered.content).encode("utf-8")
+        files.append(ReportFile(Path(name).with_suffix(".bib").name, bib, "application/x-bibtex"))
+    return files

@@ -1,0 +1,152 @@
+"""Small pieces every page uses: the ledger guard, the run picker, charts, numbers with units.
+
+Numbers are formatted here for display only; every value comes from the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+
+from accounting.reports.figures.style import money
+from accounting.runs import RunView
+from dashboard import data
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+STATUS_BADGES = {
+    "completed": ":green-badge[completed]",
+    "running": ":blue-badge[running]",
+    "failed": ":red-badge[failed]",
+    "lost": ":red-badge[lost]",
+    "interrupted": ":orange-badge[interrupted]",
+    "budget_exceeded": ":orange-badge[budget exceeded]",
+}
+FIRST_RUN_HELP = """\
+This ledger has no runs yet. Record a first one:
+
+```sh
+# meter any command (a training script, a notebook export, a server)
+ecoledger run --ledger {ledger} --name my-first-run --country FRA -- python train.py
+
+# or write a short demonstration run
+ecoledger demo --ledger {ledger}
+```
+
+Inside Python, `ecoledger.track(...)` records a run from the training loop.
+This page refreshes by itself once the run is recorded.
+"""
+RUN_PARAM = "run"
+
+
+def ledger_or_stop() -> data.LedgerState:
+    """The open ledger; a clear message (never a traceback) and stop when it is unusable."""
+    state = data.current()
+    if state.error is not None:
+        st.error(f"Cannot open the ledger. {state.error}", icon=None)
+        st.markdown(
+            "Start the dashboard on an ecoledger ledger: `ecoledger dashboard --ledger "
+            "PATH_OR_URL` (or set `ECOLEDGER_LEDGER`)."
+        )
+        st.stop()
+    return state
+
+
+def runs_or_stop(state: data.LedgerState) -> tuple[RunView, ...]:
+    """The runs; on an empty ledger, how to record a first run (and a refresh every 5 s)."""
+    views = data.runs(state)
+    if not views:
+        st.info("No runs recorded yet.")
+        st.markdown(FIRST_RUN_HELP.format(ledger=state.shown))
+        _wait_for_first_run(state.head_seq)
+        st.stop()
+    return views
+
+
+@st.fragment(run_every=5)
+def _wait_for_first_run(seen_head: int) -> None:
+    state = data.current()
+    if state.ledger is not None and state.head_seq != seen_head:
+        st.rerun()
+
+
+def chart(fig: Any, key: str | None = None) -> None:
+    st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=key)
+
+
+def run_label(view: RunView) -> str:
+    started = view.started_at.strftime("%Y-%m-%d %H:%M")
+    return f"{view.name} · {view.status} · {started} · {view.run_id[:8]}"
+
+
+def pick_run(
+    views: Sequence[RunView], *, key: str, label: str = "Run", default_id: str | None = None
+) -> RunView:
+    """A run chooser shared by the pages: the ``?run=`` query parameter (a full id or a
+    prefix), then the run last chosen on any page, then ``default_id``, then the newest."""
+    ids = [v.run_id for v in views]
+    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get("selected_run") or default_id
+    index = 0
+    if wanted:
+        match = [i for i, run_id in enumerate(ids) if run_id.startswith(str(wanted).lower())]
+        if match:
+            index = match[0]
+    if key in st.session_state and st.session_state[key] in ids:
+        index = ids.index(st.session_state[key])
+    chosen = st.selectbox(
+        label,
+        ids,
+        index=index,
+        key=key,
+        format_func=lambda run_id: run_label(views[ids.index(run_id)]),
+    )
+    st.session_state["selected_run"] = chosen
+    st.query_params[RUN_PARAM] = chosen
+    return views[ids.index(chosen)]
+
+
+def status_badge(status: str) -> str:
+    return STATUS_BADGES.get(status, status)
+
+
+def kwh(value: float) -> str:
+    if value == 0:
+        return "0 kWh"
+    if abs(value) < 1:
+        return f"{value * 1000:.4g} Wh"
+    return f"{value:,.4g} kWh" if abs(value) < 1e4 else f"{value:,.0f} kWh"
+
+
+def kg(value: float) -> str:
+    if value == 0:
+        return "0 kgCO₂e"
+    if abs(value) < 1:
+        return f"{value * 1000:.4g} gCO₂e"
+    return f"{value:,.4g} kgCO₂e" if abs(value) < 1e4 else f"{value:,.0f} kgCO₂e"
+
+
+def litres(value: float) -> str:
+    return f"{value:,.4g} L" if abs(value) < 1e4 else f"{value:,.0f} L"
+
+
+def usd(value: float | None, currency: str = "USD") -> str:
+    return "—" if value is None else money(value, currency)
+
+
+def when(value: datetime | None) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(seconds: float) -> str:
+    s = int(round(seconds))
+    if s < 60:
+        return f"{seconds:.1f} s"
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min {sec:02d} s"

@@ -1,0 +1,110 @@
+"""Cost–benefit: the assumption controls drive the assessment of one run (the same call as
+``ecoledger assess``): the waterfall, the Monte Carlo interval, the sensitivity (tornado)
+chart and the break-even curve. The chosen assumptions can be saved to the ledger."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from accounting.entries import Benefit, EntrySource
+from accounting.errors import InputError
+from accounting.reports import figures
+from dashboard import data, ui
+from dashboard.controls import assumption_controls, cli_equivalent
+
+st.title("Cost–benefit")
+state = ui.ledger_or_stop()
+views = ui.runs_or_stop(state)
+view = ui.pick_run(views, key="cb_run")
+
+st.subheader("Assumptions")
+controls = assumption_controls(view)
+if controls.error or controls.settings is None:
+    st.error(f"Check the assumptions: {controls.error}")
+    st.stop()
+try:
+    assessment = data.assessment(state, view, controls.settings)
+except InputError as exc:
+    st.error(f"Check the assumptions: {str(exc).splitlines()[0]}")
+    st.stop()
+controls.show_sources(assessment)
+cur = assessment.currency
+
+st.subheader("Net benefit")
+m = st.columns(4)
+m[0].metric("Net benefit", ui.usd(assessment.net_benefit, cur))
+m[1].metric("p05", ui.usd(assessment.interval.p05, cur), help="Monte Carlo 5th percentile")
+m[2].metric("p95", ui.usd(assessment.interval.p95, cur), help="Monte Carlo 95th percentile")
+be = assessment.break_even
+m[3].metric(
+    "Break-even",
+    f"{be.uses:,} {be.use_unit}s" if be.uses is not None else "never",
+    help=be.status.replace("_", " "),
+)
+st.caption(f"Same as `{cli_equivalent(view.run_id, controls.settings)}`")
+for note in assessment.notes:
+    st.caption(f"Note: {note}")
+
+left, right = st.columns(2)
+with left:
+    ui.chart(figures.net_benefit_waterfall(assessment), key="cb_waterfall")
+    ui.chart(figures.sensitivity_tornado(assessment), key="cb_tornado")
+with right:
+    ui.chart(figures.net_benefit_interval(assessment), key="cb_interval")
+    ui.chart(figures.break_even_curve(assessment), key="cb_break_even")
+
+with st.expander("Every assumption used, with its source"):
+    st.dataframe(
+        [
+            {
+                "factor": f.name,
+                "value": f.value,
+                "unit": f.unit,
+                "low": f.low,
+                "high": f.high,
+                "source": f.source,
+            }
+            for f in assessment.factors
+        ],
+        hide_index=True,
+        key="cb_factors",
+    )
+
+st.subheader("Save to the ledger")
+s1, s2 = st.columns(2)
+with s1:
+    st.caption(
+        "Records these assumptions as an `Assumptions` entry of the run: reports and "
+        "`ecoledger assess` then use them by default."
+    )
+    if st.button("Save these assumptions", key="cb_save", type="primary"):
+        entry = assessment.to_assumptions_entry(view.run_id, label="dashboard")
+        entry = entry.model_copy(update={"source": EntrySource.here(origin="dashboard")})
+        data.append(state, [entry])
+        st.success(f"Saved as entry `{entry.id}`.")
+with s2, st.expander("Declare a benefit of this run"):
+    with st.form("cb_benefit_form", clear_on_submit=True):
+        kind = st.radio("Kind", ["social", "environmental"], horizontal=True)
+        basis = st.selectbox("Basis", ["lump_sum", "per_request", "per_token", "per_item"])
+        amount = st.number_input("USD (total, or per unit)", min_value=0.0, value=None)
+        avoided = st.number_input("Avoided kgCO₂e (environmental)", min_value=0.0, value=None)
+        rationale = st.text_input("Rationale (required)")
+        reference = st.text_input("Source of the estimate")
+        if st.form_submit_button("Add the benefit"):
+            if not rationale.strip():
+                st.error("rationale: say why the model brings this benefit")
+            elif amount is None and avoided is None:
+                st.error("USD or avoided kgCO₂e: give one of them")
+            else:
+                benefit = Benefit(
+                    run_id=view.run_id,
+                    source=EntrySource.here(origin="dashboard"),
+                    benefit_kind=kind,
+                    basis=basis,
+                    usd=amount,
+                    avoided_kgco2e=avoided,
+                    rationale=rationale.strip(),
+                    reference=reference.strip(),
+                )
+                data.append(state, [benefit])
+                st.success(f"Benefit recorded as entry `{benefit.id}`.")

@@ -1,0 +1,110 @@
+"""Overview: totals for the chosen period and projects, the net-benefit waterfall with its
+interval, and the runs that cost most."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import streamlit as st
+
+from accounting.reports import figures
+from dashboard import data, totals, ui
+
+NO_PROJECT = "(no project)"
+
+st.title("Overview")
+state = ui.ledger_or_stop()
+views = ui.runs_or_stop(state)
+
+projects = sorted({v.project or NO_PROJECT for v in views})
+first_day = min(v.started_at for v in views).date()
+last_day = max(v.started_at for v in views).date()
+left, right = st.columns([2, 1])
+chosen_projects = left.multiselect(
+    "Projects", projects, default=projects, key="overview_projects", placeholder="all projects"
+)
+period = right.date_input(
+    "Period (run start, UTC)",
+    value=(first_day, last_day),
+    min_value=first_day,
+    max_value=last_day,
+    key="overview_period",
+)
+start_day, end_day = (
+    (period[0], period[-1])
+    if isinstance(period, tuple) and period
+    else (
+        first_day,
+        last_day,
+    )
+)
+since = datetime.combine(start_day, time.min, UTC)
+until = datetime.combine(end_day, time.max, UTC)
+selected = tuple(
+    v
+    for v in views
+    if (v.project or NO_PROJECT) in (chosen_projects or projects) and since <= v.started_at <= until
+)
+if not selected:
+    st.info("No run matches these filters.")
+    st.stop()
+
+with st.spinner("Assessing runs…"):
+    assessed = data.overview_assessments(state, selected)
+sums = totals.total(a for _, a in assessed)
+cur = sums.currency
+
+st.caption(
+    f"{sums.runs} runs · default assumptions (as `ecoledger assess RUN` with no options) · "
+    "training shares amortized by inference runs are counted once"
+)
+c = st.columns(5)
+c[0].metric("IT energy", ui.kwh(sums.energy_it_kwh), help="measured at the devices")
+c[1].metric("Facility energy", ui.kwh(sums.energy_facility_kwh), help="IT energy × PUE")
+c[2].metric(
+    "Operational carbon",
+    ui.kg(sums.operational_kgco2e),
+    help="grid carbon intensity × facility energy",
+)
+c[3].metric("Embodied carbon", ui.kg(sums.embodied_kgco2e), help="hardware manufacturing share")
+c[4].metric("Water", ui.litres(sums.water_l), help="on-site + off-site (Li et al. 2023)")
+m = st.columns(5)
+m[0].metric("Energy cost", ui.usd(sums.energy_cost, cur))
+m[1].metric("Carbon cost", ui.usd(sums.carbon_cost, cur))
+m[2].metric("Secondary cost", ui.usd(sums.secondary_cost, cur))
+m[3].metric("Social benefit", ui.usd(sums.social_benefit, cur), help="declared benefits")
+m[4].metric("Net benefit", ui.usd(sums.net_benefit, cur))
+
+ui.chart(
+    figures.net_benefit_waterfall(sums.to_json(), title="Net benefit of the selected runs"),
+    key="overview_waterfall",
+)
+rows = [{"name": view.name, **totals.own_money(a)} for view, a in assessed]
+ui.chart(figures.costliest_runs(rows, currency=cur), key="overview_costliest")
+
+st.subheader("Runs")
+table = [
+    {
+        "run": view.name,
+        "project": view.project or "",
+        "kind": view.run_kind,
+        "status": view.status,
+        "started (UTC)": view.started_at.strftime("%Y-%m-%d %H:%M"),
+        "IT energy (kWh)": a.energy_it_kwh,
+        "operational (kgCO₂e)": a.operational_kgco2e,
+        f"net benefit ({cur})": a.net_benefit,
+        "open": f"./runs?run={view.run_id}",
+    }
+    for view, a in assessed
+]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "open": st.column_config.LinkColumn("open", display_text="open run"),
+        "IT energy (kWh)": st.column_config.NumberColumn(format="%.4g"),
+        "operational (kgCO₂e)": st.column_config.NumberColumn(format="%.4g"),
+        f"net benefit ({cur})": st.column_config.NumberColumn(format="%.4g"),
+    },
+    key="overview_table",
+)
