@@ -77,7 +77,7 @@ def test_exception_closes_the_run_as_failed_with_its_type(tmp_path):
     ledger = tmp_path / "l.db"
     with pytest.raises(ZeroDivisionError):
         with ecoledger.track(name="boom", ledger=str(ledger)) as run:
-            1 / 0
+            _ = 1 / 0
     v = view(ledger, run.run_id)
     assert v.status == "failed"
     assert v.error == "ZeroDivisionError"
