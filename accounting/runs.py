@@ -228,6 +228,7 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
             if entry.joules is not None:
                 usage_j = (usage_j or 0.0) + entry.joules
 
+    status: str
     if ended is not None:
         status = ended.status
         ended_at: datetime | None = ended.ended_at

@@ -71,10 +71,10 @@ def run_fields(view: RunView) -> dict[str, Any]:
 def run_report(ledger: Any, run_id: str, settings: Any = None) -> dict[str, Any]:
     """The ``show --json`` document: the run's facts and its assessment under ``settings``."""
     view = load_run(ledger, run_id)
-    from accounting.assessment import AssumptionSettings, assess_run
+    from accounting.assessment import assess_run
 
     report = run_fields(view)
-    assessment = assess_run(ledger, view.run_id, settings or AssumptionSettings())
+    assessment = assess_run(ledger, view.run_id, settings)
     for key, value in assessment.to_json().items():
         report.setdefault(key, value)
     return report

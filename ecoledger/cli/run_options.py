@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 from accounting.entries import RUN_KINDS
-from ecoledger.cli.common import fail
 
 
 def pue_value(text: str) -> float:
@@ -71,14 +70,12 @@ def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") 
 
 
 def _check_country(code: str) -> str:
+    """The normalized code; an unknown one raises InputError naming --country, with near matches."""
+    from accounting.factors import carbon_intensity
+
     code = code.strip().upper()
-    try:
-        from accounting.factors import check_country
-    except ImportError:  # pragma: no cover - early versions
-        if len(code) != 3 or not code.isalpha():
-            fail(f"--country: {code!r} is not an ISO 3166 alpha-3 code")
-        return code
-    return check_country(code)
+    carbon_intensity.for_country(code, field="--country")
+    return code
 
 
 def run_started_fields(args: argparse.Namespace, ledger: Any | None = None) -> dict[str, Any]:
@@ -115,11 +112,14 @@ def _version() -> str:
 
 def live_intensity_g_per_kwh(args: argparse.Namespace) -> float | None:
     """Carbon intensity for the live line (the assessment recomputes everything at the end)."""
+    from accounting.factors import carbon_intensity
+
     try:
-        from accounting.factors import default_intensity_g_per_kwh
-    except ImportError:
-        return None
-    try:
-        return float(default_intensity_g_per_kwh(args.country))
+        factor = (
+            carbon_intensity.for_country(args.country)
+            if args.country
+            else carbon_intensity.world_average()
+        )
     except Exception:
         return None
+    return float(factor.value)

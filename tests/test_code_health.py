@@ -1,0 +1,27 @@
+"""Code health is part of the test command: ruff (lint and format) and mypy on the leaves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.cli.helpers import REPO
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600)
+
+
+def test_ruff_check() -> None:
+    result = _run(sys.executable, "-m", "ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format() -> None:
+    result = _run(sys.executable, "-m", "ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_on_meter_and_accounting() -> None:
+    result = _run(sys.executable, "-m", "mypy", "meter", "accounting")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
