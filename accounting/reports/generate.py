@@ -177,8 +177,8 @@ def write_report(
         settings = AssumptionSettings()
     label = ledger.display
     command = regenerate_command(scope, fmt, out_path, label, assumptions_file, fig_dir)
-    say("gathering the ledger entries and the assessment")
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
+    say(f"gathered {len(gathered.content.runs)} run(s) and their assessments")
     written: list[Path] = []
     figures: list[tuple[str, str, str]] = []
     if fmt in ("html", "pdf") or fig_dir is not None:

@@ -81,13 +81,16 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 class _Progress:
-    """Progress lines on stderr: what is being done, with the time so far."""
+    """Progress lines on stderr (reports with figures): what is being done, and when."""
 
-    def __init__(self) -> None:
+    def __init__(self, show: bool) -> None:
         self.start = time.monotonic()
+        self.show = show
 
     def __call__(self, message: str) -> None:
-        print(f"  [{time.monotonic() - self.start:5.1f} s] {message}", file=sys.stderr, flush=True)
+        if self.show:
+            elapsed = time.monotonic() - self.start
+            print(f"  [{elapsed:5.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -106,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     parse_when(args.since, "--since", end_of_day=False)
     parse_when(args.until, "--until", end_of_day=True)
-    progress = _Progress()
+    progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)
     with open_cli_ledger(args, create=False) as ledger:
         if args.run_id:
             scope = Scope("run", run_id=ledger.resolve_run(args.run_id))

@@ -160,6 +160,17 @@ def build_report_ledger(path: Path, train_name: str = "bert-pretrain") -> Fixtur
     )
     entries.append(_energy(serve, "run", GPU, 200.0 * 600, s0, 600))
     entries.append(_energy(serve, "run", CPU, 50.0 * 600, s0, 600))
+    entries.append(
+        PowerSample(
+            run_id=serve,
+            device_id=GPU[0],
+            device_kind="gpu",
+            method="nvml_energy_counter",
+            t_s=tuple(s0.timestamp() + k * 10.0 for k in range(61)),
+            power_w=tuple(180.0 + (k % 4) * 15.0 for k in range(61)),
+            source=SOURCE,
+        )
+    )
     entries.append(Usage(run_id=serve, requests=100, tokens=5000, source=SOURCE))
     entries.append(
         Benefit(
