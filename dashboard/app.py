@@ -25,13 +25,18 @@ VIEWS = Path(__file__).resolve().parent / "views"
 st.set_page_config(page_title="ecoledger", layout="wide", initial_sidebar_state="expanded")
 
 pages = [
-    st.Page(str(VIEWS / "overview.py"), title="Overview", url_path="overview", default=True),
+    st.Page(str(VIEWS / "overview.py"), title="Overview", default=True),
     st.Page(str(VIEWS / "runs.py"), title="Runs", url_path="runs"),
     st.Page(str(VIEWS / "cost_benefit.py"), title="Cost–benefit", url_path="cost_benefit"),
     st.Page(str(VIEWS / "compare.py"), title="Compare", url_path="compare"),
     st.Page(str(VIEWS / "report.py"), title="Report", url_path="report"),
 ]
 navigation = st.navigation(pages)
+# metric values carry their unit ("198.4 gCO₂e"): a smaller font keeps them on one line
+st.markdown(
+    "<style>[data-testid='stMetricValue'] { font-size: 1.35rem; }</style>",
+    unsafe_allow_html=True,
+)
 
 state = ui.ledger_or_stop()
 with st.sidebar:

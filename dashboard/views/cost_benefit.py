@@ -45,13 +45,10 @@ st.caption(f"Same as `{cli_equivalent(view.run_id, controls.settings)}`")
 for note in assessment.notes:
     st.caption(f"Note: {note}")
 
-left, right = st.columns(2)
-with left:
-    ui.chart(figures.net_benefit_waterfall(assessment), key="cb_waterfall")
-    ui.chart(figures.sensitivity_tornado(assessment), key="cb_tornado")
-with right:
-    ui.chart(figures.net_benefit_interval(assessment), key="cb_interval")
-    ui.chart(figures.break_even_curve(assessment), key="cb_break_even")
+ui.chart(figures.net_benefit_waterfall(assessment), key="cb_waterfall")
+ui.chart(figures.net_benefit_interval(assessment), key="cb_interval")
+ui.chart(figures.sensitivity_tornado(assessment), key="cb_tornado")
+ui.chart(figures.break_even_curve(assessment), key="cb_break_even")
 
 with st.expander("Every assumption used, with its source"):
     st.dataframe(

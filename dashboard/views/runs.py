@@ -98,7 +98,7 @@ def run_detail(run_id: str) -> None:
         )
     assessment = data.assessment(here, view)
     cur = assessment.currency
-    m = st.columns(6)
+    m = st.columns(3) + st.columns(3)
     m[0].metric("IT energy", ui.kwh(assessment.energy_it_kwh))
     m[1].metric(
         "Facility energy", ui.kwh(assessment.energy_facility_kwh), help=f"PUE {assessment.pue:g}"
@@ -129,7 +129,7 @@ def run_detail(run_id: str) -> None:
                 "approximated": "≈ yes" if d.approximated else "no",
                 "energy (Wh)": d.energy_j / 3600.0,
                 "host": d.host,
-                "rank": d.rank,
+                "rank": "—" if d.rank is None else str(d.rank),
             }
             for d in view.devices
         ],

@@ -76,7 +76,6 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
         levels.append(levels[-1] + v)
     levels += [net, float(p05 if p05 is not None else net), float(p95 if p95 is not None else net)]
     span = (max(levels) - min(levels)) or 1.0
-    # the net label goes inside a tall bar, so that the interval marker does not cover it
     net_inside = abs(net) > 0.3 * span
     fig = new_figure()
     fig.add_trace(
@@ -87,6 +86,8 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
             text=[money(s[1], cur) for s in steps] + [money(net, cur)],
             textposition=["outside"] * len(steps) + ["inside" if net_inside else "outside"],
             insidetextfont={"color": "#ffffff"},
+            textangle=0,
+            constraintext="none",
             cliponaxis=False,
             increasing={"marker": {"color": POSITIVE}},
             decreasing={"marker": {"color": NEGATIVE}},
@@ -101,10 +102,10 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
     if p05 is not None and p95 is not None:
         fig.add_trace(
             go.Scatter(
-                x=["Net benefit"],
+                x=["p05–p95"],
                 y=[net],
                 mode="markers",
-                marker={"color": "#000000", "size": 7, "symbol": "diamond"},
+                marker={"color": "#000000", "size": 8, "symbol": "diamond"},
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -114,12 +115,15 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
                     "thickness": 2,
                     "width": 10,
                 },
-                name="p05–p95 interval",
+                name="net benefit, p05–p95 interval (Monte Carlo)",
                 hovertemplate=f"p05 {money(float(p05), cur)} – p95 {money(float(p95), cur)}"
                 "<extra>Monte Carlo</extra>",
             )
         )
-        subtitle += f"; net benefit p05–p95: {money(float(p05), cur)} to {money(float(p95), cur)}"
+        subtitle += (
+            f"<br>net benefit p05–p95 (Monte Carlo): {money(float(p05), cur)} to "
+            f"{money(float(p95), cur)}"
+        )
     fig.update_yaxes(range=[min(levels) - 0.12 * span, max(levels) + 0.15 * span])
     fig.add_hline(y=0, line={"color": "#777777", "width": 1})
     return finish(fig, title, None, f"Money ({cur})", subtitle=subtitle, height=460)
@@ -290,7 +294,10 @@ def break_even_curve(
     margin = be.margin_per_use
     if margin is not None:
         sub += f"; margin per {unit} {money(margin, cur)}"
-    sub += f"; fixed cost {money(be.fixed_cost, cur)}"
+    trained = (a.get("amortization") or {}).get("parent_run_id")
+    sub += f"<br>cost to recover from uses: {money(be.fixed_cost, cur)} ("
+    sub += "the training run's cost" if trained else "this run's cost"
+    sub += ", less lump-sum benefits)"
     return finish(fig, title, f"Number of uses ({unit}s)", f"Net benefit ({cur})", subtitle=sub)
 
 

@@ -103,25 +103,30 @@ def _phase_windows(run: Any) -> list[Any]:
 
 
 def energy_by_device_and_phase(run: Any, *, title: str = "Energy by device and phase") -> Any:
-    """Two panels: the run's IT energy per device (coloured by method, approximated figures
-    hatched and marked ≈) and per phase window."""
+    """The run's IT energy per device (coloured by method; approximated figures hatched and
+    marked ≈) and, in a second panel, per phase window when the run recorded phases."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     phases = _phase_windows(run)
     max_j = max([d.energy_j for d in run.devices] + [w.energy_j for w in phases] + [0.0])
     unit, per = energy_scale(max_j)
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        column_widths=[0.68, 0.32],
-        subplot_titles=("By device (method)", "By phase"),
-        horizontal_spacing=0.14,
-    )
-    methods: dict[str, int] = {}
+    if phases:
+        fig = make_subplots(
+            rows=1,
+            cols=2,
+            column_widths=[0.68, 0.32],
+            subplot_titles=("By device (colour: method)", "By phase"),
+            horizontal_spacing=0.12,
+        )
+    else:
+        fig = new_figure()
+    place = {"row": 1, "col": 1} if phases else {}
     labels = {
-        d.device_id: f"{short_device(d.device_id)}<br>{short_model(d.model, 16)}" for d in run.devices
+        d.device_id: f"{short_device(d.device_id)}<br>{short_model(d.model, 16)}"
+        for d in run.devices
     }
+    methods: dict[str, int] = {}
     for d in run.devices:
         methods.setdefault(d.method, len(methods))
     for method, i in methods.items():
@@ -142,8 +147,7 @@ def energy_by_device_and_phase(run: Any, *, title: str = "Energy by device and p
                 cliponaxis=False,
                 hovertemplate="%{x}<br>%{y:.4g} " + unit + "<extra>" + method + "</extra>",
             ),
-            row=1,
-            col=1,
+            **place,
         )
     if phases:
         fig.add_trace(
@@ -166,35 +170,20 @@ def energy_by_device_and_phase(run: Any, *, title: str = "Energy by device and p
             row=1,
             col=2,
         )
-    else:
-        fig.add_annotation(
-            text="no phase windows",
-            xref="x2 domain",
-            yref="y2 domain",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-            font={"color": "#666666"},
-        )
-        fig.update_xaxes(visible=False, row=1, col=2)
-        fig.update_yaxes(visible=False, row=1, col=2)
-    fig.update_yaxes(rangemode="tozero")
-    finish(
-        fig,
-        title,
-        None,
-        None,
-        subtitle="IT energy measured at the devices; ≈ and hatching: approximated method",
-        height=460,
-    )
-    fig.update_yaxes(title_text=f"Energy ({unit})", row=1, col=1)
-    fig.update_yaxes(title_text=f"Energy ({unit})", row=1, col=2)
-    fig.update_xaxes(title_text="Device", tickangle=0, tickfont={"size": 11}, row=1, col=1)
-    if phases:
-        fig.update_xaxes(title_text="Phase", row=1, col=2)
-    fig.update_layout(margin={"t": 110}, barmode="group")
     if not run.devices:
-        return empty_note(fig, "No energy recorded for this run")
+        return finish(empty_note(fig, "No energy recorded for this run"), title, None, None)
+    subtitle = "IT energy measured at the devices; ≈ and hatching: approximated method"
+    if not phases:
+        subtitle += "; no phase windows recorded"
+    finish(fig, title, None, None, subtitle=subtitle, height=460)
+    fig.update_yaxes(rangemode="tozero", title_text=f"Energy ({unit})")
+    fig.update_xaxes(tickangle=0, tickfont={"size": 11})
+    if phases:
+        fig.update_xaxes(title_text="Device", row=1, col=1)
+        fig.update_xaxes(title_text="Phase", row=1, col=2)
+        fig.update_layout(margin={"t": 110})
+    else:
+        fig.update_xaxes(title_text="Device")
     return fig
 
 
