@@ -24,12 +24,70 @@ from ecoledger.cli.redact import redact_command
 from ecoledger.cli.run_options import add_run_options, run_started_fields
 
 PR_SET_PDEATHSIG = 1
+WATCHDOG_GRACE_S = 5.0
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
+        pass
+
+
+def _watch_child_group(pgid: int) -> tuple[int, int] | None:
+    """Fork a tiny watchdog that ends the child's whole process group if we die.
+
+    ``PR_SET_PDEATHSIG`` reaches only the direct child; a shell's children, or a launcher's
+    workers, would be orphaned when ``ecoledger run`` is SIGKILLed. The watchdog (its own
+    session, deaf to SIGINT/SIGTERM) blocks on a pipe that only we can write: EOF means we
+    died, so it sends SIGTERM to the group, then SIGKILL after a grace period. A byte means
+    the run ended normally. Returns (write fd, watchdog pid), or None if fork failed.
+    """
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # pragma: no cover - the watchdog process
+        try:
+            os.close(write_fd)
+            os.setsid()
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            if os.read(read_fd, 1) == b"":
+                _end_group(pgid)
+        finally:
+            os._exit(0)
+    os.close(read_fd)
+    return write_fd, pid
+
+
+def _end_group(pgid: int) -> None:  # pragma: no cover - runs in the watchdog
+    import time
+
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + WATCHDOG_GRACE_S
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            os.killpg(pgid, 0)
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _release_watchdog(watchdog: tuple[int, int] | None) -> None:
+    if watchdog is None:
+        return
+    write_fd, pid = watchdog
+    try:
+        os.write(write_fd, b"x")
+    except OSError:
+        pass
+    os.close(write_fd)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
         pass
 
 
@@ -85,13 +143,17 @@ def handle(args: argparse.Namespace) -> int:
         cmd = cmd[1:]
     if not cmd:
         fail("run: no command given (usage: ecoledger run [options] -- CMD [ARGS...])")
+    command = redact_command(cmd)
+    if args.name is None:
+        # the default name is the command: never its secrets
+        args.name = " ".join(command).strip("- ")[:120] or "run"
     fields = run_started_fields(args)
     ledger = open_cli_ledger(args)
     run_id = new_id()
     started = RunStarted(
         run_id=run_id,
         started_at=datetime.now(UTC),
-        command=redact_command(cmd),
+        command=command,
         flush_interval_s=args.flush_interval,
         **fields,
     )
@@ -108,6 +170,7 @@ def handle(args: argparse.Namespace) -> int:
         child = subprocess.Popen(cmd, env=env, process_group=0, preexec_fn=_die_with_parent)
     except OSError as exc:
         fail(f"run: cannot start {cmd[0]!r}: {exc.strerror or exc}")
+    watchdog = _watch_child_group(child.pid)
 
     forwarded: list[int] = []
 
@@ -148,12 +211,19 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         if recorder is None:
             returncode = child.wait()
+        _release_watchdog(watchdog)
+    # the child is gone: a signal now must not tear the run's end (it is only noted), and
+    # the writer's close is bounded, so finishing always ends
+    for s in previous:
+        signal.signal(s, lambda signum, _frame: forwarded.append(signum))
+    try:
+        status, error = _status(returncode, forwarded)
+        recorder.finish(status, exit_code=returncode, error=error)
+        print_summary(ledger, run_id)
+        ledger.close()
+    finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    status, error = _status(returncode, forwarded)
-    recorder.finish(status, exit_code=returncode, error=error)
-    print_summary(ledger, run_id)
-    ledger.close()
     return returncode if returncode >= 0 else 128 - returncode
 
 
