@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 DeviceKind = Literal["gpu", "cpu", "ram"]
 
@@ -27,12 +27,13 @@ class DeviceInfo:
     index: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CounterReading:
+class CounterReading(NamedTuple):
     """A cumulative energy counter (J) at a monotonic time (s), with the latest power (W).
 
     ``estimated_j`` is the part of ``energy_j`` that was estimated rather than measured
     (a counter reset bridged by power × time); a window over which it grows is approximated.
+    Immutable; a named tuple because window boundaries make several per device, and a tuple
+    is the cheapest immutable record Python builds.
     """
 
     t_s: float

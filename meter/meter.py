@@ -38,6 +38,7 @@ class Meter:
         if sample_hz <= 0:
             raise ValueError("sample_hz must be > 0")
         self.sources = tuple(sources)
+        self._readers = tuple(source.read for source in self.sources)
         self.sample_hz = sample_hz
         self._clock = clock
         self._wall = wall
@@ -57,7 +58,8 @@ class Meter:
 
     # -- windows ---------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        return (self._clock(), self._wall(), tuple(source.read() for source in self.sources))
+        """(monotonic s, Unix s, every source's counter): the two ends of any window."""
+        return (self._clock(), self._wall(), tuple([read() for read in self._readers]))
 
     def begin(self, key: str) -> None:
         snap = self.snapshot()

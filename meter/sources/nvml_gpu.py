@@ -19,6 +19,7 @@ seconds: another process than the metered tree on a metered GPU is reported once
 
 from __future__ import annotations
 
+import ctypes
 import os
 import time
 from collections.abc import Sequence
@@ -88,6 +89,26 @@ def _shared_message(info: DeviceInfo, others: frozenset[int]) -> str:
     )
 
 
+def _energy_reader(session: NvmlSession) -> Any:
+    """``handle → mJ``: the C function straight from pynvml's cache when it can (a window
+    boundary reads it once per GPU), else pynvml's public wrapper."""
+    nvml = session.nvml
+    try:
+        fn = nvml._nvmlGetFunctionPointer("nvmlDeviceGetTotalEnergyConsumption")
+    except Exception:
+        return nvml.nvmlDeviceGetTotalEnergyConsumption
+    c_uint64, byref, error = ctypes.c_uint64, ctypes.byref, nvml.NVMLError
+
+    def read_mj(handle: Any) -> int:
+        value = c_uint64()
+        ret = fn(handle, byref(value))
+        if ret != 0:
+            raise error(ret)
+        return value.value
+
+    return read_mj
+
+
 class NvmlEnergyCounter(SourceBase):
     """``nvml_energy_counter``: the GPU's own energy counter, read at every window boundary."""
 
@@ -102,7 +123,7 @@ class NvmlEnergyCounter(SourceBase):
         super().__init__(info, clock)
         self._session = session.acquire()
         self._handle = handle
-        self._energy_fn = session.nvml.nvmlDeviceGetTotalEnergyConsumption
+        self._energy_fn = _energy_reader(session)
         self._power_fn = session.nvml.nvmlDeviceGetPowerUsage
         self._watch = GpuProcessWatch(session, handle, tree)
         self._last_raw_j: float | None = None
