@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.fake_nvml"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.fake_nvml", "tests.fixtures.ledgers"]
