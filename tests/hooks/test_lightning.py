@@ -51,9 +51,16 @@ def loader(n: int = 256) -> DataLoader:
 def trainer(tmp_path, callback, **kw):
     warnings.filterwarnings("ignore", ".*does not have many workers.*")
     return pl.Trainer(
-        accelerator="cpu", devices=1, max_epochs=kw.pop("max_epochs", 3), logger=False,
-        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-        default_root_dir=tmp_path, callbacks=[callback], **kw,
+        accelerator="cpu",
+        devices=1,
+        max_epochs=kw.pop("max_epochs", 3),
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=tmp_path,
+        callbacks=[callback],
+        **kw,
     )
 
 
