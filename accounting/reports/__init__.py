@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FORMATS", "Scope", "gather", "render_text", "verify_report", "write_report"]
+__all__ = ["FORMATS", "Scope", "gather", "render_text", "write_report"]
+# verify_report lives in accounting.reports.verify_report (same name as its module, so it is
+# not re-exported here: importing the module would shadow the function).
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 
@@ -24,8 +26,4 @@ def __getattr__(name: str) -> Any:
         from accounting.reports.content import Scope
 
         return Scope
-    if name == "verify_report":
-        from accounting.reports.verify_report import verify_report
-
-        return verify_report
     raise AttributeError(f"module 'accounting.reports' has no attribute {name!r}")
