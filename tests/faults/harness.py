@@ -1,0 +1,263 @@
+"""Shared by the fault tests and ``benchmarks/fault_matrix.py``: start real ``ecoledger run``
+jobs, inject faults from outside, and read back what the ledger recorded.
+
+Everything here is real: subprocesses, signals, SQLite files, a PostgreSQL server. The only
+number computed here is what the ledger lacks: ``unrecorded_s``, the seconds of a device's
+time not covered by its ``run``-window Energy segments, from the first segment to the job's
+end (its ``RunEnded``, or the moment the test killed the writer).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from accounting.entries import RUN_WINDOW, Energy, RunEnded, RunStarted
+from accounting.runs import NON_SAMPLE_KINDS, build_run_view
+from accounting.store import open_ledger, verify
+
+REPO = Path(__file__).resolve().parents[2]
+LOOP_CHILD = "import time\nwhile True:\n    time.sleep(0.05)\n"
+"""A job that runs until it is stopped."""
+
+
+def child_python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def grandchild_job(code: str = LOOP_CHILD) -> list[str]:
+    """A shell that runs python as its child: the python is a grandchild of ecoledger run."""
+    quoted = code.replace("'", "'\"'\"'")
+    return ["sh", "-c", f"{sys.executable} -c '{quoted}'; true"]
+
+
+def run_command(ledger: str, job: list[str], *, flush_s: float = 2.0, extra: list[str] | None = None) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "ecoledger",
+        "run",
+        "--ledger",
+        ledger,
+        "--flush-interval",
+        str(flush_s),
+        *(extra or []),
+        "--",
+        *job,
+    ]
+
+
+@dataclass
+class Job:
+    proc: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+
+    def text(self) -> tuple[str, str]:
+        return self.out.read_text(errors="replace"), self.err.read_text(errors="replace")
+
+
+def start(argv: list[str], folder: Path, env: dict[str, str] | None = None, tag: str = "job") -> Job:
+    """Start a command in a session of its own (so killing it never touches the test)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out, err = folder / f"{tag}.out", folder / f"{tag}.err"
+    proc = subprocess.Popen(
+        argv,
+        stdout=out.open("wb"),
+        stderr=err.open("wb"),
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+        start_new_session=True,
+    )
+    return Job(proc, out, err)
+
+
+def wait_for_new_run(ledger: str, known: set[str], timeout_s: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with open_ledger(ledger, create=False) as led:
+                fresh = [r for r in led.run_ids() if r not in known]
+        except Exception:
+            fresh = []
+        if fresh:
+            return fresh[-1]
+        time.sleep(0.05)
+    raise TimeoutError(f"no new run appeared in {ledger} within {timeout_s} s")
+
+
+def run_ids(ledger: str) -> set[str]:
+    try:
+        with open_ledger(ledger, create=False) as led:
+            return set(led.run_ids())
+    except Exception:
+        return set()
+
+
+def pids_in_group(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def child_pgid_of(pid: int, timeout_s: float = 10.0) -> int:
+    """The process group ``ecoledger run`` (pid) put its child in (its child's pid)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[1]) == pid and int(fields[2]) == int(entry.name):
+                return int(entry.name)
+        time.sleep(0.05)
+    raise TimeoutError(f"ecoledger run {pid} started no child process group")
+
+
+def wait_gone(pgid: int, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not pids_in_group(pgid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run_id: str
+    status: str
+    exit_code: int | None
+    error: str | None
+    verify_ok: bool
+    verify_message: str
+    entries: int
+    duplicate_ids: int
+    duplicate_segments: int
+    torn_flushes: int
+    devices: int
+    unrecorded_s: float
+    problems: tuple[str, ...]
+    recorded_at_ordered: bool
+    duration_s: float
+
+
+def analyse(ledger: str, run_id: str, *, killed_at: datetime | None = None, now: datetime | None = None) -> Outcome:
+    """Read one run back: status (with ``now`` injected into the lost rule), chain, gaps."""
+    with open_ledger(ledger, create=False) as led:
+        result = verify(led)
+        stored = list(led.stored(run_id=run_id))
+        entries = led.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS)
+    view = build_run_view(entries, now)
+    ids = Counter(row.id for row in stored)
+    segments = [e for e in entries if isinstance(e, Energy) and e.window == RUN_WINDOW]
+    seg_keys = Counter((e.device_id, e.source.host, e.source.rank, e.start, e.end) for e in segments)
+    per_device: dict[str, list[Energy]] = {}
+    for e in segments:
+        per_device.setdefault(e.device_id, []).append(e)
+    # one flush writes one segment per device, all with the same recorded window: a flush
+    # is torn when a window lacks a device that was metered before and after it
+    windows = Counter((e.start, e.end) for e in segments)
+    n_dev = len(per_device)
+    ends = sorted({e.end for e in segments})
+    torn = 0
+    for (s, e), count in windows.items():
+        if count < n_dev and ends and e != ends[-1]:
+            alive = [d for d, segs in per_device.items() if max(x.end for x in segs) > e and min(x.start for x in segs) < s]
+            torn += int(count < len(alive))
+    ended = next((e for e in reversed(entries) if isinstance(e, RunEnded)), None)
+    if killed_at is not None:
+        end_ref = killed_at
+    elif ended is not None:
+        end_ref = ended.ended_at
+    else:
+        end_ref = view.last_recorded_at
+    started = next(e for e in entries if isinstance(e, RunStarted))
+    unrecorded = 0.0 if per_device else (end_ref - started.started_at).total_seconds()
+    for segs in per_device.values():
+        first = min(s.start for s in segs)
+        covered = sum((s.end - s.start).total_seconds() for s in segs)
+        unrecorded = max(unrecorded, (end_ref - first).total_seconds() - covered)
+    recorded = [row.recorded_at for row in stored]
+    return Outcome(
+        run_id=run_id,
+        status=view.status,
+        exit_code=view.exit_code,
+        error=view.error,
+        verify_ok=bool(result.ok),
+        verify_message=str(getattr(result, "message", "")),
+        entries=len(stored),
+        duplicate_ids=sum(c - 1 for c in ids.values() if c > 1),
+        duplicate_segments=sum(c - 1 for c in seg_keys.values() if c > 1),
+        torn_flushes=torn,
+        devices=n_dev,
+        unrecorded_s=max(0.0, unrecorded),
+        problems=tuple(p.code for p in view.problems),
+        recorded_at_ordered=recorded == sorted(recorded),
+        duration_s=view.duration_s,
+    )
+
+
+def lost_now(killed_at: datetime, flush_s: float = 2.0) -> datetime:
+    """The ``now`` at which a run killed at ``killed_at`` must read as lost: the lost rule's
+    silence, max(30 s, 5 flush intervals), plus one second. Injected, not waited for."""
+    return killed_at + timedelta(seconds=max(30.0, 5 * flush_s) + 1.0)
+
+
+def kill_run_trial(ledger: str, folder: Path, rng: random.Random, *, flush_s: float = 2.0, max_wait_s: float = 6.0, env: dict[str, str] | None = None, tag: str = "kill") -> tuple[Outcome, bool, float]:
+    """SIGKILL ``ecoledger run`` at a random moment after its run appears.
+
+    Returns the outcome (status evaluated at :func:`lost_now`), whether the child's process
+    group (a shell and its python child) was gone within 10 s, and the delay used.
+    """
+    known = run_ids(ledger)
+    job = start(run_command(ledger, grandchild_job(), flush_s=flush_s), folder, env, tag)
+    try:
+        run_id = wait_for_new_run(ledger, known)
+        pgid = child_pgid_of(job.proc.pid)
+        delay = rng.uniform(0.0, max_wait_s)
+        time.sleep(delay)
+        killed_at = datetime.now(UTC)
+        job.proc.send_signal(signal.SIGKILL)
+        job.proc.wait(timeout=10)
+        gone = wait_gone(pgid)
+    finally:
+        if job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+    if not gone:
+        for pid in pids_in_group(pgid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return analyse(ledger, run_id, killed_at=killed_at, now=lost_now(killed_at, flush_s)), gone, delay
+
+
+def started_entry(ledger: str, run_id: str) -> Any:
+    with open_ledger(ledger, create=False) as led:
+        return next(e for e in led.entries(run_id=run_id, kinds=["run_started"]) if isinstance(e, RunStarted))
