@@ -304,6 +304,8 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             pue=o["pue"],
             ecoledger_version=_version(),
             flush_interval_s=o["flush_interval_s"] or FLUSH_INTERVAL_S,
+            parent_run_id=o.get("parent_run_id"),
+            expected_uses=o.get("expected_uses"),
         )
     recorder.start(started)
     for message in problems:
@@ -335,6 +337,8 @@ def track(
     total_epochs: int | None = None,
     total_steps: int | None = None,
     flush_interval_s: float | None = None,
+    parent_run_id: str | None = None,
+    expected_uses: int | None = None,
 ) -> Any:
     """Meter a block or a function as one run in the ledger; yields a :class:`Run`.
 
@@ -343,6 +347,7 @@ def track(
     ``budget_kgco2e`` with ``on_budget="warn"`` logs once when the measured total, or the
     prediction (given ``total_epochs``/``total_steps``), exceeds it; ``"stop"`` raises
     :class:`BudgetExceeded` at the next step boundary once the measured total exceeds it.
+    ``parent_run_id``: the training run this (inference) run amortizes over ``expected_uses``.
     Bad arguments raise ValueError naming the argument; a metering or ledger failure is only
     a warning.
     """
@@ -361,6 +366,8 @@ def track(
                 total_epochs,
                 total_steps,
                 flush_interval_s,
+                parent_run_id,
+                expected_uses,
             )
         )(name)
     return Tracker(
@@ -377,6 +384,8 @@ def track(
             total_epochs,
             total_steps,
             flush_interval_s,
+            parent_run_id,
+            expected_uses,
         )
     )
 
@@ -395,6 +404,8 @@ def _options(*values: Any) -> dict[str, Any]:
         "total_epochs",
         "total_steps",
         "flush_interval_s",
+        "parent_run_id",
+        "expected_uses",
     )
     options = dict(zip(keys, values, strict=True))
     if options["ledger"] is not None:
