@@ -84,7 +84,7 @@ def _train(run: Any, seconds: float) -> Any:
                 loss = loss_fn(model(x[i : i + 128]), y[i : i + 128])
                 loss.backward()
                 optimizer.step()
-                total += float(loss) * 128
+                total += loss.item() * 128
         _say(
             f"  epoch {epoch:3d}  loss {total / len(x):.4f}  "
             f"{time.monotonic() - t0:5.1f} s  {run.energy_j / 3600:8.3f} Wh so far"

@@ -83,7 +83,16 @@ def run_report(ledger: Any, run_id: str, settings: Any = None) -> dict[str, Any]
 def _money(value: float | None, currency: str) -> str:
     if value is None:
         return "—"
-    return f"{value:,.4f} {currency}" if abs(value) < 100 else f"{value:,.2f} {currency}"
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.3g} {currency}"
+    return f"{value:,.2f} {currency}"
+
+
+def _qty(value: float | None, unit: str, scale: float = 1.0) -> str:
+    """A quantity with 4 significant digits (tiny CPU runs and week-long GPU runs alike)."""
+    if value is None:
+        return "—"
+    return f"{value * scale:,.4g} {unit}"
 
 
 def render_run_text(r: dict[str, Any]) -> str:
@@ -97,15 +106,15 @@ def render_run_text(r: dict[str, Any]) -> str:
     for d in r["devices"]:
         flag = " (approximated)" if d["approximated"] else ""
         lines.append(
-            f"  {d['kind']:<4} {d['device_id'][:24]:<24} {d['energy_kwh'] * 1000:10.4f} Wh  "
+            f"  {d['kind']:<4} {d['device_id'][:24]:<24} {_qty(d['energy_kwh'], 'Wh', 1000):>14}  "
             f"{d['method']}{flag}"
         )
     lines += [
-        f"energy    {r['energy_it_kwh'] * 1000:.4f} Wh IT × PUE {r.get('pue', 0):.2f} = "
-        f"{r.get('energy_facility_kwh', 0) * 1000:.4f} Wh facility",
-        f"carbon    {r.get('operational_kgco2e', 0) * 1000:.4f} gCO2e operational, "
-        f"{r.get('embodied_kgco2e', 0) * 1000:.4f} gCO2e embodied",
-        f"water     {r.get('water_l', 0):.4f} L",
+        f"energy    {_qty(r['energy_it_kwh'], 'Wh', 1000)} IT × PUE {r.get('pue', 0):.2f} = "
+        f"{_qty(r.get('energy_facility_kwh'), 'Wh', 1000)} facility",
+        f"carbon    {_qty(r.get('operational_kgco2e'), 'gCO2e', 1000)} operational, "
+        f"{_qty(r.get('embodied_kgco2e'), 'gCO2e', 1000)} embodied",
+        f"water     {_qty(r.get('water_l'), 'L')}",
         f"costs     energy {_money(r.get('energy_cost'), cur)}, carbon {_money(r.get('carbon_cost'), cur)}, "
         f"secondary {_money(r.get('secondary_cost'), cur)}",
         f"benefits  social {_money(r.get('social_benefit'), cur)}, "
