@@ -20,7 +20,7 @@ from accounting.reports.figures.style import (
     finish,
     new_figure,
     rgba,
-    short_device,
+    short_devices,
     short_model,
 )
 
@@ -36,8 +36,9 @@ def _check_points(n: int, what: str) -> None:
 
 
 def device_labels(run: Any) -> dict[str, str]:
-    """``device_id`` → a readable label, from the run's devices."""
-    return {d.device_id: device_label(d.device_id, d.kind, d.model) for d in run.devices}
+    """``device_id`` → a short readable label that tells the run's devices apart."""
+    short = short_devices([d.device_id for d in run.devices])
+    return {d.device_id: f"{short[d.device_id]} ({short_model(d.model)})" for d in run.devices}
 
 
 def power_timeline(
@@ -122,9 +123,9 @@ def energy_by_device_and_phase(run: Any, *, title: str = "Energy by device and p
     else:
         fig = new_figure()
     place = {"row": 1, "col": 1} if phases else {}
+    short = short_devices([d.device_id for d in run.devices])
     labels = {
-        d.device_id: f"{short_device(d.device_id)}<br>{short_model(d.model, 16)}"
-        for d in run.devices
+        d.device_id: f"{short[d.device_id]}<br>{short_model(d.model, 16)}" for d in run.devices
     }
     methods: dict[str, int] = {}
     for d in run.devices:

@@ -126,6 +126,22 @@ def short_device(device_id: str) -> str:
     return f"{head} …{device_id[-4:]}"
 
 
+def short_devices(device_ids: list[str]) -> dict[str, str]:
+    """Short names that still tell the devices apart: ``GPU-6f1c2a10`` (the UUID's first
+    group), else ``GPU …a100`` (its end), else the full id."""
+    ids = list(dict.fromkeys(device_ids))
+
+    def head(d: str) -> str:
+        parts = d.split("-")
+        return "-".join(parts[:2]) if len(parts) > 2 and len(d) > 12 else d
+
+    for shorten in (head, short_device, lambda d: d):
+        names = {d: shorten(d) for d in ids}
+        if len(set(names.values())) == len(ids):
+            return names
+    return {d: d for d in ids}
+
+
 def short_model(model: str, limit: int = 18) -> str:
     """``NVIDIA A100-SXM4-40GB`` → ``A100-SXM4-40GB``; long names end with an ellipsis."""
     text = model.removeprefix("NVIDIA ").strip()
