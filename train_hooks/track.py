@@ -308,6 +308,19 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             expected_uses=o.get("expected_uses"),
         )
     recorder.start(started)
+    if p.distributed:
+        gpus = [s.info.device_id for s in meter.sources if s.info.kind == "gpu"] if meter else []
+        recorder.problem(
+            "rank_joined",
+            f"rank {p.rank} (local rank {p.local_rank} of {p.local_world_size}) on host {p.host} "
+            f"meters {', '.join(gpus) or 'no GPU'}"
+            + (
+                "; it reads this host's CPU and RAM"
+                if p.reads_host
+                else "; local rank 0 reads this host's CPU and RAM"
+            ),
+            "info",
+        )
     for message in problems:
         _warn(message)
         recorder.problem("meter_failed", message)
