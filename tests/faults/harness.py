@@ -40,7 +40,9 @@ def grandchild_job(code: str = LOOP_CHILD) -> list[str]:
     return ["sh", "-c", f"{sys.executable} -c '{quoted}'; true"]
 
 
-def run_command(ledger: str, job: list[str], *, flush_s: float = 2.0, extra: list[str] | None = None) -> list[str]:
+def run_command(
+    ledger: str, job: list[str], *, flush_s: float = 2.0, extra: list[str] | None = None
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -66,7 +68,9 @@ class Job:
         return self.out.read_text(errors="replace"), self.err.read_text(errors="replace")
 
 
-def start(argv: list[str], folder: Path, env: dict[str, str] | None = None, tag: str = "job") -> Job:
+def start(
+    argv: list[str], folder: Path, env: dict[str, str] | None = None, tag: str = "job"
+) -> Job:
     """Start a command in a session of its own (so killing it never touches the test)."""
     folder.mkdir(parents=True, exist_ok=True)
     out, err = folder / f"{tag}.out", folder / f"{tag}.err"
@@ -166,7 +170,9 @@ class Outcome:
     duration_s: float
 
 
-def analyse(ledger: str, run_id: str, *, killed_at: datetime | None = None, now: datetime | None = None) -> Outcome:
+def analyse(
+    ledger: str, run_id: str, *, killed_at: datetime | None = None, now: datetime | None = None
+) -> Outcome:
     """Read one run back: status (with ``now`` injected into the lost rule), chain, gaps."""
     with open_ledger(ledger, create=False) as led:
         result = verify(led)
@@ -175,7 +181,9 @@ def analyse(ledger: str, run_id: str, *, killed_at: datetime | None = None, now:
     view = build_run_view(entries, now)
     ids = Counter(row.id for row in stored)
     segments = [e for e in entries if isinstance(e, Energy) and e.window == RUN_WINDOW]
-    seg_keys = Counter((e.device_id, e.source.host, e.source.rank, e.start, e.end) for e in segments)
+    seg_keys = Counter(
+        (e.device_id, e.source.host, e.source.rank, e.start, e.end) for e in segments
+    )
     per_device: dict[str, list[Energy]] = {}
     for e in segments:
         per_device.setdefault(e.device_id, []).append(e)
@@ -187,7 +195,11 @@ def analyse(ledger: str, run_id: str, *, killed_at: datetime | None = None, now:
     torn = 0
     for (s, e), count in windows.items():
         if count < n_dev and ends and e != ends[-1]:
-            alive = [d for d, segs in per_device.items() if max(x.end for x in segs) > e and min(x.start for x in segs) < s]
+            alive = [
+                d
+                for d, segs in per_device.items()
+                if max(x.end for x in segs) > e and min(x.start for x in segs) < s
+            ]
             torn += int(count < len(alive))
     ended = next((e for e in reversed(entries) if isinstance(e, RunEnded)), None)
     if killed_at is not None:
@@ -228,7 +240,16 @@ def lost_now(killed_at: datetime, flush_s: float = 2.0) -> datetime:
     return killed_at + timedelta(seconds=max(30.0, 5 * flush_s) + 1.0)
 
 
-def kill_run_trial(ledger: str, folder: Path, rng: random.Random, *, flush_s: float = 2.0, max_wait_s: float = 6.0, env: dict[str, str] | None = None, tag: str = "kill") -> tuple[Outcome, bool, float]:
+def kill_run_trial(
+    ledger: str,
+    folder: Path,
+    rng: random.Random,
+    *,
+    flush_s: float = 2.0,
+    max_wait_s: float = 6.0,
+    env: dict[str, str] | None = None,
+    tag: str = "kill",
+) -> tuple[Outcome, bool, float]:
     """SIGKILL ``ecoledger run`` at a random moment after its run appears.
 
     Returns the outcome (status evaluated at :func:`lost_now`), whether the child's process
@@ -255,9 +276,191 @@ def kill_run_trial(ledger: str, folder: Path, rng: random.Random, *, flush_s: fl
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    return analyse(ledger, run_id, killed_at=killed_at, now=lost_now(killed_at, flush_s)), gone, delay
+    return (
+        analyse(ledger, run_id, killed_at=killed_at, now=lost_now(killed_at, flush_s)),
+        gone,
+        delay,
+    )
 
 
 def started_entry(ledger: str, run_id: str) -> Any:
     with open_ledger(ledger, create=False) as led:
-        return next(e for e in led.entries(run_id=run_id, kinds=["run_started"]) if isinstance(e, RunStarted))
+        return next(
+            e
+            for e in led.entries(run_id=run_id, kinds=["run_started"])
+            if isinstance(e, RunStarted)
+        )
+
+
+def sleep_job(seconds: float) -> list[str]:
+    return child_python(f"import time\ntime.sleep({seconds})\n")
+
+
+@dataclass(frozen=True)
+class FaultTrial:
+    outcome: Outcome
+    exit_code: int
+    write_warnings: int
+    stderr: str
+
+
+def fault_trial(
+    ledger: str,
+    folder: Path,
+    inject: Any,
+    restore: Any,
+    *,
+    hold_s: float,
+    flush_s: float = 1.0,
+    lead_s: float = 1.5,
+    tail_s: float = 3.0,
+    env: dict[str, str] | None = None,
+    tag: str = "fault",
+) -> FaultTrial:
+    """Run a job through ``ecoledger run``; ``lead_s`` after its run appears, ``inject()``,
+    hold the fault ``hold_s``, ``restore()``; the job lasts ``tail_s`` more."""
+    known = run_ids(ledger)
+    job_s = lead_s + hold_s + tail_s + 1.0
+    job = start(run_command(ledger, sleep_job(job_s), flush_s=flush_s), folder, env, tag)
+    try:
+        run_id = wait_for_new_run(ledger, known)
+        time.sleep(lead_s)
+        inject()
+        try:
+            time.sleep(hold_s)
+        finally:
+            restore()
+        code = job.proc.wait(timeout=job_s + 120)
+    finally:
+        if job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+    _, err = job.text()
+    warnings = sum(1 for line in err.splitlines() if "ledger write failed" in line)
+    return FaultTrial(analyse(ledger, run_id), code, warnings, err)
+
+
+class SqliteLockHolder:
+    """Another process holding the ledger's write lock (``BEGIN EXCLUSIVE``) until released."""
+
+    SCRIPT = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)\n"
+        "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True)\n"
+        "sys.stdin.readline(); c.execute('COMMIT')\n"
+    )
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.proc: subprocess.Popen[str] | None = None
+
+    def inject(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", self.SCRIPT, self.path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def restore(self) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("\n")
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+class TmpfsFull:
+    """A small tmpfs holding the ledger, filled to ENOSPC by a filler file (root only)."""
+
+    def __init__(self, mountpoint: Path, size: str = "16m") -> None:
+        self.mountpoint = mountpoint
+        self.size = size
+        self.filler = mountpoint / "filler.bin"
+
+    def mount(self) -> bool:
+        self.mountpoint.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                f"size={self.size},mode=0700",
+                "tmpfs",
+                str(self.mountpoint),
+            ],
+            capture_output=True,
+        )
+        return done.returncode == 0
+
+    def inject(self) -> None:
+        fd = os.open(self.filler, os.O_CREAT | os.O_WRONLY, 0o600)
+        try:
+            for size in (1 << 20, 4096, 512):
+                try:
+                    while True:
+                        os.write(fd, b"\0" * size)
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+
+    def restore(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "-l", str(self.mountpoint)], capture_output=True)
+
+
+class ChattrReadOnly:
+    """The ledger file and its WAL made immutable (``chattr +i`` stops even root)."""
+
+    def __init__(self, path: str) -> None:
+        self.files = [path, path + "-wal"]
+
+    def inject(self) -> None:
+        subprocess.run(["chattr", "+i", *self.files], check=True, capture_output=True)
+
+    def restore(self) -> None:
+        subprocess.run(["chattr", "-i", *self.files], check=True, capture_output=True)
+
+
+class PgControl:
+    """Stop and start a :class:`tests.fixtures.postgres.ThrowawayPostgres` in place."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+
+    def _ctl(self, *args: str) -> None:
+        from tests.fixtures.postgres import PG_BIN
+
+        root = self.server.root
+        options = (
+            f"-p {self.server.port} -k {root / 'sock'} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
+        self.server._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(root / "data"),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(root / "data" / "server.log"),
+            "-o",
+            options,
+            *args,
+        )
+
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def restart(self) -> None:
+        self._ctl("-m", "fast", "restart")

@@ -240,7 +240,7 @@ def test_journal_of_a_killed_writer_is_replayed_once_and_a_live_ones_is_left_alo
         "              at=datetime.now(UTC)) for i in range(40)]\n"
         "led.append(es[:10])  # some were written before the crash\n"
         "j.append(es)\n"
-        "os.write(j._fd, b'{\"kind\": \"probl')  # torn by the kill\n"
+        'os.write(j._fd, b\'{"kind": "probl\')  # torn by the kill\n'
         "print(j.path, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
