@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
@@ -30,6 +30,10 @@ MIN_PREFIX = 8
 MAX_ID_CHARS = 64
 INSERT_CHUNK = 2000
 _PG_APPEND_LOCK = 0x6563_6F6C  # "ecol": one advisory lock for the chain
+_E = schema.entries
+_HEAD = select(_E.c.seq, _E.c.hash).order_by(_E.c.seq.desc()).limit(1)
+_ENTRY_COLUMNS = tuple(column.name for column in _E.columns)
+_POWER_COLUMNS = tuple(column.name for column in schema.power_batches.columns)
 
 
 class DuplicateEntry(LedgerError, InputError):
@@ -135,16 +139,34 @@ class Ledger:
         """Inside a write transaction: take the append lock, return the head (seq, hash)."""
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
-        t = schema.entries
-        head = conn.execute(select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)).first()
+        head = conn.execute(_HEAD).first()
         return (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
 
     def _insert(self, conn: Connection, rows: list[dict[str, Any]], power: list[Any]) -> None:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            conn.execute(insert(schema.entries), rows[start : start + INSERT_CHUNK])
-        power_rows = [batch_row(seq, data) for seq, data in power]
-        for start in range(0, len(power_rows), INSERT_CHUNK):
-            conn.execute(insert(schema.power_batches), power_rows[start : start + INSERT_CHUNK])
+        """executemany straight on the driver's cursor, inside the SQLAlchemy transaction
+        (the append is the hot path; SQLAlchemy's per-statement work would double its cost)."""
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for table, names, values in (
+                (_E.name, _ENTRY_COLUMNS, rows),
+                (
+                    schema.power_batches.name,
+                    _POWER_COLUMNS,
+                    [batch_row(seq, data) for seq, data in power],
+                ),
+            ):
+                if not values:
+                    continue
+                sql = (
+                    f"INSERT INTO {table} ({', '.join(names)}) "
+                    f"VALUES ({', '.join([mark] * len(names))})"
+                )
+                for start in range(0, len(values), INSERT_CHUNK):
+                    chunk = values[start : start + INSERT_CHUNK]
+                    cursor.executemany(sql, [tuple(row[name] for name in names) for row in chunk])
+        finally:
+            cursor.close()
 
     def _existing(self, conn: Connection, ids: Sequence[str]) -> dict[str, str]:
         t = schema.entries
