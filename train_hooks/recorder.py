@@ -50,7 +50,9 @@ class RunRecorder:
         rank: int | None = None,
         origin: str = "ecoledger",
         warn: Callable[[str], None] = _warn,
+        t0_monotonic: float | None = None,
     ) -> None:
+        """``t0_monotonic``: when the run began (e.g. just before its child started)."""
         self.ledger = ledger
         self.run_id = run_id
         self.meter = meter
@@ -63,12 +65,14 @@ class RunRecorder:
         )
         self._last: Snapshot | None = None
         self._collect_lock = threading.Lock()
-        self._t0 = time.monotonic()
+        self._t0 = time.monotonic() if t0_monotonic is None else t0_monotonic
         self.energy_j = 0.0
         self.power_w = 0.0
         self.problem_codes: list[str] = []
         self._collectors: list[Callable[[], None]] = []
         self._finished = False
+        self._sealed = False
+        """After the last collection nothing more is measured (no sliver after run_ended)."""
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self, started: RunStarted | None = None) -> RunRecorder:
@@ -105,6 +109,7 @@ class RunRecorder:
                 self.problem("meter_failed", f"the meter did not stop cleanly: {exc}")
             meter_cpu_s = self.meter.sampler_cpu_s
         self._collect()
+        self._sealed = True
         if self.owner:
             self.writer.put(
                 RunEnded(
@@ -175,6 +180,8 @@ class RunRecorder:
 
     def _collect(self) -> None:
         """Turn what the meter saw since the last flush into entries (runs before each flush)."""
+        if self._sealed:
+            return
         for collect in list(self._collectors):
             try:
                 collect()
