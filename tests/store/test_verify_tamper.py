@@ -255,3 +255,31 @@ def test_a_missing_report_module_is_a_clear_error(capsys, ledger_file, tmp_path,
     assert capsys.readouterr().err.strip() == (
         "ecoledger: error: --report: report verification is not available in this version of ecoledger"
     )
+
+
+@pytest.mark.parametrize(("report_ok", "code"), [(True, 0), (False, 1)])
+def test_a_report_check_joins_the_verdict(
+    capsys, ledger_file, tmp_path, monkeypatch, report_ok, code
+):
+    """``--report`` calls accounting.reports.verify_report.verify_report(ledger, path), whose
+    result has ``ok`` and ``message``: a stand-in with that contract, until that module lands."""
+    import sys
+    import types
+
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"ok": report_ok}))
+    calls = []
+
+    def verify_report(ledger, path):
+        calls.append((ledger.head()[0], str(path)))
+        return types.SimpleNamespace(
+            ok=json.loads(report.read_text())["ok"], message="3 figures compared"
+        )
+
+    module = types.ModuleType("accounting.reports.verify_report")
+    module.verify_report = verify_report
+    monkeypatch.setitem(sys.modules, "accounting.reports.verify_report", module)
+    got, result = run_verify(capsys, ledger_file, "--report", str(report))
+    assert got == code and calls == [(15, str(report))]
+    assert result["ok"] is report_ok and result["report"]["message"] == "3 figures compared"
+    assert result["checked"] == 15
