@@ -464,3 +464,63 @@ class PgControl:
 
     def restart(self) -> None:
         self._ctl("-m", "fast", "restart")
+
+
+TRACK_JOB = str(REPO / "tests" / "faults" / "jobs" / "track_job.py")
+
+
+def kill_track_trial(
+    ledger: str,
+    folder: Path,
+    rng: random.Random,
+    *,
+    mode: str = "loop",
+    max_wait_s: float = 6.0,
+    tag: str = "track",
+) -> tuple[Outcome, float]:
+    """SIGKILL (as the OOM killer does) a training process under ``track()`` at a random
+    moment after it started training."""
+    job = start([sys.executable, TRACK_JOB, ledger, mode], folder, None, tag)
+    try:
+        deadline = time.monotonic() + 120
+        while "training" not in job.out.read_text() and time.monotonic() < deadline:
+            if job.proc.poll() is not None:
+                raise RuntimeError(job.err.read_text())
+            time.sleep(0.05)
+        run_id = job.out.read_text().split()[0]
+        delay = rng.uniform(0.0, max_wait_s)
+        time.sleep(delay)
+        killed_at = datetime.now(UTC)
+        job.proc.send_signal(signal.SIGKILL)
+        job.proc.wait(timeout=10)
+    finally:
+        if job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+    return analyse(ledger, run_id, killed_at=killed_at, now=lost_now(killed_at)), delay
+
+
+def signal_run_trial(
+    ledger: str,
+    folder: Path,
+    rng: random.Random,
+    signum: int,
+    *,
+    flush_s: float = 0.2,
+    max_wait_s: float = 3.0,
+    tag: str = "sig",
+) -> tuple[Outcome, int]:
+    """SIGINT/SIGTERM to ``ecoledger run`` at a random moment; with a 0.2 s flush interval a
+    good share of the signals land while a flush is being collected or written."""
+    known = run_ids(ledger)
+    job = start(run_command(ledger, child_python(LOOP_CHILD), flush_s=flush_s), folder, None, tag)
+    try:
+        run_id = wait_for_new_run(ledger, known)
+        time.sleep(rng.uniform(0.2, max_wait_s))
+        job.proc.send_signal(signum)
+        code = job.proc.wait(timeout=60)
+    finally:
+        if job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+    return analyse(ledger, run_id), code

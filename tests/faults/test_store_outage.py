@@ -75,9 +75,7 @@ def test_sqlite_disk_full(tmp_path: Path) -> None:
         disk.unmount()
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("chattr"), reason="chattr +i needs root"
-)
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chattr"), reason="chattr +i needs root")
 def test_sqlite_read_only(tmp_path: Path) -> None:
     ledger = str(tmp_path / "ledger.db")
     ro = ChattrReadOnly(ledger)
