@@ -148,6 +148,16 @@ def _meter_for(pid: int, args: argparse.Namespace, warn: Any) -> Any:
     return Meter(detection.sources, sample_hz=args.sample_hz), detection
 
 
+def _driver_failures(detection: Any) -> list[str]:
+    """GPU probes that failed on a driver error (an NVML library is there, but ``nvmlInit``
+    or a device query failed): the GPUs exist but are not metered, which the run must say."""
+    return [
+        f"GPUs not metered: {probe.reason}"
+        for probe in getattr(detection, "probes", ())
+        if probe.kind == "gpu" and not probe.used and "NVML error" in (probe.reason or "")
+    ]
+
+
 def handle(args: argparse.Namespace) -> int:
     from train_hooks.recorder import RunRecorder
 
@@ -201,8 +211,10 @@ def handle(args: argparse.Namespace) -> int:
     recorder = None
     try:
         meter = None
+        gpu_problems: list[str] = []
         try:
             meter, detection = _meter_for(child.pid, args, warn)
+            gpu_problems = _driver_failures(detection)
         except Exception as exc:  # metering must never stop the child
             warn(f"metering failed: {exc}")
         recorder = RunRecorder(
@@ -217,6 +229,9 @@ def handle(args: argparse.Namespace) -> int:
         recorder.start(None)
         for message in warnings:
             recorder.problem("meter_failed", message)
+        for message in gpu_problems:
+            print(f"ecoledger: warning: {message}", file=sys.stderr)
+            recorder.problem("gpu_unavailable", message)
         live = LiveLine(recorder, intensity_g_per_kwh=fields_intensity(args))
         while True:
             try:
