@@ -69,7 +69,7 @@ if chosen:
     table.insert(
         1, {"": "Location", **{h: a.location for h, (_, a) in zip(header, assessed, strict=True)}}
     )
-    st.dataframe(table, hide_index=True, key="cmp_table")
+    st.dataframe(table, hide_index=True, key="cmp_table", height=36 * (len(table) + 1) + 4)
     ui.chart(
         figures.costliest_runs(
             [{"name": v.name, **totals.own_money(a)} for v, a in assessed],

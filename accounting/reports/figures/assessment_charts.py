@@ -228,7 +228,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
         )
     fig.add_vline(x=net, line={"color": "#000000", "width": 1.5})
     fig.update_layout(barmode="overlay")
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, ticksuffix="  ")
     return finish(
         fig,
         title,
@@ -349,7 +349,7 @@ def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewh
     best = next(r for r in rows if float(r["operational_kgco2e"]) == lowest)
     xs = [float(r["operational_kgco2e"]) for r in rows]
     fig.update_xaxes(range=[0, max(xs) * 1.35 or 1.0])
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, ticksuffix="  ")
     return finish(
         fig,
         title,
@@ -403,7 +403,7 @@ def costliest_runs(
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, ticksuffix="  ")
     return finish(
         fig,
         title,
