@@ -1,0 +1,150 @@
+"""Malformed input at every door of the CLI (hypothesis): a clean one-line error with exit
+code 2, or success; never a traceback, never a changed ledger. The fault matrix runs the
+same strategies with many more examples."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.faults import fuzz
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from datetime import UTC, datetime
+
+    from accounting.entries import Energy, RunEnded, RunStarted
+    from accounting.store import open_ledger
+
+    path = tmp_path_factory.mktemp("fuzz") / "ledger.db"
+    t0, t1 = datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 1, 13, tzinfo=UTC)
+    with open_ledger(str(path)) as led:
+        for suffix in ("a1", "b2"):
+            run_id = "abcdef12" + "0" * 22 + suffix
+            led.append(
+                [
+                    RunStarted(run_id=run_id, name=suffix, started_at=t0, country="FRA"),
+                    Energy(
+                        run_id=run_id,
+                        window="run",
+                        device_id="cpu:0",
+                        device_kind="cpu",
+                        device_model="cpu",
+                        method="cpu_tdp_load",
+                        approximated=True,
+                        joules=3.6e6,
+                        start=t0,
+                        end=t1,
+                        duration_s=3600.0,
+                    ),
+                    RunEnded(run_id=run_id, status="completed", ended_at=t1, duration_s=3600.0),
+                ]
+            )
+    return path
+
+
+def _ok(result: fuzz.CaseResult) -> None:
+    assert result.bad is None, (result.argv, result.bad, result.err[-800:])
+
+
+@FAST
+@given(argv=fuzz.estimate_argv())
+def test_number_and_unit_options(argv: list[str]) -> None:
+    _ok(fuzz.run_case(argv))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(argv=fuzz.run_option_argv())
+def test_run_options(argv: list[str], ledger: Path) -> None:
+    _ok(fuzz.run_case(argv[:1] + ["--ledger", str(ledger)] + argv[1:], ledger))
+
+
+@FAST
+@given(text=fuzz.toml_like, suffix=fuzz.st.sampled_from([".toml", ".yaml", ".yml", ".txt"]))
+def test_assumptions_files(
+    text: str, suffix: str, tmp_path_factory: pytest.TempPathFactory, ledger: Path
+) -> None:
+    path = tmp_path_factory.mktemp("a") / f"assumptions{suffix}"
+    path.write_text(text, errors="surrogatepass") if False else path.write_bytes(
+        text.encode("utf-8", "replace")
+    )
+    _ok(fuzz.run_case(["estimate", "--energy-kwh", "1", "--assumptions", str(path)]))
+    _ok(
+        fuzz.run_case(
+            [
+                "assess",
+                "abcdef12" + "0" * 22 + "a1",
+                "--ledger",
+                str(ledger),
+                "--assumptions",
+                str(path),
+            ],
+            ledger,
+        )
+    )
+
+
+@FAST
+@given(text=fuzz.csv_like)
+def test_intensity_csv_files(
+    text: str, tmp_path_factory: pytest.TempPathFactory, ledger: Path
+) -> None:
+    path = tmp_path_factory.mktemp("c") / "intensity.csv"
+    path.write_bytes(text.encode("utf-8", "replace"))
+    _ok(
+        fuzz.run_case(
+            [
+                "assess",
+                "abcdef12" + "0" * 22 + "a1",
+                "--ledger",
+                str(ledger),
+                "--intensity-csv",
+                str(path),
+            ],
+            ledger,
+        )
+    )
+
+
+@FAST
+@given(prefix=fuzz.prefixes)
+def test_run_id_prefixes(prefix: str, ledger: Path) -> None:
+    for argv in (
+        ["show", prefix],
+        ["assess", prefix],
+        ["export", "--run", prefix, "--format", "jsonl", "--out", "-"],
+    ):
+        _ok(fuzz.run_case([*argv, "--ledger", str(ledger)], ledger))
+
+
+def _valid_export(ledger: Path, tmp: Path) -> list[str]:
+    out = tmp / "export.jsonl"
+    assert (
+        fuzz.run_case(
+            ["export", "--ledger", str(ledger), "--format", "jsonl", "--out", str(out)]
+        ).code
+        == 0
+    )
+    return [line for line in out.read_text().splitlines() if line.strip()]
+
+
+def test_import_files(ledger: Path, tmp_path: Path) -> None:
+    valid = _valid_export(ledger, tmp_path)
+
+    @FAST
+    @given(text=fuzz.import_lines(valid))
+    def case(text: str) -> None:
+        target = tmp_path / "target.db"
+        shutil.copy(ledger, target)
+        path = tmp_path / "in.jsonl"
+        path.write_bytes(text.encode("utf-8", "replace"))
+        _ok(fuzz.run_case(["import", str(path), "--ledger", str(target)], target))
+        _ok(fuzz.run_case(["import", str(path), "--rechain", "--ledger", str(target)], target))
+
+    case()
