@@ -213,7 +213,7 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
                 w["end"] = max(w["end"], entry.end)
                 w["approximated"] = w["approximated"] or entry.approximated
                 if entry.count is not None:
-                    # the same steps are counted once per device: keep one count per writer
+                    # each writer counts its steps once per device: keep one count per writer
                     w["counts"][(entry.source.host, entry.source.rank)] = entry.count
         elif isinstance(entry, Problem):
             problems.append(ProblemView(entry.code, entry.severity, entry.message, entry.device_id))
@@ -268,7 +268,8 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
         WindowTotal(
             key=key,
             energy_j=w["energy_j"],
-            count=sum(w["counts"].values()) if w["counts"] else None,
+            # every rank runs the same steps: the window's count is the largest any wrote
+            count=max(w["counts"].values()) if w["counts"] else None,
             start=w["start"],
             end=w["end"],
             approximated=w["approximated"],
