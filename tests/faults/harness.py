@@ -524,3 +524,98 @@ def signal_run_trial(
             job.proc.kill()
             job.proc.wait()
     return analyse(ledger, run_id), code
+
+
+READER = r"""
+import sys, time, traceback
+from accounting.runs import list_runs, load_run
+from accounting.store import open_ledger
+ledger, stop_file = sys.argv[1], sys.argv[2]
+reads = errors = 0
+import os
+while not os.path.exists(stop_file):
+    try:
+        with open_ledger(ledger, create=False) as led:
+            views = list_runs(led)
+            for v in views[:3]:
+                load_run(led, v.run_id)
+                led.power_series(v.run_id, max_points=200)
+        reads += 1
+    except Exception as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc) or "is empty" in str(exc):
+            time.sleep(0.1)
+            continue
+        errors += 1
+        print("reader error:", exc.__class__.__name__, str(exc).splitlines()[0], file=sys.stderr)
+    time.sleep(0.05)
+print(reads, errors)
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    jobs: int
+    exit_codes: tuple[int, ...]
+    runs_complete: int
+    exact_counts: int
+    verify_ok: bool
+    locked_errors: int
+    reader_reads: int
+    reader_errors: int
+    wall_s: float
+    details: tuple[str, ...]
+
+
+def load_trial(ledger: str, folder: Path, jobs: int = 16, phase_s: float = 2.0) -> LoadResult:
+    """``jobs`` concurrent ``ecoledger run`` jobs on one ledger, each child joining its run
+    with ``track()`` and recording 20 phase windows, while a reader runs the dashboard's read
+    path (``list_runs``, ``load_run``, ``power_series``) in a loop."""
+    open_ledger(ledger).close()
+    stop = folder / "stop-reader"
+    stop.unlink(missing_ok=True)
+    reader = start([sys.executable, "-c", READER, ledger, str(stop)], folder, None, "reader")
+    t0 = time.monotonic()
+    procs = [
+        start(
+            run_command(
+                ledger, [sys.executable, TRACK_JOB, ledger, "phases", str(phase_s)], flush_s=1.0
+            ),
+            folder,
+            None,
+            f"load{i}",
+        )
+        for i in range(jobs)
+    ]
+    codes = tuple(p.proc.wait(timeout=600) for p in procs)
+    wall = time.monotonic() - t0
+    stop.write_text("stop")
+    reader.proc.wait(timeout=120)
+    out, rerr = reader.text()
+    reads, rerrors = (int(x) for x in out.split()[:2]) if out.split() else (0, -1)
+    locked = sum(("database is locked" in p.text()[1]) for p in procs) + rerr.count("locked")
+    details: list[str] = []
+    complete = exact = 0
+    with open_ledger(ledger, create=False) as led:
+        ok = bool(verify(led).ok)
+        for p in procs:
+            run_id = p.text()[0].strip().splitlines()[-1] if p.text()[0].strip() else ""
+            if not run_id:
+                details.append(f"no run id: {p.text()[1][-300:]}")
+                continue
+            entries = led.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS)
+            kinds = Counter(e.kind for e in entries)
+            view = build_run_view(entries)
+            complete += int(
+                view.status == "completed" and kinds["run_started"] == 1 and kinds["run_ended"] == 1
+            )
+            phase = [e for e in entries if isinstance(e, Energy) and e.window.startswith("phase:p")]
+            by_window = Counter(e.window for e in phase)
+            devices = {e.device_id for e in phase}
+            want = {f"phase:p{i}" for i in range(20)}
+            if set(by_window) == want and all(c == len(devices) for c in by_window.values()):
+                exact += 1
+            else:
+                details.append(f"{run_id[:8]}: windows {dict(by_window)}")
+    return LoadResult(
+        jobs, codes, complete, exact, ok, locked, reads, rerrors, wall, tuple(details)
+    )
