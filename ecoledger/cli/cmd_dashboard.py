@@ -14,7 +14,6 @@ import ipaddress
 import os
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from accounting.store import ledger_location, mask_url, open_ledger
@@ -86,21 +85,13 @@ def check_port_free(host: str, port: int) -> None:
             fail(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})")
 
 
-def app_path() -> Path:
-    """``dashboard/app.py`` of the installed ``dashboard`` package."""
-    import dashboard
-
-    return Path(dashboard.__file__).resolve().parent / "app.py"
-
-
 def streamlit_command(host: str, port: int) -> list[str]:
-    """The Streamlit command line: headless, no usage statistics, no file watcher."""
+    """``streamlit run dashboard/app.py`` (through ``dashboard.serve``, which warms the
+    dashboard first): headless, no usage statistics, no file watcher."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(app_path()),
+        "dashboard.serve",
         "--server.headless",
         "true",
         "--server.address",

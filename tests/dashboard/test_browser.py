@@ -112,7 +112,7 @@ def screenshot(pg: Any, name: str) -> Path:
         "'[data-testid=stMain], [data-testid=stMainBlockContainer]')].map(e => e.scrollHeight))"
     )
     pg.set_viewport_size({"width": 1400, "height": min(int(height) + 60, 16000)})
-    pg.wait_for_timeout(500)
+    pg.wait_for_timeout(250)
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     pg.set_viewport_size({"width": 1400, "height": 900})
@@ -152,13 +152,13 @@ def test_each_page_draws_its_charts(page: Any, servers: dict[str, Dashboard], na
     screenshot(page, name)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_each_page_on_an_empty_ledger(page: Any, servers: dict[str, Dashboard], name: str) -> None:
-    page.goto(f"{servers['empty'].url}/{PAGES[name]}")
-    page.get_by_text("No runs recorded yet").wait_for()
-    page.get_by_text("ecoledger demo --ledger").first.wait_for()
-    assert page.locator('[data-testid="stException"]').count() == 0
-    screenshot(page, f"empty-{name}")
+def test_every_page_on_an_empty_ledger(page: Any, servers: dict[str, Dashboard]) -> None:
+    for name, path in PAGES.items():
+        page.goto(f"{servers['empty'].url}/{path}")
+        page.get_by_text("No runs recorded yet").wait_for()
+        page.get_by_text("ecoledger demo --ledger").first.wait_for()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, f"empty-{name}")
 
 
 def test_the_scc_preset_changes_the_net_benefit_to_the_cli_value(

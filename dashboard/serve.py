@@ -1,0 +1,55 @@
+"""Start Streamlit on ``dashboard/app.py`` with the dashboard warmed up first.
+
+``ecoledger dashboard`` runs ``python -m dashboard.serve [streamlit run options]``. Before
+Streamlit accepts connections, the heavy modules (the assessment, SQLAlchemy, Plotly) are
+imported; then, while the server starts, a background thread fills the dashboard's caches
+with the run list and every run's overview assessment, through the same cached functions the
+pages call. The first page a user opens is then served from warm caches. Warming is only an
+optimisation: any failure in it is ignored (the page reports the problem itself).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"
+
+
+def warm() -> None:
+    try:
+        from dashboard import data
+
+        state = data.current()
+        if state.ledger is None:
+            return
+        views = data.runs(state)
+        data.overview_assessments(state, views)
+    except Exception:  # noqa: BLE001 - an optimisation must never stop the server
+        return
+
+
+def main(argv: list[str]) -> int:
+    import logging
+
+    import plotly.graph_objects  # noqa: F401
+    import plotly.subplots  # noqa: F401
+
+    import accounting.reports.figures  # noqa: F401
+    import dashboard.data  # noqa: F401
+
+    # cached functions called outside a script run log a harmless "no runtime" warning
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR
+    )
+    threading.Thread(target=warm, name="ecoledger-warm", daemon=True).start()
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = ["streamlit", "run", str(APP), *argv]
+    return int(streamlit_cli.main(prog_name="streamlit") or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
