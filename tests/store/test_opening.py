@@ -179,13 +179,26 @@ def test_new_sqlite_ledger_and_its_wal_files_are_private(tmp_path):
     assert modes == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
 
 
-def test_a_password_in_a_postgres_url_never_shows(tmp_path):
+def test_a_password_in_a_postgres_url_never_shows(tmp_path, capsys, monkeypatch):
+    from ecoledger.cli.main import main
+
     url = "postgresql://alice:s3cr3t-pw@127.0.0.1:1/ledger"
     done = cli("verify", "--ledger", url)
-    assert done.returncode in (1, 2)
+    assert done.returncode == 1
     assert "s3cr3t-pw" not in done.stdout + done.stderr
-    assert "alice:***@127.0.0.1:1/ledger" in done.stderr
-    done = cli("ledger", "copy", str(tmp_path / "none.db"), url)
-    assert "s3cr3t-pw" not in done.stdout + done.stderr
-    done = cli("verify", env={"ECOLEDGER_LEDGER": url})
-    assert "s3cr3t-pw" not in done.stdout + done.stderr and "alice:***@" in done.stderr
+    assert done.stderr.startswith(
+        "ecoledger: error: ledger: cannot use postgresql://alice:***@127.0.0.1:1/ledger"
+    )
+    for args in (
+        ["ledger", "copy", url, str(tmp_path / "copy.db")],
+        ["export", "--ledger", url, "--format", "jsonl", "--out", str(tmp_path / "x.jsonl")],
+        ["import", "--ledger", url, str(tmp_path / "x.jsonl")],
+    ):
+        assert main(args) in (1, 2)
+        captured = capsys.readouterr()
+        assert "s3cr3t-pw" not in captured.out + captured.err
+        assert "alice:***@" in captured.err or "x.jsonl" in captured.err
+    monkeypatch.setenv("ECOLEDGER_LEDGER", url)
+    assert main(["verify"]) == 1
+    captured = capsys.readouterr()
+    assert "s3cr3t-pw" not in captured.out + captured.err and "alice:***@" in captured.err
