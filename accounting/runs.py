@@ -136,7 +136,8 @@ class RunView:
         return self.status not in ("running",)
 
 
-def _apply_corrections(entries: Sequence[Any]) -> list[Any]:
+def apply_corrections(entries: Sequence[Any]) -> list[Any]:
+    """The entries as corrected: a Correction voids or replaces its target (it is dropped)."""
     corrections = [e for e in entries if isinstance(e, Correction)]
     if not corrections:
         return list(entries)
@@ -157,7 +158,7 @@ def _apply_corrections(entries: Sequence[Any]) -> list[Any]:
 
 def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunView:
     """Fold one run's entries (chain order) into its :class:`RunView`."""
-    items = _apply_corrections(list(entries))
+    items = apply_corrections(list(entries))
     started = next((e for e in items if isinstance(e, RunStarted)), None)
     if started is None:
         raise RunNotFound("run: no run_started entry for this run")

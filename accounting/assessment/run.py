@@ -19,10 +19,10 @@ from accounting.assessment.factor_set import ENERGY, FactorSet, Segments, resolv
 from accounting.assessment.quantities import Quantities
 from accounting.assessment.result import Assessment
 from accounting.assessment.settings import AssumptionSettings
-from accounting.entries import RUN_WINDOW, Correction, Energy, entry_from_json
+from accounting.entries import RUN_WINDOW, Energy
 from accounting.errors import InputError
 from accounting.factors.factor import Factor
-from accounting.runs import NON_SAMPLE_KINDS, RunView, build_run_view
+from accounting.runs import NON_SAMPLE_KINDS, RunView, apply_corrections, build_run_view
 
 MEASURED_REL_RANGE = 0.05
 """±5 % for energy read from hardware counters (NVML, RAPL); ecoledger assumption."""
@@ -31,29 +31,11 @@ APPROXIMATED_REL_RANGE = 0.30
 MAX_PARENT_DEPTH = 1
 
 
-def _corrected(entries: Sequence[Any]) -> Sequence[Any]:
-    corrections = [e for e in entries if isinstance(e, Correction)]
-    if not corrections:
-        return entries
-    voided: set[str] = set()
-    replaced: dict[str, Any] = {}
-    for entry in corrections:
-        if entry.replacement_json:
-            replaced[entry.target_id] = entry_from_json(entry.replacement_json)
-        else:
-            voided.add(entry.target_id)
-    return [
-        replaced.get(e.id, e)
-        for e in entries
-        if not isinstance(e, Correction) and e.id not in voided
-    ]
-
-
 def run_segments(entries: Sequence[Any]) -> Segments:
     """The run's additive energy segments (window ``run``), all devices, in kWh."""
     rows = [
         (e.start.timestamp(), e.end.timestamp(), e.joules)
-        for e in _corrected(entries)
+        for e in apply_corrections(entries)
         if isinstance(e, Energy) and e.window == RUN_WINDOW
     ]
     table = np.array(rows, dtype=np.float64).reshape(-1, 3)
