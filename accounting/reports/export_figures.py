@@ -135,20 +135,6 @@ def publication_figures(ledger: Any, gathered: Gathered) -> tuple[NamedFigure, .
     return tuple(out)
 
 
-def for_print(figure: Any) -> Any:
-    """A copy fit for a static export. A multi-line title anchored at the very top of the
-    container (``y = 1``) loses its first line in a static image: move it down by its pad."""
-    title = figure.layout.title
-    if title.yref == "container" and title.y == 1.0 and "<br>" in str(title.text or ""):
-        import plotly.graph_objects as go
-
-        height = figure.layout.height or 440
-        pad = (title.pad.t or 0) if title.pad is not None else 0
-        figure = go.Figure(figure)
-        figure.update_layout(title_y=1.0 - max(pad, 8) / height)
-    return figure
-
-
 class FigureExporter:
     """Exports Plotly figures through one kaleido server. Use as a context manager."""
 
@@ -187,7 +173,6 @@ class FigureExporter:
     def image_bytes(self, figure: Any, fmt: str) -> bytes:
         import kaleido
 
-        figure = for_print(figure)
         try:
             data = kaleido.calc_fig_sync(figure, opts=self._opts(figure, fmt))
         except Exception as exc:  # noqa: BLE001

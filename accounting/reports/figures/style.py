@@ -51,6 +51,9 @@ def new_figure() -> Any:
     return go.Figure()
 
 
+TITLE_TOP_PX = 12
+
+
 def finish(
     fig: Any,
     title: str,
@@ -71,7 +74,9 @@ def finish(
             "x": 0.0,
             "xanchor": "left",
             "xref": "container",
-            "y": 1.0,
+            # a little below the container's top edge: a multi-line title anchored at exactly
+            # 1.0 loses its first line in static (kaleido) exports
+            "y": 1.0 - TITLE_TOP_PX / height,
             "yanchor": "top",
             "yref": "container",
             "pad": {"t": 12, "l": 12},
