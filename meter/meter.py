@@ -91,13 +91,19 @@ class Meter:
         finally:
             out.append(self.end(key))
 
-    def between(self, key: str, start: Snapshot, end: Snapshot) -> Measurement:
+    def between(
+        self, key: str, start: Snapshot, end: Snapshot, *, contiguous: bool = False
+    ) -> Measurement:
         """The Measurement between two snapshots (any two, in order).
 
         Per device: the counter's difference. A window shorter than the counter's update
         period (or over which a counter with power showed no increase) is estimated as
         power × duration and flagged ``approximated``: never 0 J for a device drawing power.
         A window over which part of a counter was bridged (a reset) is flagged too.
+
+        ``contiguous=True`` is for back-to-back segments that tile a run (each starts at the
+        previous one's end): their counter differences add up exactly to the counter's total,
+        so a short one keeps its raw difference and is not estimated.
         """
         t0, w0, r0 = start
         t1, w1, r1 = end
@@ -107,7 +113,8 @@ class Meter:
             info = source.info
             joules = max(0.0, b.energy_j - a.energy_j)
             approximated = info.approximated or b.estimated_j > a.estimated_j
-            if duration > 0.0 and (duration < info.counter_period_s or joules == 0.0):
+            short = duration < info.counter_period_s or joules == 0.0
+            if duration > 0.0 and short and not contiguous:
                 power = b.power_w if b.power_w is not None else a.power_w
                 if power is not None and power > 0.0:
                     joules = power * duration

@@ -193,7 +193,7 @@ class RunRecorder:
         with self._collect_lock:
             if self.record_total and self._last is not None:
                 now = meter.snapshot()
-                segment = meter.between(RUN_WINDOW, self._last, now)
+                segment = meter.between(RUN_WINDOW, self._last, now, contiguous=True)
                 if segment.duration_s > 0:
                     self.writer.put_many(self._energy_entries(segment, RUN_WINDOW, None))
                     self.energy_j += segment.joules
