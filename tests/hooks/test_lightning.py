@@ -77,7 +77,9 @@ def test_fit_records_epochs_steps_and_phases(tmp_path):
     keys = {w.key for w in v.windows}
     assert {"phase:fit", "phase:train", "phase:validate"} <= keys
     fit = next(w for w in v.windows if w.key == "phase:fit")
-    assert fit.energy_j == pytest.approx(v.energy_it_j, rel=0.15)
+    # fit is inside the run; the run also covers set-up and tear-down, which on a loaded
+    # 2-core machine can be a third of a sub-second fit
+    assert 0.5 * v.energy_it_j <= fit.energy_j <= v.energy_it_j * 1.01
     assert sum(w.energy_j for w in windows(v, "epoch:")) <= fit.energy_j * 1.001
 
 
