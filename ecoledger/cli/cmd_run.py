@@ -18,13 +18,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounting.entries import RunStarted, new_id
-from accounting.store.location import LEDGER_ENV
+from accounting.store.location import LEDGER_ENV, mask_url
 from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
 from ecoledger.cli.live import LiveLine, print_summary
 from ecoledger.cli.redact import redact_command
 from ecoledger.cli.run_options import add_run_options, run_started_fields
 
 PR_SET_PDEATHSIG = 1
+SAMPLE_HZ_RANGE = (0.001, 100.0)
+FLUSH_INTERVAL_RANGE_S = (0.05, 60.0)
 WATCHDOG_GRACE_S = 5.0
 
 
@@ -92,6 +94,21 @@ def _release_watchdog(watchdog: tuple[int, int] | None) -> None:
         pass
 
 
+def bounded_float(name: str, low: float, high: float, unit: str) -> Any:
+    """An argparse type: a number in [low, high], with an error naming the option."""
+    parse_positive = positive_float(name)
+
+    def parse(text: str) -> float:
+        value = parse_positive(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be between {low:g} and {high:g} {unit}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "run",
@@ -109,17 +126,17 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--sample-hz",
-        type=positive_float("--sample-hz"),
+        type=bounded_float("--sample-hz", *SAMPLE_HZ_RANGE, "Hz"),
         default=1.0,
         metavar="HZ",
-        help="power timeline sampling rate (default 1)",
+        help="power timeline sampling rate, 0.001 to 100 Hz (default 1)",
     )
     p.add_argument(
         "--flush-interval",
-        type=positive_float("--flush-interval"),
+        type=bounded_float("--flush-interval", *FLUSH_INTERVAL_RANGE_S, "s"),
         default=2.0,
         metavar="S",
-        help="seconds between ledger writes (default 2)",
+        help="seconds between ledger writes, 0.05 to 60 (default 2)",
     )
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(handler=handle)
@@ -158,6 +175,32 @@ def _driver_failures(detection: Any) -> list[str]:
     ]
 
 
+def _open_or_defer(args: argparse.Namespace) -> Any:
+    """Open the ledger. A PostgreSQL server that cannot be reached right now must not stop
+    the job: the run is recorded through a ledger that connects lazily, so its entries
+    wait (memory, then the local journal) until the server is back, or until the next run
+    on this ledger replays them. Bad input (not a ledger, a newer one, a bad path) still
+    fails before the job starts."""
+    from accounting.errors import InputError, LedgerError
+    from accounting.store import Ledger
+    from accounting.store.location import is_postgres, ledger_location, sqlalchemy_url
+
+    try:
+        return open_cli_ledger(args)
+    except LedgerError as exc:
+        location = ledger_location(getattr(args, "ledger", None))
+        if isinstance(exc, InputError) or not is_postgres(location):
+            raise
+        from sqlalchemy import create_engine
+
+        print(
+            f"ecoledger: warning: {mask_url(str(exc))}; the job runs, and its record is kept "
+            "locally until the ledger can be written",
+            file=sys.stderr,
+        )
+        return Ledger(location, create_engine(sqlalchemy_url(location), pool_pre_ping=True))
+
+
 def handle(args: argparse.Namespace) -> int:
     from train_hooks.recorder import RunRecorder
 
@@ -171,7 +214,7 @@ def handle(args: argparse.Namespace) -> int:
         # the default name is the command: never its secrets
         args.name = " ".join(command).strip("- ")[:120] or "run"
     fields = run_started_fields(args)
-    ledger = open_cli_ledger(args)
+    ledger = _open_or_defer(args)
     run_id = new_id()
     started = RunStarted(
         run_id=run_id,
@@ -190,7 +233,11 @@ def handle(args: argparse.Namespace) -> int:
         print(f"ecoledger: warning: {message}", file=sys.stderr)
 
     _warm_up_meter(args)
-    ledger.append([started])  # the run exists before its job does
+    deferred_start: RunStarted | None = None
+    try:
+        ledger.append([started])  # the run exists before its job does
+    except Exception:  # the ledger cannot take writes now: the job runs all the same
+        deferred_start = started  # queued by the recorder, written once the ledger is back
     t0 = time.monotonic()
     try:
         child = subprocess.Popen(cmd, env=env, process_group=0, preexec_fn=_die_with_parent)
@@ -226,7 +273,7 @@ def handle(args: argparse.Namespace) -> int:
             warn=warn,
             t0_monotonic=t0,
         )
-        recorder.start(None)
+        recorder.start(deferred_start)
         for message in warnings:
             recorder.problem("meter_failed", message)
         for message in gpu_problems:
@@ -251,7 +298,10 @@ def handle(args: argparse.Namespace) -> int:
     try:
         status, error = _status(returncode, forwarded)
         recorder.finish(status, exit_code=returncode, error=error)
-        print_summary(ledger, run_id)
+        if recorder.writer.pending:  # kept in the journal: the ledger cannot be read either
+            print(run_id)
+        else:
+            print_summary(ledger, run_id)
         ledger.close()
     finally:
         for s, handler in previous.items():
