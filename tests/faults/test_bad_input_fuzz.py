@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from tests.faults import fuzz
 
@@ -61,6 +61,8 @@ def test_number_and_unit_options(argv: list[str]) -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(argv=fuzz.run_option_argv())
+@example(argv=["run", "--flush-interval", "5.14e+16", "--", "true"])  # found by the matrix
+@example(argv=["run", "--sample-hz", "1.25e-161", "--", "true"])  # found by the matrix
 def test_run_options(argv: list[str], ledger: Path) -> None:
     _ok(fuzz.run_case(argv[:1] + ["--ledger", str(ledger)] + argv[1:], ledger))
 

@@ -101,3 +101,39 @@ def test_postgres_restarted_or_down(
         _survived(fault_trial(url, tmp_path, pg.restart, lambda: None, hold_s=1.0), warned=None)
     else:
         _survived(fault_trial(url, tmp_path, pg.stop, pg.start, hold_s=5.0))
+
+
+@pytest.mark.postgres
+def test_postgres_down_when_the_job_starts(
+    postgres_server: Any, postgres_url: Callable[[], str], tmp_path: Path
+) -> None:
+    """The job runs anyway; its record waits in the local journal; the next run on the
+    ledger, once the server is back, writes it (exactly once)."""
+    import sys
+
+    from tests.cli.helpers import cli_process
+    from tests.faults.harness import analyse
+
+    url = postgres_url()
+    from accounting.store import open_ledger
+
+    open_ledger(url).close()  # the ledger exists
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    pg = PgControl(postgres_server)
+    pg.stop()
+    try:
+        done = cli_process(
+            "run", "--ledger", url, "--", sys.executable, "-c", "print('job ran')", env=env
+        )
+    finally:
+        pg.start()
+    assert done.code == 0 and "job ran" in done.out, done.err
+    assert "Traceback" not in done.err
+    run_id = done.out.strip().splitlines()[-1]
+    journals = list((tmp_path / "state").rglob("*.jsonl"))
+    assert len(journals) == 1 and oct(journals[0].stat().st_mode)[-3:] == "600"
+    again = cli_process("run", "--ledger", url, "--", "true", env=env)
+    assert again.code == 0, again.err
+    first = analyse(url, run_id)
+    assert first.status == "completed" and first.verify_ok and first.duplicate_ids == 0
+    assert not list((tmp_path / "state").rglob("*.jsonl"))
