@@ -33,6 +33,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.fake_nvml.build import SONAME, build  # noqa: E402
 
+TARGET_STEP_MS = 10.0
+
 
 def load_fake() -> None:
     out = Path(tempfile.mkdtemp(prefix="ecoledger-overhead-"))
@@ -108,12 +110,20 @@ def training_ratio(
         loss_fn(model(x), y).backward()
         opt.step()
 
-    for _ in range(20):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(20):
-        step()
-    step_ms = (time.perf_counter() - t0) / 20 * 1000
+    def time_step_ms() -> float:
+        for _ in range(10):
+            step()
+        t0 = time.perf_counter()
+        for _ in range(20):
+            step()
+        return (time.perf_counter() - t0) / 20 * 1000
+
+    step_ms = time_step_ms()
+    if not 8.0 <= step_ms <= 12.0:  # size the batch so that a step takes about 10 ms here
+        batch = max(8, round(128 * TARGET_STEP_MS / step_ms))
+        x = torch.randn(batch, 512)
+        y = torch.randint(0, 10, (batch,))
+        step_ms = time_step_ms()
 
     def plain() -> tuple[float, float]:
         t0, c0 = time.perf_counter(), time.thread_time()
