@@ -41,7 +41,9 @@ class Meter:
         self._readers = tuple(source.read for source in self.sources)
         self.sample_hz = sample_hz
         self._clock = clock
-        self._wall = wall
+        # one wall-clock reading, then monotonic time: timestamps stay ordered and durations
+        # exact across a wall-clock step (NTP, a resumed VM) during the run
+        self._wall0_s = wall() - clock()
         self._open: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
         self._samples: dict[str, tuple[list[float], list[float]]] = {
@@ -59,7 +61,8 @@ class Meter:
     # -- windows ---------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """(monotonic s, Unix s, every source's counter): the two ends of any window."""
-        return (self._clock(), self._wall(), tuple([read() for read in self._readers]))
+        t = self._clock()
+        return (t, self._wall0_s + t, tuple([read() for read in self._readers]))
 
     def begin(self, key: str) -> None:
         snap = self.snapshot()
@@ -140,7 +143,7 @@ class Meter:
     # -- the sampler -----------------------------------------------------------------------
     def sample_once(self) -> None:
         """One sampler tick: every source samples; power and problems are kept for draining."""
-        now_unix = self._wall()
+        now_unix = self._wall0_s + self._clock()
         for source in self.sources:
             try:
                 power = source.sample()

@@ -21,6 +21,9 @@ SQLITE_BUSY_TIMEOUT_S = 60.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+PG_CONNECT_TIMEOUT_S = 10
+
+
 def sqlite_engine(url: str) -> Engine:
     """WAL, ``synchronous=NORMAL``, a 60 s busy timeout; writes begin with ``BEGIN IMMEDIATE``.
 
@@ -138,7 +141,11 @@ def _first_line(exc: DBAPIError) -> str:
 def open_postgres(url: str, location: str, *, create: bool) -> Engine:
     shown = mask_url(location)
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        # a host that silently drops packets fails within seconds, not minutes: the writer
+        # then buffers and journals instead of stalling
+        engine = create_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        )
     except ModuleNotFoundError:
         raise LedgerError(
             "ledger: PostgreSQL needs the psycopg driver: pip install 'ecoledger[postgres]'"

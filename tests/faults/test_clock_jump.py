@@ -15,8 +15,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from accounting.entries import RUN_WINDOW, Energy, RunEnded, RunStarted
 from accounting.store import open_ledger, verify
 from meter import Meter, detect_sources
@@ -67,12 +65,6 @@ def test_durations_are_monotonic_across_a_wall_clock_jump(tmp_path: Path) -> Non
         assert abs(covered - elapsed) < 0.3, (covered, elapsed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap (meter/meter.py): window timestamps come from time.time() at each snapshot, "
-    "so a backward wall-clock step makes a segment end before the previous one; the fix is "
-    "a steady wall clock anchored at start (wall0 + monotonic elapsed)",
-)
 def test_segment_timestamps_stay_ordered_across_a_wall_clock_jump(tmp_path: Path) -> None:
     entries, _ = _record(tmp_path)
     ends = [e.end for e in entries if isinstance(e, Energy) and e.window == RUN_WINDOW]
