@@ -297,6 +297,8 @@ def handle(args: argparse.Namespace) -> int:
         signal.signal(s, lambda signum, _frame: forwarded.append(signum))
     try:
         status, error = _status(returncode, forwarded)
+        if status != "interrupted" and _budget_stopped_inside(ledger, run_id):
+            status, error = "budget_exceeded", "BudgetExceeded"
         recorder.finish(status, exit_code=returncode, error=error)
         if recorder.writer.pending:  # kept in the journal: the ledger cannot be read either
             print(run_id)
@@ -307,6 +309,18 @@ def handle(args: argparse.Namespace) -> int:
         for s, handler in previous.items():
             signal.signal(s, handler)
     return returncode if returncode >= 0 else 128 - returncode
+
+
+def _budget_stopped_inside(ledger: Any, run_id: str) -> bool:
+    """Did a ``track()`` inside the job stop it on its carbon budget? (It joined this run,
+    so it could only say so with a ``process_budget_exceeded`` problem.)"""
+    try:
+        return any(
+            getattr(e, "code", None) == "process_budget_exceeded"
+            for e in ledger.entries(run_id=run_id, kinds=["problem"])
+        )
+    except Exception:  # an unreadable ledger: the exit code decides
+        return False
 
 
 def _status(returncode: int, forwarded: list[int]) -> tuple[Any, str | None]:
