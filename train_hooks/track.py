@@ -364,66 +364,25 @@ def track(
     Bad arguments raise ValueError naming the argument; a metering or ledger failure is only
     a warning.
     """
-    if callable(name) and not isinstance(name, str):  # bare @track
-        return Tracker(
-            **_options(
-                None,
-                project,
-                kind,
-                ledger,
-                country,
-                pue,
-                sample_hz,
-                budget_kgco2e,
-                on_budget,
-                total_epochs,
-                total_steps,
-                flush_interval_s,
-                parent_run_id,
-                expected_uses,
-            )
-        )(name)
-    return Tracker(
-        **_options(
-            name,
-            project,
-            kind,
-            ledger,
-            country,
-            pue,
-            sample_hz,
-            budget_kgco2e,
-            on_budget,
-            total_epochs,
-            total_steps,
-            flush_interval_s,
-            parent_run_id,
-            expected_uses,
-        )
-    )
-
-
-def _options(*values: Any) -> dict[str, Any]:
-    keys = (
-        "name",
-        "project",
-        "kind",
-        "ledger",
-        "country",
-        "pue",
-        "sample_hz",
-        "budget_kgco2e",
-        "on_budget",
-        "total_epochs",
-        "total_steps",
-        "flush_interval_s",
-        "parent_run_id",
-        "expected_uses",
-    )
-    options = dict(zip(keys, values, strict=True))
-    if options["ledger"] is not None:
-        options["ledger"] = os.fspath(options["ledger"])
-    return options
+    bare = callable(name) and not isinstance(name, str)  # @track without parentheses
+    options = {
+        "name": None if bare else name,
+        "project": project,
+        "kind": kind,
+        "ledger": None if ledger is None else os.fspath(ledger),
+        "country": country,
+        "pue": pue,
+        "sample_hz": sample_hz,
+        "budget_kgco2e": budget_kgco2e,
+        "on_budget": on_budget,
+        "total_epochs": total_epochs,
+        "total_steps": total_steps,
+        "flush_interval_s": flush_interval_s,
+        "parent_run_id": parent_run_id,
+        "expected_uses": expected_uses,
+    }
+    tracker = Tracker(**options)
+    return tracker(name) if bare else tracker
 
 
 # -- runs opened with start() and never stopped: closed at exit --------------------------------
