@@ -514,35 +514,11 @@ def clock_jump(work: Path) -> Row:
 
 # -- bad input -------------------------------------------------------------------------------
 def fuzz_rows(work: Path, examples: int) -> list[Row]:
-    from accounting.entries import Energy, RunEnded, RunStarted
-    from accounting.store import open_ledger
     from tests.faults.test_bad_input_fuzz import _valid_export
+    from tests.fixtures.two_runs import RUN_IDS, write_two_run_ledger
 
-    base = work / "fuzz.db"
-    t0, t1 = datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 1, 13, tzinfo=UTC)
-    with open_ledger(str(base)) as led:
-        for suffix in ("a1", "b2"):
-            run_id = "abcdef12" + "0" * 22 + suffix
-            led.append(
-                [
-                    RunStarted(run_id=run_id, name=suffix, started_at=t0, country="FRA"),
-                    Energy(
-                        run_id=run_id,
-                        window="run",
-                        device_id="cpu:0",
-                        device_kind="cpu",
-                        device_model="cpu",
-                        method="cpu_tdp_load",
-                        approximated=True,
-                        joules=3.6e6,
-                        start=t0,
-                        end=t1,
-                        duration_s=3600.0,
-                    ),
-                    RunEnded(run_id=run_id, status="completed", ended_at=t1, duration_s=3600.0),
-                ]
-            )
-    rid = "abcdef12" + "0" * 22 + "a1"
+    base = write_two_run_ledger(work / "fuzz.db")
+    rid = RUN_IDS[0]
     valid = _valid_export(base, work)
     conf = settings(
         max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None

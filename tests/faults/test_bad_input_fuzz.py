@@ -11,42 +11,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from tests.faults import fuzz
+from tests.fixtures.two_runs import write_two_run_ledger
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from datetime import UTC, datetime
-
-    from accounting.entries import Energy, RunEnded, RunStarted
-    from accounting.store import open_ledger
-
-    path = tmp_path_factory.mktemp("fuzz") / "ledger.db"
-    t0, t1 = datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 1, 13, tzinfo=UTC)
-    with open_ledger(str(path)) as led:
-        for suffix in ("a1", "b2"):
-            run_id = "abcdef12" + "0" * 22 + suffix
-            led.append(
-                [
-                    RunStarted(run_id=run_id, name=suffix, started_at=t0, country="FRA"),
-                    Energy(
-                        run_id=run_id,
-                        window="run",
-                        device_id="cpu:0",
-                        device_kind="cpu",
-                        device_model="cpu",
-                        method="cpu_tdp_load",
-                        approximated=True,
-                        joules=3.6e6,
-                        start=t0,
-                        end=t1,
-                        duration_s=3600.0,
-                    ),
-                    RunEnded(run_id=run_id, status="completed", ended_at=t1, duration_s=3600.0),
-                ]
-            )
-    return path
+    return write_two_run_ledger(tmp_path_factory.mktemp("fuzz") / "ledger.db")
 
 
 def _ok(result: fuzz.CaseResult) -> None:
