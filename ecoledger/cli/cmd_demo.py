@@ -19,7 +19,7 @@ from typing import Any
 from accounting.entries import Benefit
 from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, positive_float
 from ecoledger.cli.live import print_summary
-from ecoledger.cli.run_options import pue_value
+from ecoledger.cli.run_options import check_country, pue_value
 
 PROJECT = "ecoledger-demo"
 SERVE_SHARE = 0.2
@@ -111,18 +111,10 @@ def _serve(model: Any, run: Any, seconds: float) -> int:
 def handle(args: argparse.Namespace) -> int:
     import ecoledger
 
-    with open_cli_ledger(args) as ledger:  # bad ledger: exit 2 before any work
+    # bad input is one line and exit 2, before any work (and before a new ledger is created)
+    country = check_country(args.country) if args.country else None
+    with open_cli_ledger(args) as ledger:
         location = ledger.location
-    from train_hooks.carbon import check_country
-
-    country = None
-    if args.country:
-        try:
-            country = check_country(args.country)
-        except ValueError as exc:
-            from ecoledger.cli.common import fail
-
-            fail(str(exc).replace("country", "--country", 1))
     train_s = args.seconds * (1 - SERVE_SHARE)
     common = {"project": PROJECT, "ledger": location, "country": country, "pue": args.pue}
 

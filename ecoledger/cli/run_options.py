@@ -69,7 +69,7 @@ def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") 
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
 
 
-def _check_country(code: str) -> str:
+def check_country(code: str) -> str:
     """The normalized code; an unknown one raises InputError naming --country, with near matches."""
     from accounting.factors import carbon_intensity
 
@@ -80,7 +80,7 @@ def _check_country(code: str) -> str:
 
 def run_started_fields(args: argparse.Namespace, ledger: Any | None = None) -> dict[str, Any]:
     """Validated RunStarted fields from the shared options (raises on bad input)."""
-    country = _check_country(args.country) if args.country else None
+    country = check_country(args.country) if args.country else None
     name = args.name or (
         " ".join(args.cmd).strip("- ")[:120] if getattr(args, "cmd", None) else "run"
     )

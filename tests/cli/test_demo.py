@@ -43,3 +43,4 @@ def test_demo_refuses_an_unknown_country_before_training(tmp_path: Path) -> None
     assert result.code == 2
     assert result.err.startswith("ecoledger: error: ") and "--country" in result.err
     assert "epoch" not in result.out
+    assert not ledger.exists()
