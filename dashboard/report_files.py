@@ -1,6 +1,7 @@
 """The report files the Report page offers, made by the report library (the same code as
 ``ecoledger report``): text formats are rendered in memory; HTML and PDF are written by
-``write_report`` into a temporary folder, because they carry figures drawn by kaleido.
+``write_report`` into a temporary folder, because they carry figures. The browser rules are
+the library's: HTML needs none, PDF does, and a browser failure is an error within 60 s.
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "pdf": ("PDF (with figures)", ".pdf", "application/pdf"),
 }
 SLOW_FORMATS = ("html", "pdf")
-"""Formats that draw figures with kaleido and chromium (a few seconds)."""
+"""Formats that draw figures (a few seconds with a browser)."""
+BROWSER_NOTES = {
+    "html": (
+        "Figures are static images when a browser (Debian's chromium, or BROWSER_PATH) is "
+        "found, else interactive Plotly figures with plotly.js inline: no browser needed."
+    ),
+    "pdf": (
+        "PDF needs a browser (Debian's chromium, or BROWSER_PATH); without one, or if it "
+        "fails, this stops within 60 s with the reason, never a hang."
+    ),
+}
+"""What the Report page says about the browser, per format (the rules of ``ecoledger report``)."""
 
 
 @dataclass(frozen=True)

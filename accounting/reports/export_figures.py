@@ -1,30 +1,43 @@
-"""Publication figures: built by the dashboard's chart functions, exported with kaleido.
+"""Publication figures: built by the dashboard's chart functions, drawn by kaleido in a child.
 
-One kaleido server (one headless chromium) serves every figure of a report: starting a
-browser takes seconds, a figure then takes a fraction of one. Kaleido 1.x finds the system
-chromium itself (``BROWSER_PATH`` points it elsewhere). Plotly and kaleido are imported
-here only, when figures are asked for.
+The figures are built here (Plotly, in this process) and drawn to SVG, PDF or PNG by
+``python -m accounting.reports.figure_worker``: one child process, one kaleido server (one
+headless browser) for every figure of a report. The child runs in its own process group
+under the report's deadline (:mod:`accounting.reports.browser`): a browser that exits,
+crashes or hangs ends the report with one line, and nothing waits on a dead thread.
+Plotly and kaleido are imported only when figures are asked for.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accounting.errors import EcoledgerError
+from accounting.reports.browser import (
+    BROWSER_ENV,
+    TIMEOUT_ENV,
+    BrowserError,
+    Deadline,
+    kill_group,
+    last_line,
+)
 from accounting.reports.content import Gathered
 
 FIGURE_FORMATS = ("svg", "pdf", "png")
 PNG_SCALE = 2
-Progress = Callable[[int, int, str], None]
 
 
-class FigureExportError(EcoledgerError):
-    """kaleido or chromium failed to draw a figure."""
+class FigureExportError(BrowserError):
+    """kaleido or the browser failed to draw a figure, or ran past the deadline."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +46,6 @@ class NamedFigure:
     """File stem: ``power_timeline``, ``energy_by_device_and_phase``..."""
     caption: str
     figure: Any
-
-
-def _no_progress(done: int, total: int, name: str) -> None:
-    return None
 
 
 def publication_figures(ledger: Any, gathered: Gathered) -> tuple[NamedFigure, ...]:
@@ -135,98 +144,101 @@ def publication_figures(ledger: Any, gathered: Gathered) -> tuple[NamedFigure, .
     return tuple(out)
 
 
-class FigureExporter:
-    """Exports Plotly figures through one kaleido server. Use as a context manager."""
+@dataclass(frozen=True)
+class FigureJob:
+    """One image to draw: ``figure`` (a Plotly figure) as ``file`` (``<name>.<fmt>``)."""
 
-    def __init__(self, width: int = 900, height: int | None = None) -> None:
-        self.width = width
-        self.height = height
-        self._started = False
+    name: str
+    fmt: str
+    figure: Any
+    width: int = 900
+    height: int | None = None
 
-    def __enter__(self) -> FigureExporter:
-        import kaleido
+    @property
+    def file(self) -> str:
+        return f"{self.name}.{self.fmt}"
 
-        if _SHARED:
-            return self  # a shared_server() is open: use it, leave it open
-        try:
-            kaleido.start_sync_server(silence_warnings=True)
-        except Exception as exc:  # noqa: BLE001 - a missing browser is the user's environment
-            raise FigureExportError(f"figures: kaleido could not start chromium ({exc})") from None
-        self._started = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._started:
-            import kaleido
-
-            with contextlib.suppress(Exception):
-                kaleido.stop_sync_server(silence_warnings=True)
-            self._started = False
-
-    def _opts(self, figure: Any, fmt: str) -> dict[str, Any]:
-        height = self.height or figure.layout.height or 440
-        opts: dict[str, Any] = {"format": fmt, "width": self.width, "height": height}
-        if fmt == "png":
+    def request(self) -> dict[str, Any]:
+        height = self.height or self.figure.layout.height or 440
+        opts: dict[str, Any] = {"format": self.fmt, "width": self.width, "height": height}
+        if self.fmt == "png":
             opts["scale"] = PNG_SCALE
-        return opts
-
-    def image_bytes(self, figure: Any, fmt: str) -> bytes:
-        import kaleido
-
-        try:
-            data = kaleido.calc_fig_sync(figure, opts=self._opts(figure, fmt))
-        except Exception as exc:  # noqa: BLE001
-            raise FigureExportError(f"figures: kaleido failed to draw a {fmt} ({exc})") from None
-        return bytes(data)
-
-    def write(self, named: NamedFigure, folder: Path, formats: Sequence[str]) -> list[Path]:
-        paths = []
-        for fmt in formats:
-            path = folder / f"{named.name}.{fmt}"
-            path.write_bytes(self.image_bytes(named.figure, fmt))
-            paths.append(path)
-        return paths
+        return {"name": self.name, "file": self.file, "figure": self.figure.to_json(), "opts": opts}
 
 
-def export_figures(
-    figures: Sequence[NamedFigure],
-    folder: Path,
-    formats: Sequence[str] = FIGURE_FORMATS,
-    progress: Progress = _no_progress,
-    exporter: FigureExporter | None = None,
-) -> list[Path]:
-    """Write each figure as ``folder/<name>.<fmt>``; one kaleido server for all of them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with _exporter(exporter) as ex:
-        written: list[Path] = []
-        for i, named in enumerate(figures):
-            progress(i, len(figures), named.name)
-            written += ex.write(named, folder, formats)
-        progress(len(figures), len(figures), "done")
-    return written
+def draw(
+    jobs: Sequence[FigureJob],
+    browser: str,
+    deadline: Deadline,
+    say: Callable[[str], None] = lambda message: None,
+) -> dict[str, bytes]:
+    """Draw every job in one worker process; ``{file name: bytes}``. ``say`` hears
+    ``figure i/n: name`` as each figure starts. Raises FigureExportError (one line) when the
+    worker fails or the deadline passes."""
+    names = list(dict.fromkeys(job.name for job in jobs))
+    with tempfile.TemporaryDirectory(prefix="ecoledger-figures-") as tmp:
+        request = json.dumps({"jobs": [job.request() for job in jobs]}).encode("utf-8")
+        (Path(tmp) / "request.json").write_bytes(request)
+        err_path = Path(tmp) / "stderr"
+        env = {**os.environ, BROWSER_ENV: browser}
+        with open(err_path, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "accounting.reports.figure_worker", tmp],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            )
+            try:
+                _follow(proc, deadline, lambda name: say(_progress(names, name)))
+            finally:
+                kill_group(proc)  # the worker and any browser it left behind
+        if proc.returncode != 0:
+            said = last_line(err_path) or f"exit code {proc.returncode}"
+            raise FigureExportError(f"figures: kaleido could not draw the figures ({said})")
+        out = {}
+        for job in jobs:
+            path = Path(tmp) / job.file
+            if not path.is_file():
+                raise FigureExportError(f"figures: kaleido did not write {job.file}")
+            out[job.file] = path.read_bytes()
+    return out
 
 
-@contextlib.contextmanager
-def _exporter(exporter: FigureExporter | None) -> Iterator[FigureExporter]:
-    if exporter is not None:
-        yield exporter
-        return
-    with FigureExporter() as ex:
-        yield ex
+def _progress(names: list[str], name: str) -> str:
+    index = names.index(name) + 1 if name in names else 0
+    return f"figure {index}/{len(names)}: {name}"
 
 
-_SHARED: list[FigureExporter] = []
-
-
-@contextlib.contextmanager
-def shared_server() -> Iterator[FigureExporter]:
-    """Keep one kaleido server open across several reports (a batch, a test module)."""
-    with FigureExporter() as exporter:
-        _SHARED.append(exporter)
-        try:
-            yield exporter
-        finally:
-            _SHARED.remove(exporter)
+def _follow(
+    proc: subprocess.Popen[bytes], deadline: Deadline, started: Callable[[str], None]
+) -> None:
+    """Read the worker's ``start NAME`` lines until it exits; kill it at the deadline.
+    Ends when the worker process ends, not when its pipe closes (a browser it started may
+    still hold the pipe)."""
+    assert proc.stdout is not None
+    os.set_blocking(proc.stdout.fileno(), False)
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline.left()
+            if left <= 0:
+                raise FigureExportError(
+                    f"figures: the browser did not finish within {deadline.total_s:g} s "
+                    f"(set {TIMEOUT_ENV} to wait longer)"
+                )
+            for _key, _ in selector.select(timeout=min(left, 0.2)):
+                chunk = proc.stdout.read() or b""
+                buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                text = line.decode("utf-8", "replace").strip()
+                if text.startswith("start "):
+                    started(text.removeprefix("start "))
+            if proc.poll() is not None:
+                return
 
 
 def svg_data_uri(svg: bytes) -> str:

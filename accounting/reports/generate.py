@@ -2,6 +2,11 @@
 
 ``--out`` is never overwritten without ``force``; its folder must exist. The file is written
 to a temporary name beside it and renamed, so a failed report leaves nothing half-written.
+
+Figures: PDF and ``figures_dir`` need a browser (static images drawn by kaleido); HTML draws
+static SVG when a browser is there and interactive Plotly figures (plotly.js inline) when not.
+What a report needs is checked before anything is gathered, so a missing browser or extra is
+one line in well under a second; every browser call then runs under one deadline.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from accounting.errors import InputError
 from accounting.reports.content import Gathered, Scope, gather_project, gather_run
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
+HTML_FIGURES = ("auto", "static", "interactive")
 SUFFIXES = {
     "md": ".md",
     "latex": ".tex",
@@ -156,10 +162,16 @@ def write_report(
     force: bool = False,
     say: Say = _quiet,
     generated_at: str = "",
+    html_figures: str = "auto",
 ) -> ReportResult:
-    """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG)."""
+    """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG).
+
+    ``html_figures``: ``auto`` (static when a browser is found, else interactive),
+    ``static`` or ``interactive``."""
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if html_figures not in HTML_FIGURES:
+        raise InputError(f"html_figures: {html_figures!r} is not one of {', '.join(HTML_FIGURES)}")
     out_path = Path(out)
     check_target(out_path, "--out", force)
     bib_path = out_path.with_suffix(".bib") if fmt == "latex" else None
@@ -171,6 +183,7 @@ def write_report(
             raise InputError(f"--figures {fig_dir}: folder {fig_dir.parent} does not exist")
         if fig_dir.exists() and not fig_dir.is_dir():
             raise InputError(f"--figures {fig_dir}: is a file, give a folder")
+    plan = plan_figures(fmt, fig_dir, html_figures)
     if settings is None:
         from accounting.assessment import AssumptionSettings
 
@@ -180,17 +193,28 @@ def write_report(
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
     say(f"gathered {len(gathered.content.runs)} run(s) and their assessments")
     written: list[Path] = []
-    figures: list[tuple[str, str, str]] = []
-    if fmt in ("html", "pdf") or fig_dir is not None:
-        figures = _figures(ledger, gathered, fig_dir, force, say, written)
+    figures: Any = ()
+    deadline = None
+    if plan.browser is not None:
+        from accounting.reports.browser import Deadline, probe_browser
+
+        deadline = Deadline.start()
+        say(f"checking the browser {plan.browser}")
+        probe_browser(plan.browser, plan.what, deadline)
+    if plan.static:
+        assert plan.browser is not None and deadline is not None
+        figures = _figures(ledger, gathered, fig_dir, force, say, written, plan.browser, deadline)
+    elif plan.interactive:
+        figures = _interactive_figures(ledger, gathered, say)
     say(f"rendering {fmt}")
     if fmt == "pdf":
         from accounting.reports.pdf import html_to_pdf
 
+        assert plan.browser is not None and deadline is not None
         html = render_text(gathered, "pdf", figures)
-        say("printing the PDF with chromium")
+        say("printing the PDF with the browser")
         with tempfile.TemporaryDirectory(prefix="ecoledger-report-") as tmp:
-            printed = html_to_pdf(html, Path(tmp) / "report.pdf")
+            printed = html_to_pdf(html, Path(tmp) / "report.pdf", plan.browser, deadline)
             _write_atomic(out_path, printed.read_bytes())
     else:
         _write_atomic(out_path, render_text(gathered, fmt, figures).encode("utf-8"))
@@ -203,6 +227,57 @@ def write_report(
     return ReportResult(tuple(paths + written), gathered)
 
 
+@dataclass(frozen=True)
+class FigurePlan:
+    """What a report's figures need, decided before any work: a browser (its path) for
+    static images, or plotly alone for interactive HTML figures."""
+
+    static: bool
+    interactive: bool
+    browser: str | None
+    what: str
+
+
+def plan_figures(fmt: str, fig_dir: Path | None, html_figures: str = "auto") -> FigurePlan:
+    """Check the extras and the browser a report needs (one line, exit 2, when missing)."""
+    from accounting.reports.browser import find_browser, require_browser, require_modules
+
+    if fmt == "pdf" or fig_dir is not None:
+        what = "--format pdf" if fmt == "pdf" else "--figures"
+        require_modules(what, "plotly", "kaleido")
+        return FigurePlan(True, False, require_browser(what), what)
+    if fmt != "html":
+        return FigurePlan(False, False, None, "")
+    require_modules("--format html", "plotly")
+    if html_figures == "interactive":
+        return FigurePlan(False, True, None, "")
+    if html_figures == "static":
+        require_modules("--format html with static figures", "kaleido")
+        what = "--format html with static figures"
+        return FigurePlan(True, False, require_browser(what), what)
+    from importlib.util import find_spec
+
+    browser = find_browser()
+    if browser is None or find_spec("kaleido") is None:
+        return FigurePlan(False, True, None, "")
+    what = "--format html (static figures, as a browser was found)"
+    return FigurePlan(True, False, require_browser(what), what)
+
+
+def _interactive_figures(ledger: Any, gathered: Gathered, say: Say) -> Any:
+    import plotly.offline
+
+    from accounting.reports.export_figures import publication_figures
+    from accounting.reports.html import InteractiveFigures
+
+    say("building the figures (interactive: plotly.js inline, no browser needed)")
+    named = publication_figures(ledger, gathered)
+    return InteractiveFigures(
+        plotly.offline.get_plotlyjs(),
+        tuple((n.name, n.caption, n.figure.to_json()) for n in named),
+    )
+
+
 def _figures(
     ledger: Any,
     gathered: Gathered,
@@ -210,10 +285,13 @@ def _figures(
     force: bool,
     say: Say,
     written: list[Path],
+    browser: str,
+    deadline: Any,
 ) -> list[tuple[str, str, str]]:
     from accounting.reports.export_figures import (
         FIGURE_FORMATS,
-        FigureExporter,
+        FigureJob,
+        draw,
         publication_figures,
         svg_data_uri,
     )
@@ -228,20 +306,14 @@ def _figures(
                     raise InputError(
                         f"--figures {fig_dir}: {existing.name} exists (use --force to overwrite)"
                     )
+    formats = FIGURE_FORMATS if fig_dir is not None else ("svg",)
+    jobs = [FigureJob(n.name, fmt, n.figure) for n in named for fmt in formats]
+    say("starting the browser for the figures (kaleido)")
+    images = draw(jobs, browser, deadline, say)
     if fig_dir is not None:
         fig_dir.mkdir(exist_ok=True)
-    inline: list[tuple[str, str, str]] = []
-    say("starting chromium for the figures (kaleido)")
-    with FigureExporter() as exporter:
-        for i, n in enumerate(named, 1):
-            say(f"figure {i}/{len(named)}: {n.name}")
-            svg = exporter.image_bytes(n.figure, "svg")
-            inline.append((n.name, n.caption, svg_data_uri(svg)))
-            if fig_dir is not None:
-                (fig_dir / f"{n.name}.svg").write_bytes(svg)
-                written.append(fig_dir / f"{n.name}.svg")
-                for ext in ("pdf", "png"):
-                    path = fig_dir / f"{n.name}.{ext}"
-                    path.write_bytes(exporter.image_bytes(n.figure, ext))
-                    written.append(path)
-    return inline
+        for job in jobs:
+            path = fig_dir / job.file
+            path.write_bytes(images[job.file])
+            written.append(path)
+    return [(n.name, n.caption, svg_data_uri(images[f"{n.name}.svg"])) for n in named]

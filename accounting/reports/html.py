@@ -1,14 +1,23 @@
-"""The report as one self-contained HTML file: inline CSS, figures as inline SVG data URIs.
+"""The report as one self-contained HTML file: inline CSS, and figures either static or
+interactive.
 
-Nothing is fetched: no script, no external stylesheet, font or image. A Content-Security-
-Policy forbids scripts and any network load even if a browser were handed something
-unexpected, and figures are ``<img>`` data URIs (an SVG inside ``<img>`` cannot run code).
-Every user string goes through :func:`html_text`.
+Static figures (a browser drew them) are ``<img>`` SVG data URIs, and the page has no script
+at all. Interactive figures (no browser needed) are Plotly figures drawn by plotly.js, which
+is inlined: nothing is fetched from a CDN or anywhere else. Either way a Content-Security-
+Policy forbids any network load; with interactive figures it allows exactly the page's own
+scripts, by their SHA-256 hashes, so injected markup could not run even if some escaped.
+Every user string goes through :func:`html_text`; figure JSON escapes ``<``, ``>`` and ``&``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from accounting.reports.content import ReportContent
 from accounting.reports.document import TRAILER_TAG, Document, Table, build_document
@@ -17,6 +26,53 @@ from accounting.reports.escape import html_text
 FIGURE_START = "<!-- figure -->"
 FIGURE_END = "<!-- /figure -->"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@dataclass(frozen=True)
+class InteractiveFigures:
+    """Figures for plotly.js: ``figures`` are (name, caption, Plotly figure JSON text)."""
+
+    plotly_js: str
+    figures: tuple[tuple[str, str, str], ...]
+
+
+def script_json(text: str) -> str:
+    """JSON safe inside ``<script>``: no ``</script>``, no comment or entity opener."""
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _sha256(script: str) -> str:
+    return (
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+        + "'"
+    )
+
+
+def csp_with_scripts(scripts: Sequence[str]) -> str:
+    hashes = " ".join(_sha256(s) for s in scripts)
+    return CSP.replace("img-src data:", f"script-src {hashes}; img-src data: blob:")
+
+
+def interactive_parts(figures: InteractiveFigures) -> tuple[list[str], list[str]]:
+    """(HTML lines of the figures section, the inline scripts in it)."""
+    scripts = [figures.plotly_js]
+    lines = [f"<script>{figures.plotly_js}</script>"]
+    for name, caption, figure_json in figures.figures:
+        element = f"plot-{name}"
+        script = (
+            f"(function(f){{Plotly.newPlot(document.getElementById({json.dumps(element)}),"
+            f"f.data,f.layout,{json.dumps(PLOT_CONFIG)});}})({script_json(figure_json)});"
+        )
+        scripts.append(script)
+        lines.append(
+            f'<figure id="fig-{html_text(name)}"><div class="plotly-figure" id="{html_text(element)}">'
+            f"</div><script>{script}</script><figcaption>{html_text(caption)}</figcaption></figure>"
+        )
+    return lines, scripts
+
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; color: #222; max-width: 70rem;
@@ -54,14 +110,27 @@ def table_html(table: Table) -> list[str]:
     return out
 
 
-def document_html(doc: Document, figures: Sequence[tuple[str, str, str]] = ()) -> str:
-    """``figures``: (name, caption, data URI) to show after the summary."""
+def document_html(doc: Document, figures: Any = ()) -> str:
+    """``figures``: (name, caption, SVG data URI) to show after the summary, or
+    :class:`InteractiveFigures`."""
+    figure_lines: list[str] = []
+    csp = CSP
+    if isinstance(figures, InteractiveFigures):
+        figure_lines, scripts = interactive_parts(figures)
+        csp = csp_with_scripts(scripts)
+    else:
+        for name, caption, uri in figures:
+            figure_lines.append(
+                f'<figure id="fig-{html_text(name)}"><img src="{uri}" '
+                f'alt="{html_text(caption)}"><figcaption>{html_text(caption)}</figcaption>'
+                "</figure>"
+            )
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="generator" content="ecoledger">',
         f"<title>{html_text(doc.title)}</title>",
@@ -86,30 +155,27 @@ def document_html(doc: Document, figures: Sequence[tuple[str, str, str]] = ()) -
             out.append(f"</{tag}>")
         out += [f"<p>{html_text(p)}</p>" for p in section.after]
         out.append("</section>")
-        if section.key == "summary" and figures:
+        if section.key == "summary" and figure_lines:
             out.append(FIGURE_START)
             out.append('<section id="figures">')
             out.append("<h2>Figures</h2>")
-            for name, caption, uri in figures:
-                out.append(
-                    f'<figure id="fig-{html_text(name)}"><img src="{uri}" '
-                    f'alt="{html_text(caption)}"><figcaption>{html_text(caption)}</figcaption>'
-                    "</figure>"
-                )
+            out += figure_lines
             out.append("</section>")
             out.append(FIGURE_END)
     out += ["</body>", f"<!-- {TRAILER_TAG} {doc.trailer} -->", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def render_html(
-    content: ReportContent, figures: Sequence[tuple[str, str, str]] = (), fmt: str = "html"
-) -> str:
+def render_html(content: ReportContent, figures: Any = (), fmt: str = "html") -> str:
     return document_html(build_document(content, fmt), figures)
 
 
 def without_figures(text: str) -> str:
-    """The HTML with its figures section removed (what ``verify`` compares)."""
+    """The HTML with its figures section removed, and the policy that figures' scripts
+    needed put back to the figure-less one (what ``verify`` compares)."""
+    text = CSP_META.sub(
+        lambda _: f'<meta http-equiv="Content-Security-Policy" content="{CSP}">', text, count=1
+    )
     out, rest = [], text
     while FIGURE_START in rest:
         before, _, after = rest.partition(FIGURE_START)

@@ -45,7 +45,7 @@ fmt = st.selectbox(
 st.caption(
     "Default assumptions, or the run's recorded ones (save yours on the Cost–benefit page). "
     "Same content as `ecoledger report`."
-    + (" Drawing the figures takes a few seconds." if fmt in report_files.SLOW_FORMATS else "")
+    + (" " + report_files.BROWSER_NOTES[fmt] if fmt in report_files.BROWSER_NOTES else "")
 )
 wanted = (scope, fmt)
 if st.button("Generate the report", key="report_generate", type="primary"):

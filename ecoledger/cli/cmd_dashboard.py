@@ -113,7 +113,22 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]
 
 
+DASHBOARD_MODULES = ("streamlit", "plotly", "pandas")
+
+
+def require_dashboard_extra() -> None:
+    """One line and exit 2 when the ``[dashboard]`` extra is not installed."""
+    from importlib.util import find_spec
+
+    missing = [m for m in DASHBOARD_MODULES if find_spec(m) is None]
+    if missing:
+        fail(
+            f"ecoledger dashboard needs {' and '.join(missing)}: pip install 'ecoledger[dashboard]'"
+        )
+
+
 def handle_dashboard(args: argparse.Namespace) -> int:
+    require_dashboard_extra()
     location = ledger_location(args.ledger)
     # Refuse a file that is not a ledger before Streamlit starts (NotALedger → exit 2).
     # A path that does not exist yet becomes an empty ledger, as with every other command.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from accounting.entries import Benefit
-from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, positive_float
+from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
 from ecoledger.cli.live import print_summary
 from ecoledger.cli.run_options import check_country, pue_value
 
@@ -101,16 +101,28 @@ def _serve(model: Any, run: Any, seconds: float) -> int:
     requests = torch.randn(4096, 64)
     served = 0
     t0 = time.monotonic()
+    # serve for the time announced, cycling through the request pool
     with ecoledger.meter_inference(model, run=run), torch.inference_mode():
-        while time.monotonic() - t0 < seconds and served < len(requests):
-            model(requests[served : served + 1])
+        while time.monotonic() - t0 < seconds:
+            i = served % len(requests)
+            model(requests[i : i + 1])
             served += 1
     return served
 
 
+TORCH_HINT = (
+    "ecoledger demo trains a small torch model and torch is not installed: "
+    'pip install "torch==2.13.0" (or your platform\'s build from pytorch.org), then rerun'
+)
+
+
 def handle(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
     import ecoledger
 
+    if find_spec("torch") is None:
+        fail(TORCH_HINT)
     # bad input is one line and exit 2, before any work (and before a new ledger is created)
     country = check_country(args.country) if args.country else None
     with open_cli_ledger(args) as ledger:

@@ -1,5 +1,5 @@
 """HTML (in chromium, no external request), PDF (has pages) and the figures (SVG, PDF, PNG
-through kaleido). One kaleido server for the whole module."""
+through kaleido, in a worker process bounded by a deadline)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pypdf import PdfReader
 
 from accounting.assessment import AssumptionSettings
 from accounting.reports.content import Scope
-from accounting.reports.export_figures import shared_server
 from accounting.reports.generate import write_report
 from accounting.reports.verify_report import verify_report
 from accounting.store import open_ledger
@@ -39,7 +38,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     settings = AssumptionSettings(compare_countries=("POL", "SWE"))
     lines: list[str] = []
     out: dict[str, Any] = {"ids": ids, "bad": bad, "root": root, "progress": lines}
-    with shared_server():
+    if True:
         with open_ledger(str(ids.path)) as ledger:
             out["run_html"] = write_report(
                 ledger,
@@ -65,6 +64,45 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 ledger, Scope("run", run_id=bad.train), "pdf", root / "bad.pdf"
             )
     yield out
+
+
+def test_interactive_html_draws_every_figure_offline(tmp_path: Path) -> None:
+    """No browser needed to write it; opened in chromium, plotly.js (inline) draws the five
+    figures under the page's policy, with no error and no request outside the file."""
+    ids = build_report_ledger(tmp_path / "ledger.db", INJECTION)
+    out = tmp_path / "run.html"
+    with open_ledger(str(ids.path)) as ledger:
+        write_report(
+            ledger, Scope("run", run_id=ids.serve), "html", out, html_figures="interactive"
+        )
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on("dialog", lambda d: (problems.append(d.message), d.dismiss()))
+            page.goto(out.as_uri(), wait_until="load")
+            page.wait_for_selector(".plotly-figure .main-svg")
+            drawn = page.eval_on_selector_all(
+                ".plotly-figure", "els => els.map(e => e.querySelectorAll('.main-svg').length)"
+            )
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert problems == []
+    assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
+    assert len(drawn) == len(FIGURES) and all(n > 0 for n in drawn), drawn
+    assert "Power per device" in text and "Net benefit" in text
+    with open_ledger(str(ids.path)) as ledger:
+        assert verify_report(ledger, out).ok
 
 
 def _load(path: Path) -> tuple[list[str], list[str], str, list[int]]:
