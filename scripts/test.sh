@@ -15,12 +15,16 @@ command -v faketime >/dev/null || need+=(faketime)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # root runs apt-get itself; a user needs sudo (as in a venv, where pip stays the venv's)
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# torch is pinned to the CPU build first, so nothing pulls a multi-GB CUDA build.
+# torch is pinned to the CPU build first, so nothing pulls a multi-GB CUDA build. ecoledger
+# itself does not depend on torch; the tests train small torch models. dev includes [all].
 python3 -m pip install -q "torch==2.13.0" -e ".[dev]"
 
 python3 -m pytest "$@"
