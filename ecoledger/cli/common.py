@@ -12,10 +12,13 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from accounting.errors import EcoledgerError, InputError
-from accounting.store import Ledger, mask_url, open_ledger
+from accounting.store.location import mask_url
+
+if TYPE_CHECKING:
+    from accounting.store import Ledger
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -44,6 +47,8 @@ def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_cli_ledger(args: argparse.Namespace, *, create: bool = True) -> Ledger:
+    from accounting.store import open_ledger  # SQLAlchemy: only for commands that open one
+
     return open_ledger(getattr(args, "ledger", None), create=create)
 
 

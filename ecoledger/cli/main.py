@@ -1,4 +1,9 @@
-"""The ``ecoledger`` command. Each sub-command lives in its own module with ``register()``."""
+"""The ``ecoledger`` command. Each sub-command lives in its own module with ``register()``.
+
+Only the module of the command being run is imported: ``ecoledger runs`` does not load the
+assessment, the meter or the report code, and ``ecoledger --help`` loads none of them (it is
+drawn from :data:`COMMANDS`, which a test keeps equal to what the modules register).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ecoledger.cli.common import EXIT_BAD_INPUT, run_handler
+EXIT_BAD_INPUT = 2  # as ecoledger.cli.common, which this module does not import until needed
 
 COMMAND_MODULES = (
     "ecoledger.cli.cmd_run",
@@ -22,6 +27,41 @@ COMMAND_MODULES = (
     "ecoledger.cli.cmd_dashboard",
     "ecoledger.cli.cmd_report",
 )
+COMMANDS: dict[str, tuple[str, str]] = {
+    # command → (module that registers it, its one-line help in `ecoledger --help`)
+    "run": ("ecoledger.cli.cmd_run", "run a command and meter it"),
+    "runs": ("ecoledger.cli.cmd_runs", "list runs, newest first"),
+    "show": ("ecoledger.cli.cmd_runs", "one run: energy per device, windows, costs and benefits"),
+    "demo": (
+        "ecoledger.cli.cmd_demo",
+        "train and serve a small real model, metered, and report its cost and benefit",
+    ),
+    "sources": ("ecoledger.cli.cmd_sources", "show which energy sources would be used, and why"),
+    "assess": (
+        "ecoledger.cli.cmd_assess",
+        "price a run's energy, carbon, water and embodied carbon against its benefits",
+    ),
+    "estimate": (
+        "ecoledger.cli.cmd_assess",
+        "the same assessment without a measured run (hardware × hours, or kWh)",
+    ),
+    "benefit": ("ecoledger.cli.cmd_benefit", "declare benefits of a run"),
+    "verify": (
+        "ecoledger.cli.cmd_verify",
+        "recompute the hash chain; exit 1 naming the first bad entry",
+    ),
+    "export": ("ecoledger.cli.cmd_export", "export entries to CSV, Parquet or JSON Lines"),
+    "import": (
+        "ecoledger.cli.cmd_export",
+        "import a JSON Lines export that continues this ledger's chain",
+    ),
+    "ledger": ("ecoledger.cli.cmd_ledger", "manage ledgers (copy)"),
+    "dashboard": ("ecoledger.cli.cmd_dashboard", "open the cost dashboard (Streamlit) on a ledger"),
+    "report": (
+        "ecoledger.cli.cmd_report",
+        "write a carbon report (md, latex, html, pdf, json, model-card) of a run or project",
+    ),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"ecoledger: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[_Parser]]:
     from ecoledger import __version__
 
     parser = _Parser(
@@ -40,18 +80,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ecoledger {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    return parser, sub
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI (every module imported), or only ``command``'s module when given."""
+    parser, sub = _top_parser()
+    modules = [COMMANDS[command][0]] if command in COMMANDS else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
+def help_parser() -> argparse.ArgumentParser:
+    """``ecoledger --help`` without importing any command: its commands and their help."""
+    parser, sub = _top_parser()
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = _command_of(argv)
+    if command is None and (not argv or argv[0] in ("-h", "--help", "--version")):
+        parser = help_parser()
+    else:
+        parser = build_parser(command)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    from ecoledger.cli.common import run_handler
+
     return run_handler(handler, args)
 
 
