@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # what a user's type checker sees; at run time __getattr__ im
         flush_interval_s: float | None = None,
         parent_run_id: str | None = None,
         expected_uses: int | None = None,
+        log_to: str | None = None,
     ) -> Tracker: ...
     def track(*args: Any, **kwargs: Any) -> Any:
         """``with ecoledger.track(...) as run:`` yields a :class:`Run`; ``@ecoledger.track``

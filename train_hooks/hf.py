@@ -103,6 +103,7 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
         model_card: bool | str | Path = False,
         geographical_location: str | None = None,
         hardware_used: str | None = None,
+        log_to: str | None = None,
     ) -> None:
         self.kind = kind
         self.ledger = ledger
@@ -120,6 +121,7 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
             sample_hz=sample_hz,
             budget_kgco2e=budget_kgco2e,
             on_budget=on_budget,
+            log_to=log_to,
         )
         self._epoch = 0
         self.model_card_path: Path | None = None

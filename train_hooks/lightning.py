@@ -49,6 +49,7 @@ class EcoLedgerCallback(Callback):
         budget_kgco2e: float | None = None,
         on_budget: str = "warn",
         window_steps: int = 100,
+        log_to: str | None = None,
     ) -> None:
         super().__init__()
         self.kind = kind
@@ -63,6 +64,7 @@ class EcoLedgerCallback(Callback):
             sample_hz=sample_hz,
             budget_kgco2e=budget_kgco2e,
             on_budget=on_budget,
+            log_to=log_to,
         )
 
     @property

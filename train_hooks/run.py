@@ -102,6 +102,8 @@ class Run:
         self._budget_hit = False
         self._budget_raised = False
         self._warned: set[str] = set()
+        self.window_listeners: list[Any] = []
+        """Called with (measurement, step count or None) for each recorded window (MLflow)."""
         self.budget_stopped = False
         """True once the budget stopped the run (its status will be ``budget_exceeded``)."""
         if recorder is not None:
@@ -334,6 +336,8 @@ class Run:
     def _record(self, measurement: Measurement, count: int | None) -> None:
         if self._recorder is not None:
             self._recorder.record_window(measurement, count)
+        for listener in self.window_listeners:
+            listener(measurement, count)
 
     def flush(self) -> bool:
         """Write everything queued now (the writer also flushes every few seconds)."""

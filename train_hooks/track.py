@@ -93,6 +93,7 @@ class Tracker:
         self._guard = SigtermGuard()
         self._owner = False
         self._lock = threading.Lock()
+        self._log: Any = None  # train_hooks.mlflow_log.MlflowLog when log_to="mlflow"
 
     # -- context manager -------------------------------------------------------------------
     def __enter__(self) -> Run:
@@ -127,6 +128,10 @@ class Tracker:
             raise RuntimeError("this track() is already started; use a new one per run")
         o = self._options
         self.run = _open(self, o)
+        if o.get("log_to"):
+            from train_hooks.mlflow_log import attach
+
+            self._log = attach(self.run, o)
         Run._active.append(self.run)
         _OPEN.append(self)
         _install_exit_hooks()
@@ -162,6 +167,9 @@ class Tracker:
                 recorder.finish(status, error=error)  # type: ignore[arg-type]
             except Exception as exc:
                 _warn(f"could not finish the run: {exc}")
+        if self._log is not None:
+            self._log.finish(self._ledger, status)
+            self._log = None
         if self._ledger is not None:
             try:
                 self._ledger.close()
@@ -171,6 +179,9 @@ class Tracker:
 
 
 def _validate(o: dict[str, Any]) -> None:
+    from train_hooks.mlflow_log import check_log_to
+
+    check_log_to(o.get("log_to"))
     if o["kind"] not in RUN_KINDS:
         raise ValueError(f"kind must be one of {', '.join(RUN_KINDS)}, got {o['kind']!r}")
     if o["on_budget"] not in ("warn", "stop"):
@@ -352,6 +363,7 @@ def track(
     flush_interval_s: float | None = None,
     parent_run_id: str | None = None,
     expected_uses: int | None = None,
+    log_to: str | None = None,
 ) -> Any:
     """Meter a block or a function as one run in the ledger; yields a :class:`Run`.
 
@@ -361,6 +373,7 @@ def track(
     prediction (given ``total_epochs``/``total_steps``), exceeds it; ``"stop"`` raises
     :class:`BudgetExceeded` at the next step boundary once the measured total exceeds it.
     ``parent_run_id``: the training run this (inference) run amortizes over ``expected_uses``.
+    ``log_to="mlflow"``: also log windows, the assessment and the report to MLflow.
     Bad arguments raise ValueError naming the argument; a metering or ledger failure is only
     a warning.
     """
@@ -380,6 +393,7 @@ def track(
         "flush_interval_s": flush_interval_s,
         "parent_run_id": parent_run_id,
         "expected_uses": expected_uses,
+        "log_to": log_to,
     }
     tracker = Tracker(**options)
     return tracker(name) if bare else tracker
