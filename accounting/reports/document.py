@@ -14,6 +14,7 @@ from typing import Any
 
 from accounting.reports.content import ReportContent
 from accounting.reports.numbers import MISSING, hours, money, percent, sig
+from accounting.reports.places import place_label
 
 TRAILER_TAG = "ecoledger-report:v1"
 
@@ -94,7 +95,7 @@ def _runs_table(content: ReportContent) -> Table:
             sig(r.gpu_hours),
             sig(r.energy_it_kwh),
             sig(r.assessment.get("operational_kgco2e")) if r.assessment else MISSING,
-            r.location or MISSING,
+            place_label(r.location) if r.location else MISSING,
         )
         for r in content.runs
     )
@@ -159,7 +160,7 @@ def _assumptions_table(content: ReportContent) -> Table:
 def _counterfactual_table(content: ReportContent) -> Table:
     rows = tuple(
         (
-            c.where + (" (lowest)" if c.lowest else ""),
+            place_label(c.where) + (" (lowest)" if c.lowest else ""),
             c.kind,
             sig(c.operational_kgco2e),
             sig(c.carbon_cost),
@@ -259,7 +260,7 @@ def build_document(content: ReportContent, fmt: str) -> Document:
             "Hardware, location, duration",
             items=hardware
             + (
-                f"Location (grid): {', '.join(content.locations) or MISSING}",
+                f"Location (grid): {', '.join(map(place_label, content.locations)) or MISSING}",
                 f"Duration: {hours(content.duration_s)} ({sig(content.duration_s)} s)",
                 f"GPU-hours: {sig(content.gpu_hours)}",
             ),
@@ -293,7 +294,7 @@ def build_document(content: ReportContent, fmt: str) -> Document:
     lowest = content.lowest_counterfactual
     if content.counterfactuals:
         mitigation = (
-            f"Lowest operational emissions: {lowest.where}." if lowest else "",
+            f"Lowest operational emissions: {place_label(lowest.where)}." if lowest else "",
             "The same measured energy priced at other places (and, with an intensity series, "
             "other start hours).",
         )

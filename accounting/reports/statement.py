@@ -11,6 +11,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from accounting.reports.numbers import hours, money, percent, sig
+from accounting.reports.places import place_label
 
 if TYPE_CHECKING:
     from accounting.reports.content import ReportContent
@@ -67,7 +68,7 @@ def _statuses(content: ReportContent) -> str:
 def statement_text(content: ReportContent) -> str:
     t = content.totals
     cur = content.currency
-    where = ", ".join(content.locations) or "an unknown location"
+    where = ", ".join(map(place_label, content.locations)) or "an unknown location"
     if content.scope.kind == "run":
         run = content.runs[0]
         kind = KIND_WORDS.get(run.kind, run.kind)
@@ -118,7 +119,7 @@ def statement_text(content: ReportContent) -> str:
             )
         else:
             sentences.append(
-                f"The same energy in {lowest.where} would have emitted "
+                f"The same energy in {place_label(lowest.where)} would have emitted "
                 f"{sig(lowest.operational_kgco2e)} kgCO2e, the lowest of the places and hours "
                 "compared."
             )
