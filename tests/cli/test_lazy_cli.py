@@ -78,3 +78,17 @@ def test_runs_and_show_load_no_assessment_meter_or_plotting(command: str, tmp_pa
         assert "accounting.assessment" not in modules
     else:  # show prints the run's assessment: numpy, but still no meter, torch or plots
         assert not loaded - {"numpy"}, loaded
+
+
+def test_version_is_the_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    from ecoledger.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert capsys.readouterr().out.strip() == f"ecoledger {project['version']}"
+    assert version("ecoledger") == project["version"]

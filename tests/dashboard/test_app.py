@@ -308,3 +308,22 @@ def test_a_two_gpu_run_recorded_with_the_fake_nvml(
     ]
     means = sorted(sum(t["y"]) / len(t["y"]) for t in lines)
     assert means == [pytest.approx(150.0, rel=0.05), pytest.approx(250.0, rel=0.05)]
+
+
+def test_the_report_page_says_the_browser_rules_and_a_dead_browser_is_an_error(
+    fixture_ledger: FixtureLedger, on_ledger: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    dead = tmp_path / "dead-browser"
+    dead.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    dead.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(dead))
+    on_ledger(fixture_ledger.path)
+    at = app("report", fixture_ledger.run_ids["bert-finetune"]).run()
+    at.selectbox(key="report_format").set_value("pdf").run()
+    assert any("never a hang" in c.value for c in at.caption)
+    at.button(key="report_generate").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"--format pdf: the browser BROWSER_PATH={dead} exited with code 1 at start"
+    ]
+    assert at.get("download_button") == []
