@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import train_hooks
 from tests.cli.helpers import REPO
 
@@ -63,6 +65,7 @@ def check_user_view(output: str) -> None:
     assert "Found 1 error in 1 file" in output, output
 
 
+@pytest.mark.slow
 def test_mypy_sees_track_yield_a_run(tmp_path: Path) -> None:
     env = {"MYPYPATH": str(REPO), "MYPY_CACHE_DIR": str(tmp_path / "cache")}
     check_user_view(mypy_on_user_script(tmp_path, env))
