@@ -19,6 +19,8 @@ DEFAULT_PUE = 1.58  # Uptime Institute 2023
 @pytest.fixture
 def tracking(tmp_path: Path):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    # Artifacts go under the test's folder: the store's default root is ./mlruns in the cwd.
+    mlflow.create_experiment("ecoledger-test", artifact_location=(tmp_path / "artifacts").as_uri())
     mlflow.set_experiment("ecoledger-test")
     yield mlflow.tracking.MlflowClient()
     if mlflow.active_run() is not None:
