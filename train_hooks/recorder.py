@@ -51,8 +51,14 @@ class RunRecorder:
         origin: str = "ecoledger",
         warn: Callable[[str], None] = _warn,
         t0_monotonic: float | None = None,
+        sync: Callable[[], None] | None = None,
     ) -> None:
-        """``t0_monotonic``: when the run began (e.g. just before its child started)."""
+        """``t0_monotonic``: when the run began (e.g. just before its child started).
+
+        ``sync``: called before the counters are read at the run's start and end (and by
+        every window of the run through :meth:`sync`), so that work queued on a device is
+        counted in the window that queued it (see :mod:`train_hooks.sync`).
+        """
         self.ledger = ledger
         self.run_id = run_id
         self.meter = meter
@@ -73,6 +79,8 @@ class RunRecorder:
         self._finished = False
         self._sealed = False
         """After the last collection nothing more is measured (no sliver after run_ended)."""
+        self.sync_fn = sync
+        self._sync_failed: set[str] = set()
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self, started: RunStarted | None = None) -> RunRecorder:
@@ -83,6 +91,7 @@ class RunRecorder:
         if self.meter is not None:
             try:
                 self.meter.start()
+                self.sync(RUN_WINDOW)
                 self._last = self.meter.snapshot()
             except Exception as exc:
                 self.problem("meter_failed", f"the meter could not start: {exc}", "error")
@@ -103,6 +112,7 @@ class RunRecorder:
         self._finished = True
         meter_cpu_s = None
         if self.meter is not None:
+            self.sync(RUN_WINDOW)
             try:
                 self.meter.stop()
             except Exception as exc:
@@ -129,6 +139,28 @@ class RunRecorder:
             )
         if self.meter is not None:
             self.meter.close()
+
+    def sync(self, window: str, fn: Callable[[], None] | None = None) -> None:
+        """Call ``fn`` (default: the run's sync function) before ``window``'s counters are
+        read; never raises.
+
+        A sync that raises is recorded once per window key as a ``sync_failed`` problem
+        (the window is then read without waiting for the device).
+        """
+        fn = fn if fn is not None else self.sync_fn
+        if fn is None:
+            return
+        try:
+            fn()
+        except Exception as exc:
+            if window not in self._sync_failed:
+                self._sync_failed.add(window)
+                self.problem(
+                    "sync_failed",
+                    f"the device sync before reading window {window!r} raised "
+                    f"{type(exc).__name__}: {exc}; the window was read without waiting for "
+                    "the device, so its energy may be shifted to the next window",
+                )
 
     # -- entries ---------------------------------------------------------------------------
     def add(self, entry: Any) -> None:

@@ -38,6 +38,7 @@ from train_hooks.errors import BudgetExceeded
 from train_hooks.hostinfo import gpus_of_rank, host_root_pid, placement
 from train_hooks.run import Budget, Run
 from train_hooks.signals import SigtermGuard, Terminated
+from train_hooks.sync import check_sync, make_sync
 
 log = logging.getLogger("ecoledger")
 RUN_ID_ENV = "ECOLEDGER_RUN_ID"
@@ -199,6 +200,7 @@ def _validate(o: dict[str, Any]) -> None:
             raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}")
     if o["country"] is not None:
         o["country"] = check_country(o["country"])
+    check_sync(o.get("sync", "auto"))
 
 
 def _default_name() -> str:
@@ -279,9 +281,11 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             problems.append("no energy source available; nothing is metered in this process")
     except Exception as exc:
         problems.append(f"the meter could not be built: {exc}")
+    gpu_uuids = [s.info.device_id for s in meter.sources if s.info.kind == "gpu"] if meter else []
     recorder = RunRecorder(
         ledger,
         run_id,
+        sync=make_sync(o["sync"], gpu_uuids),
         meter=meter,
         owner=owner,
         record_total=not joined,
@@ -352,6 +356,7 @@ def track(
     flush_interval_s: float | None = None,
     parent_run_id: str | None = None,
     expected_uses: int | None = None,
+    sync: Any = "auto",
 ) -> Any:
     """Meter a block or a function as one run in the ledger; yields a :class:`Run`.
 
@@ -361,6 +366,9 @@ def track(
     prediction (given ``total_epochs``/``total_steps``), exceeds it; ``"stop"`` raises
     :class:`BudgetExceeded` at the next step boundary once the measured total exceeds it.
     ``parent_run_id``: the training run this (inference) run amortizes over ``expected_uses``.
+    ``sync``: what the run's own begin/end and every phase/epoch window call before reading
+    the counters: ``"auto"`` (``torch.cuda.synchronize`` on the metered CUDA devices when this
+    process has CUDA initialized, else nothing), ``"off"``/``None``, or a callable.
     Bad arguments raise ValueError naming the argument; a metering or ledger failure is only
     a warning.
     """
@@ -380,6 +388,7 @@ def track(
         "flush_interval_s": flush_interval_s,
         "parent_run_id": parent_run_id,
         "expected_uses": expected_uses,
+        "sync": sync,
     }
     tracker = Tracker(**options)
     return tracker(name) if bare else tracker
