@@ -99,9 +99,10 @@ class Meter:
     ) -> Measurement:
         """The Measurement between two snapshots (any two, in order).
 
-        Per device: the counter's difference. A window shorter than the counter's update
-        period (or over which a counter with power showed no increase) is estimated as
-        power × duration and flagged ``approximated``: never 0 J for a device drawing power.
+        Per device: the counter's difference. A window shorter than the update period of a
+        counter that updates in steps (or over which such a counter showed no increase) is
+        estimated as power × duration and flagged ``approximated``: never 0 J for a device
+        drawing power. Counters read exactly at the boundary (period 0) keep their difference.
         A window over which part of a counter was bridged (a reset) is flagged too.
 
         ``contiguous=True`` is for back-to-back segments that tile a run (each starts at the
@@ -116,7 +117,11 @@ class Meter:
             info = source.info
             joules = max(0.0, b.energy_j - a.energy_j)
             approximated = info.approximated or b.estimated_j > a.estimated_j
-            short = duration < info.counter_period_s or joules == 0.0
+            # a counter that updates every counter_period_s may not have moved yet; a counter
+            # read at the boundary itself (period 0: CPU time, RAPL-like reads, integrals)
+            # that did not move means 0 J, and estimating it would break the tiling
+            period = info.counter_period_s
+            short = period > 0.0 and (duration < period or joules == 0.0)
             if duration > 0.0 and short and not contiguous:
                 power = b.power_w if b.power_w is not None else a.power_w
                 if power is not None and power > 0.0:

@@ -88,6 +88,7 @@ class RunRecorder:
         if started is not None and self.owner:
             self.writer.put(started)
             self.writer.flush()
+        self.writer.start()  # first: its thread's start-up is not the run's first window
         if self.meter is not None:
             try:
                 self.meter.start()
@@ -97,7 +98,6 @@ class RunRecorder:
                 self.problem("meter_failed", f"the meter could not start: {exc}", "error")
                 self.meter = None
                 self.record_total = False
-        self.writer.start()
         return self
 
     def finish(
