@@ -32,9 +32,18 @@ from meter.measurement import CounterReading, DeviceInfo, Probe
 from meter.process_tree import ProcessTree
 from meter.source import Clock, EnergySource, PowerIntegratingSource, SourceBase
 from meter.sources.gpu_selection import NvmlDeviceId, select_gpus
-from meter.sources.nvml_library import NvmlSession, meter_error
+from meter.sources.nvml_library import NvmlSession, meter_error, nvml_code
 
+NVML_FI_DEV_POWER_AVERAGE = 185
 NVML_FI_DEV_POWER_INSTANT = 186
+NVML_ERROR_NOT_FOUND = 6
+AVERAGE_S = 1.0  # the 1 s average is read every second, so consecutive averages tile time
+INSTANT_EVERY_S = 0.1
+# the buffer is exact at any cadence; reading it often keeps the extrapolation between reads
+# short (a window boundary extrapolates the last power, and the counter never goes back)
+BUFFER_EVERY_S = 0.25
+RECENT_READS = 8
+DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
 # power × time and flagged (Yang et al., SC'24: the sensors sample in ~100 ms periods).
 COUNTER_PERIOD_S = 0.1
@@ -221,7 +230,19 @@ class NvmlEnergyCounter(SourceBase):
 
 
 class NvmlPowerSampled(PowerIntegratingSource):
-    """``nvml_power_sampled``: power polled by the sampler and integrated (approximated)."""
+    """``nvml_power_sampled``: the driver's power, integrated (approximated).
+
+    The energy integral and the timeline are separate concerns. The integral uses, best first
+    (``signal``): the driver's own power-sample buffer (``samples``:
+    ``nvmlDeviceGetSamples(NVML_TOTAL_POWER_SAMPLES)``, every sample since the last read,
+    each weighted by its own period, so the sampler's rate does not matter); the 1 s average
+    (``average``: field 185; ``power_usage``: ``nvmlDeviceGetPowerUsage``, a 1 s average on
+    Ampere and newer), read every second whatever the timeline's rate, so the averages tile
+    time; the instant power (``instant``: field 186) only as a last resort. ``sample()``
+    integrates when the integral is due (every ``integrate_every_s``) and returns the power
+    to draw: the instant power when the timeline runs faster than 2 Hz and the driver offers
+    it, else the power the integral last used.
+    """
 
     def __init__(
         self,
@@ -231,37 +252,147 @@ class NvmlPowerSampled(PowerIntegratingSource):
         clock: Clock = time.monotonic,
         tree: ProcessTree | None = None,
         instant_field: bool = True,
+        signal: str = "power_usage",
     ) -> None:
         super().__init__(info, clock)
         self._session = session.acquire()
         self._handle = handle
         self.instant_offered = instant_field
         self.instant_field = instant_field
+        self.signal = signal
+        self.integrate_every_s = {"samples": BUFFER_EVERY_S, "instant": INSTANT_EVERY_S}.get(
+            signal, AVERAGE_S
+        )
+        self._next_integration_s: float | None = None
+        self._last_sample_us = 0
+        self._buffer_started = False
+        self._recent_w: tuple[float, ...] = ()
         self._watch = GpuProcessWatch(session, handle, tree)
         self._closed = False
+        with self._lock:
+            self._report(
+                "power_signal", SIGNAL_NOTES[signal] + f" for GPU {info.device_id}", "info"
+            )
 
     @property
     def used_by_tree(self) -> bool:
         return self._watch.used_by_tree
 
+    def settle(self) -> None:
+        """Called by the meter before its last sample: integrate then, even if not yet due."""
+        self._next_integration_s = None
+
     def set_sample_period(self, period_s: float) -> None:
-        """Called by the meter: instant power only when sampling faster than 2 Hz."""
+        """Called by the meter: draw the instant power when the timeline is faster than 2 Hz."""
         self.instant_field = self.instant_offered and period_s < INSTANT_BELOW_PERIOD_S
 
-    def power_w(self) -> float:
-        if self.instant_field:
-            values = self._session.call(
-                "nvmlDeviceGetFieldValues", self._handle, [NVML_FI_DEV_POWER_INSTANT]
-            )
-            if values[0].nvmlReturn == 0:
-                return float(values[0].value.uiVal) / 1000.0
+    def _field_w(self, field: int) -> float | None:
+        values = self._session.call("nvmlDeviceGetFieldValues", self._handle, [field])
+        if values[0].nvmlReturn == 0:
+            return float(values[0].value.uiVal) / 1000.0
+        return None
+
+    def _usage_w(self) -> float:
         return float(self._session.call("nvmlDeviceGetPowerUsage", self._handle)) / 1000.0
 
+    def power_w(self) -> float:
+        """The power the integral uses (the averaged or instant signals)."""
+        if self.signal in ("average", "instant"):
+            field = (
+                NVML_FI_DEV_POWER_AVERAGE if self.signal == "average" else NVML_FI_DEV_POWER_INSTANT
+            )
+            power = self._field_w(field)
+            if power is not None:
+                return power
+        return self._usage_w()
+
+    def _integrate_buffer(self) -> None:
+        """Add every driver sample since the last one read, each × its own period."""
+        nvml = self._session.nvml
+        first = not self._buffer_started
+        self._buffer_started = True
+        try:
+            _, samples = nvml.nvmlDeviceGetSamples(self._handle, 0, self._last_sample_us)
+        except nvml.NVMLError as exc:
+            if nvml_code(exc) == NVML_ERROR_NOT_FOUND:
+                # no new sample: at the first read, an empty buffer, so every later sample
+                # is this run's (the integral starts now)
+                if first:
+                    with self._lock:
+                        self._t_s = self._clock()
+                return
+            raise meter_error(exc) from exc
+        new = [(int(x.timeStamp), float(x.sampleValue.uiVal) / 1000.0) for x in samples]
+        new = [(t, p) for t, p in new if t > self._last_sample_us]
+        if not new:
+            return
+        now = self._clock()
+        if first:  # samples from before metering began: they only mark where the integral starts
+            self._last_sample_us = new[-1][0]
+            with self._lock:
+                self._t_s, self._power_w = now, new[-1][1]
+            return
+        # each sample is the power over the period that ends at its timestamp; the first one
+        # after an empty buffer has no predecessor: it gets the spacing of the others
+        spacing_us = (new[-1][0] - new[0][0]) / (len(new) - 1) if len(new) > 1 else 0.0
+        joules, span_us, previous = 0.0, 0.0, self._last_sample_us
+        for t_us, power in new:
+            dt_us = t_us - previous if previous else (spacing_us or float(t_us))
+            joules += power * dt_us / 1e6
+            span_us += dt_us
+            previous = t_us
+        self._last_sample_us = previous
+        with self._lock:
+            self._energy_j += joules
+            if span_us > 0:
+                self._power_w = joules / (span_us / 1e6)
+                # between reads, extrapolate with the lowest recent power: an overshoot would
+                # be held by the counter (it never goes back) and bias the total; a shortfall
+                # is made up at the next read
+                self._recent_w = (*self._recent_w[-(RECENT_READS - 1) :], self._power_w)
+                self._slope_w = min(self._recent_w)
+            self._t_s = now
+
+    def _integrate(self) -> None:
+        if self.signal == "samples":
+            try:
+                self._integrate_buffer()
+            except DeviceLost as exc:
+                with self._lock:
+                    self._lose(exc)
+            except MeterError as exc:
+                with self._lock:
+                    self._report(
+                        "meter_read_failed",
+                        f"GPU {self.info.device_id}: the power-sample buffer failed ({exc}); "
+                        "the 1 s average is integrated from now on",
+                    )
+                self.signal = "power_usage"
+                self._next_integration_s = None
+                super().sample()
+            return
+        super().sample()
+
     def sample(self) -> float | None:
-        power = super().sample()
-        if power is None:
+        if self.lost:
             return None
         now = self._clock()
+        if self._next_integration_s is None or now >= self._next_integration_s - DUE_SLACK_S:
+            self._next_integration_s = max(now, self._next_integration_s or now)
+            self._next_integration_s += self.integrate_every_s
+            self._integrate()
+            if self.lost:
+                return None
+        power: float | None
+        try:
+            drawn = self._field_w(NVML_FI_DEV_POWER_INSTANT) if self.instant_field else None
+            power = drawn if drawn is not None else (self._power_w or self._usage_w())
+        except DeviceLost as exc:
+            with self._lock:
+                self._lose(exc)
+            return None
+        except MeterError:
+            power = self._power_w
         if self._watch.due(now):
             try:
                 others = self._watch.check(now)
@@ -281,12 +412,49 @@ class NvmlPowerSampled(PowerIntegratingSource):
             self._session.release()
 
 
+SIGNAL_NOTES = {
+    "samples": "energy integrated from the driver's power-sample buffer "
+    "(nvmlDeviceGetSamples, NVML_TOTAL_POWER_SAMPLES), each sample × its own period",
+    "average": "energy integrated from the 1 s average power (field 185) read every second",
+    "power_usage": "energy integrated from nvmlDeviceGetPowerUsage (a 1 s average on Ampere "
+    "and newer) read every second",
+    "instant": "energy integrated from the instant power (field 186), the last resort: "
+    "periodic loads alias",
+}
+
+
 def _instant_power_offered(session: NvmlSession, handle: Any) -> bool:
     try:
         values = session.call("nvmlDeviceGetFieldValues", handle, [NVML_FI_DEV_POWER_INSTANT])
     except MeterError:
         return False
     return bool(values[0].nvmlReturn == 0)
+
+
+def _power_signal(session: NvmlSession, handle: Any) -> str | None:
+    """The best power signal this GPU offers for the integral, or None."""
+    nvml = session.nvml
+    try:
+        nvml.nvmlDeviceGetSamples(handle, 0, 0)
+        return "samples"
+    except nvml.NVMLError as exc:
+        if nvml_code(exc) == NVML_ERROR_NOT_FOUND:
+            return "samples"  # supported, no sample yet
+    except Exception:
+        pass
+    for field, name in ((NVML_FI_DEV_POWER_AVERAGE, "average"),):
+        try:
+            values = session.call("nvmlDeviceGetFieldValues", handle, [field])
+            if values[0].nvmlReturn == 0:
+                return name
+        except MeterError:
+            pass
+    try:
+        session.call("nvmlDeviceGetPowerUsage", handle)
+        return "power_usage"
+    except MeterError:
+        pass
+    return "instant" if _instant_power_offered(session, handle) else None
 
 
 def _probe_device(
@@ -323,28 +491,18 @@ def _probe_device(
             info.method,
         )
     instant = _instant_power_offered(session, handle)
-    try:
-        session.call("nvmlDeviceGetPowerUsage", handle)
-    except MeterError as exc:
-        if not instant:
-            return None, Probe(
-                name,
-                "gpu",
-                False,
-                f"{model}: {counter_reason}; no power reading: {exc}",
-                device.uuid,
-            )
+    signal = _power_signal(session, handle)
+    if signal is None:
+        return None, Probe(
+            name, "gpu", False, f"{model}: {counter_reason}; no power reading", device.uuid
+        )
     info = DeviceInfo(device.uuid, "gpu", model, "nvml_power_sampled", True, 0.0, device.index)
-    how = (
-        "instant power (field 186) when sampling faster than 2 Hz, else nvmlDeviceGetPowerUsage"
-        if instant
-        else "nvmlDeviceGetPowerUsage"
-    )
-    return NvmlPowerSampled(session, handle, info, clock, tree, instant), Probe(
+    return NvmlPowerSampled(session, handle, info, clock, tree, instant, signal), Probe(
         name,
         "gpu",
         True,
-        f"{model}: {counter_reason}; {how} sampled and integrated (approximated)",
+        f"{model}: {counter_reason}; {SIGNAL_NOTES[signal]} (approximated)"
+        + ("; the timeline draws the instant power (field 186) above 2 Hz" if instant else ""),
         device.uuid,
         info.method,
     )
