@@ -18,6 +18,7 @@ from typing import Any
 
 from accounting.entries import (
     RUN_WINDOW,
+    DeviceFacts,
     Energy,
     EntrySource,
     PowerSample,
@@ -94,6 +95,7 @@ class RunRecorder:
                 self.meter.start()
                 self.sync(RUN_WINDOW)
                 self._last = self.meter.snapshot()
+                self._record_devices()
             except Exception as exc:
                 self.problem("meter_failed", f"the meter could not start: {exc}", "error")
                 self.meter = None
@@ -118,6 +120,7 @@ class RunRecorder:
             except Exception as exc:
                 self.problem("meter_failed", f"the meter did not stop cleanly: {exc}")
             meter_cpu_s = self.meter.sampler_cpu_s
+            self._record_devices(final=True)
         self._collect()
         self._sealed = True
         if self.owner:
@@ -139,6 +142,39 @@ class RunRecorder:
             )
         if self.meter is not None:
             self.meter.close()
+
+    def _record_devices(self, final: bool = False) -> None:
+        """A DeviceFacts entry per GPU (limits, driver, memory, MIG, shared share); at the
+        end, a ``gpu_unused`` note for a GPU the tree never ran on, whose utilization stayed 0."""
+        if self.meter is None or not self.record_total:
+            return
+        for source in self.meter.sources:
+            facts = getattr(source, "facts", None)
+            if facts is None:
+                continue
+            info = source.info
+            try:
+                self.writer.put(
+                    DeviceFacts(
+                        run_id=self.run_id,
+                        source=self.source,
+                        device_id=info.device_id,
+                        device_kind=info.kind,
+                        model=info.model,
+                        **facts(),
+                    )
+                )
+            except Exception as exc:
+                self._warn(f"could not record the facts of {info.device_id}: {exc}")
+            if final and getattr(source, "unused", False):
+                self.problem(
+                    "gpu_unused",
+                    f"GPU {info.device_id} ({info.model}) was metered but this run's processes "
+                    "never ran on it and its utilization stayed at 0 %: a reserved, idle GPU, "
+                    "whose idle power is in the bill",
+                    "info",
+                    info.device_id,
+                )
 
     def sync(self, window: str, fn: Callable[[], None] | None = None) -> None:
         """Call ``fn`` (default: the run's sync function) before ``window``'s counters are

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psutil
@@ -68,6 +69,40 @@ class GpuProcessWatch:
         self._next_s: float | None = None
         self.used_by_tree = False
         self.others: frozenset[int] = frozenset()
+        self.checks = 0
+        self.max_util_pct: int | None = None
+        self._tree_sm = 0.0
+        self._other_sm = 0.0
+        self._util_seen_us = 0
+
+    @property
+    def shared_share(self) -> float | None:
+        """This tree's share of the SM utilization of every process on the GPU, summed over
+        the checks; None while no other process used it (an exclusive GPU)."""
+        if self._other_sm <= 0.0:
+            return None
+        return self._tree_sm / (self._tree_sm + self._other_sm)
+
+    def _utilization(self, tree: set[int]) -> None:
+        try:
+            util = self._session.call("nvmlDeviceGetUtilizationRates", self._handle)
+            self.max_util_pct = max(self.max_util_pct or 0, int(util.gpu))
+        except MeterError:
+            pass
+        nvml = self._session.nvml
+        try:
+            samples = nvml.nvmlDeviceGetProcessUtilization(self._handle, self._util_seen_us)
+        except Exception:  # NOT_FOUND: no process sample since the last look
+            return
+        for sample in samples:
+            stamp = int(sample.timeStamp)
+            if stamp <= self._util_seen_us and self._util_seen_us:
+                continue
+            if int(sample.pid) in tree:
+                self._tree_sm += float(sample.smUtil)
+            else:
+                self._other_sm += float(sample.smUtil)
+        self._util_seen_us = max([self._util_seen_us, *(int(x.timeStamp) for x in samples)])
 
     def due(self, now: float) -> bool:
         return self._tree is not None and (self._next_s is None or now >= self._next_s)
@@ -76,11 +111,13 @@ class GpuProcessWatch:
         """PIDs outside the metered tree (and alive in this PID namespace) now on the GPU."""
         self._next_s = now + self.every_s
         assert self._tree is not None
+        self.checks += 1
         procs = self._session.call("nvmlDeviceGetComputeRunningProcesses", self._handle)
         on_gpu = {int(proc.pid) for proc in procs}
+        tree = self._tree.pids()
+        self._utilization(tree)
         if not on_gpu:
             return frozenset()
-        tree = self._tree.pids()
         if not on_gpu <= tree:  # a new child may have started on the GPU: look again
             tree = set(self._tree.members(force=True))
         self.used_by_tree = self.used_by_tree or bool(on_gpu & tree)
@@ -88,6 +125,60 @@ class GpuProcessWatch:
         others = frozenset(pid for pid in on_gpu - tree if psutil.pid_exists(pid))
         self.others = self.others | others
         return others
+
+
+ATTRIBUTION_METHOD = "sm_utilization_share (nvmlDeviceGetProcessUtilization)"
+
+
+def gpu_facts(session: NvmlSession, handle: Any) -> dict[str, Any]:
+    """power_limit_w, driver_version, memory_total_mib and mig_enabled (None when unknown)."""
+    facts: dict[str, Any] = {}
+    for key, call in (
+        ("power_limit_w", lambda: session.call("nvmlDeviceGetEnforcedPowerLimit", handle) / 1000),
+        ("driver_version", lambda: str(session.call("nvmlSystemGetDriverVersion"))),
+        ("memory_total_mib", lambda: session.call("nvmlDeviceGetMemoryInfo", handle).total / 2**20),
+        ("mig_enabled", lambda: bool(session.call("nvmlDeviceGetMigMode", handle)[0])),
+    ):
+        try:
+            facts[key] = call()
+        except Exception:
+            facts[key] = None
+    return facts
+
+
+class GpuFactsMixin:
+    """What a GPU source says about its device for the ledger (``DeviceFacts``)."""
+
+    _watch: GpuProcessWatch
+    static_facts: dict[str, Any]
+    info: DeviceInfo
+    _lock: threading.Lock
+    _report: Callable[..., None]
+
+    def _note_facts(self, session: NvmlSession, handle: Any) -> None:
+        self.static_facts = gpu_facts(session, handle)
+        if self.static_facts.get("mig_enabled"):
+            with self._lock:
+                self._report(
+                    "mig_shared",
+                    f"GPU {self.info.device_id} ({self.info.model}) is in MIG mode: NVML gives power for "
+                    "the whole physical GPU, not per instance, so this run is charged every "
+                    "instance's energy (no per-instance precision is claimed)",
+                )
+
+    def facts(self) -> dict[str, Any]:
+        share = self._watch.shared_share
+        return {
+            **self.static_facts,
+            "shared_share": share,
+            "attribution_method": ATTRIBUTION_METHOD if share is not None else None,
+        }
+
+    @property
+    def unused(self) -> bool:
+        """Never used by the metered tree, and its utilization stayed at 0 (when looked at)."""
+        w = self._watch
+        return w.checks > 0 and not w.used_by_tree and w.max_util_pct == 0
 
 
 def _shared_message(info: DeviceInfo, others: frozenset[int]) -> str:
@@ -118,7 +209,7 @@ def _energy_reader(session: NvmlSession) -> Any:
     return read_mj
 
 
-class NvmlEnergyCounter(SourceBase):
+class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
     """``nvml_energy_counter``: the GPU's own energy counter, read at every window boundary."""
 
     def __init__(
@@ -135,6 +226,7 @@ class NvmlEnergyCounter(SourceBase):
         self._energy_fn = _energy_reader(session)
         self._power_fn = session.nvml.nvmlDeviceGetPowerUsage
         self._watch = GpuProcessWatch(session, handle, tree)
+        self._note_facts(session, handle)
         self._last_raw_j: float | None = None
         self._last_t_s = 0.0
         self._offset_j = 0.0
@@ -229,7 +321,7 @@ class NvmlEnergyCounter(SourceBase):
             self._session.release()
 
 
-class NvmlPowerSampled(PowerIntegratingSource):
+class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
     """``nvml_power_sampled``: the driver's power, integrated (approximated).
 
     The energy integral and the timeline are separate concerns. The integral uses, best first
@@ -268,6 +360,7 @@ class NvmlPowerSampled(PowerIntegratingSource):
         self._buffer_started = False
         self._recent_w: tuple[float, ...] = ()
         self._watch = GpuProcessWatch(session, handle, tree)
+        self._note_facts(session, handle)
         self._closed = False
         with self._lock:
             self._report(

@@ -39,6 +39,8 @@
  *   FAKE_NVML_SAMPLES_ERR=code     nvmlDeviceGetSamples returns this error (3 = NOT_SUPPORTED)
  *   FAKE_NVML_POWER_LIMIT_MW=mW    the enforced power limit (default 700000)
  *   FAKE_NVML_MEMORY_MIB=MiB       total memory per GPU (default 81920)
+ *   FAKE_NVML_ARCH=n               nvmlDeviceGetArchitecture (default 9, Hopper; 4 = Pascal, which
+ *                                  tools such as Zeus take for "no energy counter")
  *   FAKE_NVML_MIG=1                MIG mode is enabled on every GPU (nvmlDeviceGetMigMode)
  *   FAKE_NVML_INIT_ERR=code        nvmlInit fails with this NVML error
  *
@@ -193,6 +195,7 @@ static int samples_err = 0;
 static unsigned int power_limit_mw = 700000;
 static unsigned long long memory_bytes = 81920ull << 20;
 static int mig_mode = 0;
+static unsigned int arch = 9;
 static struct timespec t0;
 static int manual_clock = 0;
 static double manual_now_s = 0.0;
@@ -335,6 +338,7 @@ static void configure(void) {
     power_limit_mw = (unsigned int)env_double("FAKE_NVML_POWER_LIMIT_MW", 700000);
     memory_bytes = (unsigned long long)env_double("FAKE_NVML_MEMORY_MIB", 81920) << 20;
     mig_mode = (int)env_double("FAKE_NVML_MIG", 0);
+    arch = (unsigned int)env_double("FAKE_NVML_ARCH", 9);
     t0_unix_s = env_double("FAKE_NVML_T0_UNIX", -1.0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     manual_clock = 0;
@@ -781,5 +785,14 @@ nvmlReturn_t nvmlDeviceGetMigMode(void *handle, unsigned int *current, unsigned 
     if (current == NULL || pending == NULL) return NVML_ERROR_INVALID_ARGUMENT;
     *current = (unsigned int)mig_mode;
     *pending = (unsigned int)mig_mode;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetArchitecture(void *handle, unsigned int *out) {
+    fake_device *d;
+    nvmlReturn_t ret = device_call(handle, &d);
+    if (ret != NVML_SUCCESS) return ret;
+    if (out == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+    *out = arch;
     return NVML_SUCCESS;
 }
