@@ -201,6 +201,8 @@ def _validate(o: dict[str, Any]) -> None:
     if o["country"] is not None:
         o["country"] = check_country(o["country"])
     check_sync(o.get("sync", "auto"))
+    if o.get("shared_gpu", "whole") not in ("whole", "attribute"):
+        raise ValueError(f"shared_gpu must be 'whole' or 'attribute', got {o['shared_gpu']!r}")
 
 
 def _default_name() -> str:
@@ -312,6 +314,19 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             expected_uses=o.get("expected_uses"),
         )
     recorder.start(started)
+    if owner and o.get("shared_gpu") == "attribute":
+        from accounting.assessment import AssumptionSettings
+        from accounting.entries import Assumptions
+
+        recorder.add(
+            Assumptions(
+                run_id=run_id,
+                source=recorder.source,
+                label="track(shared_gpu='attribute')",
+                factors=(),
+                settings_json=AssumptionSettings(shared_gpu="attribute").to_json_text(),
+            )
+        )
     if p.distributed:
         gpus = [s.info.device_id for s in meter.sources if s.info.kind == "gpu"] if meter else []
         recorder.problem(
@@ -357,6 +372,7 @@ def track(
     parent_run_id: str | None = None,
     expected_uses: int | None = None,
     sync: Any = "auto",
+    shared_gpu: str = "whole",
 ) -> Any:
     """Meter a block or a function as one run in the ledger; yields a :class:`Run`.
 
@@ -369,6 +385,8 @@ def track(
     ``sync``: what the run's own begin/end and every phase/epoch window call before reading
     the counters: ``"auto"`` (``torch.cuda.synchronize`` on the metered CUDA devices when this
     process has CUDA initialized, else nothing), ``"off"``/``None``, or a callable.
+    ``shared_gpu="attribute"``: assess a GPU that other processes used at this run's estimated
+    share (recorded as the run's assumptions); the default charges the whole device.
     Bad arguments raise ValueError naming the argument; a metering or ledger failure is only
     a warning.
     """
@@ -389,6 +407,7 @@ def track(
         "parent_run_id": parent_run_id,
         "expected_uses": expected_uses,
         "sync": sync,
+        "shared_gpu": shared_gpu,
     }
     tracker = Tracker(**options)
     return tracker(name) if bare else tracker

@@ -100,3 +100,13 @@ def test_assess_charges_the_whole_gpu_by_default_and_the_share_when_asked(
     assert attributed["energy_it_kwh"] * 3.6e6 == pytest.approx(
         gpu.energy_j * gpu.shared_share + other_j, rel=1e-6
     )
+
+    # track(shared_gpu="attribute") records the choice: assess charges the share by default
+    with ecoledger.track(ledger=str(ledger), sync="off", shared_gpu="attribute") as second:
+        pass
+    v2 = view(ledger, second.run_id)
+    (gpu2,) = [d for d in v2.devices if d.kind == "gpu"]
+    other2_j = sum(d.energy_j for d in v2.devices if d.kind != "gpu")
+    assert _assess(ledger, second.run_id)["energy_it_kwh"] * 3.6e6 == pytest.approx(
+        gpu2.energy_j * 0.25 + other2_j, rel=0.1
+    )
