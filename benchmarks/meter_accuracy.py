@@ -46,7 +46,12 @@ WORKER_METER = r"""
 import ctypes, json, sys, time
 from meter import Meter, detect_sources
 begin_s, end_s, hz = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+signal = sys.argv[4] if len(sys.argv) > 4 else "auto"
 detection = detect_sources(include_host=False)
+if signal != "auto":  # force a power signal (gpu_validate compares each one)
+    source = detection.sources[0]
+    source.signal = signal
+    source.integrate_every_s = {"samples": 0.25, "instant": 0.1}.get(signal, 1.0)
 fake = ctypes.CDLL("libnvidia-ml.so.1")
 fake.fakeNvmlGetTime.restype = ctypes.c_double
 meter = Meter(detection.sources, sample_hz=hz)

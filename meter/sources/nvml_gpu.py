@@ -43,7 +43,7 @@ INSTANT_EVERY_S = 0.1
 # the buffer is exact at any cadence; reading it often keeps the extrapolation between reads
 # short (a window boundary extrapolates the last power, and the counter never goes back)
 BUFFER_EVERY_S = 0.25
-RECENT_READS = 8
+RECENT_READS = 4  # × BUFFER_EVERY_S: the last second
 DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
 # power × time and flagged (Yang et al., SC'24: the sensors sample in ~100 ms periods).
@@ -358,7 +358,7 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         self._next_integration_s: float | None = None
         self._last_sample_us = 0
         self._buffer_started = False
-        self._recent_w: tuple[float, ...] = ()
+        self._recent: list[tuple[float, float]] = []  # (J, s) of the last buffer reads
         self._watch = GpuProcessWatch(session, handle, tree)
         self._note_facts(session, handle)
         self._closed = False
@@ -439,11 +439,14 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
             self._energy_j += joules
             if span_us > 0:
                 self._power_w = joules / (span_us / 1e6)
-                # between reads, extrapolate with the lowest recent power: an overshoot would
-                # be held by the counter (it never goes back) and bias the total; a shortfall
-                # is made up at the next read
-                self._recent_w = (*self._recent_w[-(RECENT_READS - 1) :], self._power_w)
-                self._slope_w = min(self._recent_w)
+                # between reads, extrapolate with the mean power of the last second of
+                # samples: steadier than the last read's, so an overshoot (which the counter
+                # would hold, as it never goes back) stays small
+                self._recent.append((joules, span_us / 1e6))
+                self._recent = self._recent[-RECENT_READS:]
+                recent_j = sum(j for j, _ in self._recent)
+                recent_s = sum(t for _, t in self._recent)
+                self._slope_w = recent_j / recent_s if recent_s > 0 else self._power_w
             self._t_s = now
 
     def _integrate(self) -> None:
