@@ -151,6 +151,28 @@ def test_show_json_carries_the_gpu_facts_and_an_unused_gpu_is_noted(tmp_path, fa
         assert device["driver_version"] == "999.99.fake"
         assert device["memory_total_mib"] == 24576
         assert device["shared_share"] is None  # nobody else on it
+    md = subprocess.run(
+        [
+            "ecoledger",
+            "report",
+            report["run_id"],
+            "--format",
+            "md",
+            "--out",
+            str(tmp_path / "report.md"),
+            "--ledger",
+            str(tmp_path / "l.db"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert md.returncode == 0, md.stderr
+    # the report's hardware section prints what the meter recorded about the GPUs
+    assert (
+        "2 × Fake NVIDIA GPU (GPU) on 1 host(s); power limit 300 W, driver 999.99.fake, 24576 MiB"
+        in (tmp_path / "report.md").read_text()
+    )
     unused = [p for p in report["problems"] if p["code"] == "gpu_unused"]
     # GPU 0: no process of the run on it and 0 % utilization; GPU 1 was busy (35 %)
     assert [p["device_id"] for p in unused] == [GPU0]
