@@ -188,6 +188,27 @@ class Problem(_Entry):
     at: datetime | None = None
 
 
+class DeviceFacts(_Entry):
+    """What the meter learned about one device of a run (the latest entry per device wins).
+
+    ``shared_share``: this run's estimated share of a GPU that other processes used too
+    (0–1, from per-process SM utilization), or None when the GPU was used by this run alone;
+    ``attribution_method`` says how it was estimated. The assessment charges the whole device
+    unless asked to attribute (``--shared-gpu attribute``).
+    """
+
+    kind: Literal["device"] = "device"
+    device_id: str
+    device_kind: DeviceKind
+    model: str
+    power_limit_w: float | None = None
+    driver_version: str | None = None
+    memory_total_mib: float | None = None
+    mig_enabled: bool | None = None
+    shared_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    attribution_method: str | None = None
+
+
 class Correction(_Entry):
     kind: Literal["correction"] = "correction"
     target_id: str
@@ -205,6 +226,7 @@ Entry = Annotated[
     | Benefit
     | Assumptions
     | Problem
+    | DeviceFacts
     | Correction,
     Field(discriminator="kind"),
 ]
@@ -218,6 +240,7 @@ ENTRY_TYPES: tuple[type[_Entry], ...] = (
     Benefit,
     Assumptions,
     Problem,
+    DeviceFacts,
     Correction,
 )
 ENTRY_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in ENTRY_TYPES)

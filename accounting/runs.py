@@ -17,6 +17,7 @@ from accounting.entries import (
     Assumptions,
     Benefit,
     Correction,
+    DeviceFacts,
     Energy,
     Problem,
     RunEnded,
@@ -37,6 +38,7 @@ NON_SAMPLE_KINDS = (
     "benefit",
     "assumptions",
     "problem",
+    "device",
     "correction",
 )
 
@@ -52,6 +54,13 @@ class DeviceTotal:
     host: str
     rank: int | None
     metered_s: float
+    power_limit_w: float | None = None
+    driver_version: str | None = None
+    memory_total_mib: float | None = None
+    mig_enabled: bool | None = None
+    shared_share: float | None = None
+    """This run's estimated share of a GPU other processes used too; None when exclusive."""
+    attribution_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,19 @@ def apply_corrections(entries: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _facts_of(facts: DeviceFacts | None) -> dict[str, Any]:
+    if facts is None:
+        return {}
+    return {
+        "power_limit_w": facts.power_limit_w,
+        "driver_version": facts.driver_version,
+        "memory_total_mib": facts.memory_total_mib,
+        "mig_enabled": facts.mig_enabled,
+        "shared_share": facts.shared_share,
+        "attribution_method": facts.attribution_method,
+    }
+
+
 def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunView:
     """Fold one run's entries (chain order) into its :class:`RunView`."""
     items = apply_corrections(list(entries))
@@ -167,6 +189,7 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
 
     devices: dict[tuple[str, str, int | None], dict[str, Any]] = {}
     windows: dict[str, dict[str, Any]] = {}
+    facts: dict[tuple[str, str, int | None], DeviceFacts] = {}
     problems: list[ProblemView] = []
     benefits: list[Benefit] = []
     assumptions: Assumptions | None = None
@@ -216,6 +239,8 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
                 if entry.count is not None:
                     # each writer counts its steps once per device: keep one count per writer
                     w["counts"][(entry.source.host, entry.source.rank)] = entry.count
+        elif isinstance(entry, DeviceFacts):
+            facts[(entry.device_id, entry.source.host, entry.source.rank)] = entry
         elif isinstance(entry, Problem):
             problems.append(ProblemView(entry.code, entry.severity, entry.message, entry.device_id))
         elif isinstance(entry, Benefit):
@@ -262,6 +287,7 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
             host=host,
             rank=rank,
             metered_s=d["metered_s"],
+            **_facts_of(facts.get((device_id, host, rank))),
         )
         for (device_id, host, rank), d in devices.items()
     )

@@ -1,22 +1,24 @@
-"""How close is the meter to the truth? Bursty and ramped GPU power through the fake NVML driver.
+"""How close is the meter to the truth? GPU power traces through the fake NVML driver.
 
-    python benchmarks/meter_accuracy.py [--seconds 6]
+    python benchmarks/meter_accuracy.py [--seconds 12] [--workers 8]
 
 Each measurement runs in its own process with the fake ``libnvidia-ml.so.1`` on
 ``LD_LIBRARY_PATH`` and a power trace (``FAKE_NVML_TRACE``) whose exact integral is computed
-here, from the trace file, independently of the meter and of the fake. It prints the relative
-energy error of:
+here, from the trace file, independently of the meter and of the fake. The trace starts when
+the worker starts, and every process it starts reads the same clock (``FAKE_NVML_T0_UNIX``).
 
-- ``nvml_energy_counter`` (target: ≤ 0.5 %);
-- ``nvml_power_sampled`` (the counter made NOT_SUPPORTED) at 1, 10 and 50 Hz with the signal
-  the meter picks (the 1 s average ``nvmlDeviceGetPowerUsage`` below 2 Hz, the instant power
-  field 186 above), and, to show why, each signal alone at every rate (the fake's
-  ``nvmlDeviceGetPowerUsage`` is a trailing 1 s average, as on Ampere and newer);
-- CodeCarbon's ``OfflineEmissionsTracker`` on the same trace, with and without the counter
-  (a stub ``nvidia-smi`` on PATH makes it enable GPUs; it is imported in the worker with the
-  fake loaded, because ``import codecarbon`` calls ``nvmlInit``).
-
-Traces: 50 ms bursts of 650 W on a 100 W idle at irregular gaps; a 2 s ramp 100 → 650 W.
+1. ``nvml_energy_counter`` on each trace (target: ≤ 0.5 %);
+2. the sweep: no energy counter (``FAKE_NVML_ENERGY_ERR=3``), at 0.1, 1, 4, 10, 20 and 100 Hz,
+   for a constant load, a ramp, random 50 ms bursts and periodic bursts (50 ms of 650 W every
+   100 ms: the period divides the sampling period, the aliasing case). Side by side:
+   - ecoledger's ``nvml_power_sampled`` (the driver's sample buffer; and, to show the order
+     of preference, the 1 s average alone with the buffer switched off);
+   - CodeCarbon 3.3.2's ``OfflineEmissionsTracker`` with ``measure_power_secs`` = 1 / rate
+     (a stub ``nvidia-smi`` on PATH makes it enable GPUs; it is imported in the worker with
+     the fake loaded, because ``import codecarbon`` calls ``nvmlInit``);
+   - Zeus's ``ZeusMonitor`` (``zeus-ml``; the fake says "Pascal", so Zeus polls the instant
+     power at the update period it infers; it has no rate setting: one figure per load).
+   ``ours ≤ best`` says whether ours is at least as good as the better of the two.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -43,13 +46,15 @@ WORKER_METER = r"""
 import ctypes, json, sys, time
 from meter import Meter, detect_sources
 begin_s, end_s, hz = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-signal = sys.argv[4]
+signal = sys.argv[4] if len(sys.argv) > 4 else "auto"
 detection = detect_sources(include_host=False)
+if signal != "auto":  # force a power signal (gpu_validate compares each one)
+    source = detection.sources[0]
+    source.signal = signal
+    source.integrate_every_s = {"samples": 0.25, "instant": 0.1}.get(signal, 1.0)
 fake = ctypes.CDLL("libnvidia-ml.so.1")
 fake.fakeNvmlGetTime.restype = ctypes.c_double
 meter = Meter(detection.sources, sample_hz=hz)
-if signal != "auto":  # force a power signal, to compare with the meter's choice
-    meter.sources[0].instant_field = signal == "instant"
 meter.start()
 def at(t):
     while fake.fakeNvmlGetTime() < t:
@@ -68,7 +73,7 @@ print(json.dumps({"t0": t0, "t1": t1, "joules": d.joules, "method": d.method}))
 
 WORKER_CODECARBON = r"""
 import ctypes, json, logging, sys, time
-begin_s, end_s = float(sys.argv[1]), float(sys.argv[2])
+begin_s, end_s, every_s = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 import pynvml
 from codecarbon import OfflineEmissionsTracker
 fake = ctypes.CDLL("libnvidia-ml.so.1")
@@ -82,7 +87,7 @@ def logged(handle):
     return read_energy(handle)
 pynvml.nvmlDeviceGetTotalEnergyConsumption = logged
 tracker = OfflineEmissionsTracker(
-    country_iso_code="FRA", save_to_file=False, log_level="error", measure_power_secs=1
+    country_iso_code="FRA", save_to_file=False, log_level="error", measure_power_secs=every_s
 )
 def at(t):
     while fake.fakeNvmlGetTime() < t:
@@ -94,6 +99,27 @@ at(end_s + first - begin_s)
 tracker.stop()
 data = tracker.final_emissions_data
 print(json.dumps({"t0": first, "t1": reads[-1], "joules": data.gpu_energy * 3.6e6}))
+"""
+
+
+WORKER_ZEUS = r"""
+import ctypes, json, logging, sys, time
+logging.disable(logging.WARNING)
+begin_s, end_s = float(sys.argv[1]), float(sys.argv[2])
+from zeus.monitor import ZeusMonitor
+fake = ctypes.CDLL("libnvidia-ml.so.1")
+fake.fakeNvmlGetTime.restype = ctypes.c_double
+monitor = ZeusMonitor(gpu_indices=[0], sync_execution_with="jax")
+def at(t):
+    while fake.fakeNvmlGetTime() < t:
+        time.sleep(min(0.01, max(0.0, t - fake.fakeNvmlGetTime())))
+at(begin_s)
+t0 = fake.fakeNvmlGetTime()
+monitor.begin_window("w", sync_execution=False)
+at(end_s)
+m = monitor.end_window("w", sync_execution=False)
+t1 = fake.fakeNvmlGetTime()
+print(json.dumps({"t0": t0, "t1": t1, "joules": m.gpu_energy[0]}))
 """
 
 
@@ -118,6 +144,18 @@ def ramp_trace(seconds: float) -> list[tuple[float, float]]:
     return rows
 
 
+def constant_trace(seconds: float) -> list[tuple[float, float]]:
+    return [(0.0, 300_000)]
+
+
+def periodic_trace(seconds: float) -> list[tuple[float, float]]:
+    """50 ms of 650 W every 100 ms, 100 W between."""
+    rows: list[tuple[float, float]] = []
+    for k in range(int(seconds * 10) + 1):
+        rows += [(k * 0.1, BURST_MW), (k * 0.1 + 0.05, IDLE_MW)]
+    return rows
+
+
 def integral_j(rows: list[tuple[float, float]], t0: float, t1: float) -> float:
     """Exact energy (J) of a piecewise-constant trace between t0 and t1 (s)."""
     total = 0.0
@@ -135,6 +173,9 @@ def write_trace(rows: list[tuple[float, float]], path: Path) -> Path:
 
 
 def run_worker(script: str, args: list[str], env: dict[str, str]) -> dict:
+    # the trace starts when the worker does, and every process it starts (Zeus's power
+    # monitor) reads the same clock
+    env = {**env, "FAKE_NVML_T0_UNIX": f"{time.time():.6f}"}
     out = subprocess.run(
         [sys.executable, "-c", script, *args],
         env=env,
@@ -149,9 +190,13 @@ def run_worker(script: str, args: list[str], env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+RATES_HZ = (0.1, 1, 4, 10, 20, 100)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="window length (default 6)")
+    parser.add_argument("--seconds", type=float, default=12.0, help="window length (default 12)")
+    parser.add_argument("--workers", type=int, default=8, help="processes at once (default 8)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ecoledger-accuracy-"))
     lib_dir = work / "lib"
@@ -160,95 +205,80 @@ def main() -> int:
     stub.mkdir()
     (stub / "nvidia-smi").write_text("#!/bin/sh\nexit 0\n")
     (stub / "nvidia-smi").chmod(0o755)
-    begin_s, end_s = 0.5, 0.5 + args.seconds
-    traces = {
-        "bursty 50 ms × 650 W on 100 W": write_trace(bursty_trace(end_s), work / "bursty.txt"),
-        "2 s ramp 100 → 650 W": write_trace(ramp_trace(end_s), work / "ramp.txt"),
+    rows_of = {
+        "constant 300 W": constant_trace,
+        "ramp 100 → 650 W": ramp_trace,
+        "random 50 ms bursts": bursty_trace,
+        "periodic 50 ms / 100 ms bursts": periodic_trace,
     }
+    begin_s = 4.0  # after the worker's start-up (CodeCarbon's takes seconds)
+    end_s = begin_s + args.seconds
+    traces = {name: make(end_s + 5.0) for name, make in rows_of.items()}
     base = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_NVML_")}
     base["LD_LIBRARY_PATH"] = str(lib_dir)
     base["PATH"] = f"{stub}{os.pathsep}{base.get('PATH', '')}"
     base["FAKE_NVML_GPUS"] = "1"
 
-    jobs = []
-    for trace_name, trace_path in traces.items():
-        env = {**base, "FAKE_NVML_TRACE": str(trace_path)}
+    jobs: list[tuple[str, str, str, str, list[str], dict[str, str]]] = []
+    bounds = [str(begin_s), str(end_s)]
+    for name, rows in traces.items():
+        env = {**base, "FAKE_NVML_TRACE": str(write_trace(rows, work / f"{len(jobs)}.txt"))}
         no_counter = {**env, "FAKE_NVML_ENERGY_ERR": "3"}
-        averaged = {**no_counter, "FAKE_NVML_FIELDS_ERR": "3"}
-        bounds = [str(begin_s), str(end_s)]
-        jobs.append(
-            (trace_name, "ecoledger nvml_energy_counter", WORKER_METER, [*bounds, "1", "auto"], env)
-        )
-        for hz in (1, 10, 50):
-            jobs.append(
-                (
-                    trace_name,
-                    f"ecoledger nvml_power_sampled {hz} Hz (meter's signal)",
-                    WORKER_METER,
-                    [*bounds, str(hz), "auto"],
-                    no_counter,
-                )
-            )
-        for hz in (1, 10, 50):
-            jobs.append(
-                (
-                    trace_name,
-                    f"  sampled {hz} Hz, instant power (field 186) only",
-                    WORKER_METER,
-                    [*bounds, str(hz), "instant"],
-                    no_counter,
-                )
-            )
-        for hz in (1, 10, 50):
-            jobs.append(
-                (
-                    trace_name,
-                    f"  sampled {hz} Hz, 1 s average only",
-                    WORKER_METER,
-                    [*bounds, str(hz), "average"],
-                    averaged,
-                )
-            )
-        jobs.append(
-            (trace_name, "CodeCarbon 3.3.2, energy counter", WORKER_CODECARBON, bounds, env)
-        )
-        jobs.append(
-            (
-                trace_name,
-                "CodeCarbon 3.3.2, no counter (power averaged)",
-                WORKER_CODECARBON,
-                bounds,
-                no_counter,
-            )
-        )
-    rows_of = {
-        name: (bursty_trace(end_s) if name.startswith("bursty") else ramp_trace(end_s))
-        for name in traces
-    }
+        jobs.append((name, "counter", "ours", WORKER_METER, [*bounds, "1", "auto"], env))
+        jobs.append((name, "-", "zeus", WORKER_ZEUS, bounds, {**no_counter, "FAKE_NVML_ARCH": "4"}))
+        for hz in RATES_HZ:
+            rate = f"{hz:g}"
+            jobs.append((name, rate, "ours", WORKER_METER, [*bounds, rate, "auto"], no_counter))
+            averaged = {**no_counter, "FAKE_NVML_SAMPLES_ERR": "3"}
+            jobs.append((name, rate, "avg", WORKER_METER, [*bounds, rate, "auto"], averaged))
+            cc_args = [*bounds, f"{1.0 / hz:g}"]
+            jobs.append((name, rate, "codecarbon", WORKER_CODECARBON, cc_args, no_counter))
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = [pool.submit(run_worker, script, a, env) for _, _, script, a, env in jobs]
-        results = []
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        futures = [pool.submit(run_worker, job[3], job[4], job[5]) for job in jobs]
+        results: list[dict] = []
         for future in futures:
             try:
                 results.append(future.result())
             except Exception as exc:  # one failing worker must not hide the others
                 results.append({"error": str(exc)})
 
-    print(f"window: {args.seconds:g} s; error = (measured − exact) / exact")
-    current = None
-    for (trace_name, label, _, _, _), result in zip(jobs, results, strict=True):
-        if trace_name != current:
-            current = trace_name
-            print(f"\n{trace_name}")
+    errors: dict[tuple[str, str, str], float | str] = {}
+    for (name, rate, tool, _, _, _), result in zip(jobs, results, strict=True):
         if "error" in result:
-            print(f"  {label:<52} failed: {result['error']}")
+            errors[(name, rate, tool)] = f"failed: {result['error'][:60]}"
             continue
-        exact = integral_j(rows_of[trace_name], result["t0"], result["t1"])
-        error = (result["joules"] - exact) / exact * 100
-        print(
-            f"  {label:<52} {result['joules']:9.1f} J  exact {exact:9.1f} J  error {error:+7.2f} %"
-        )
+        exact = integral_j(traces[name], result["t0"], result["t1"])
+        errors[(name, rate, tool)] = (result["joules"] - exact) / exact * 100
+
+    def cell(value: float | str | None) -> str:
+        if value is None:
+            return "-"
+        return f"{value:+8.2f} %" if isinstance(value, float) else value
+
+    print(f"window: {args.seconds:g} s; error = (measured − exact) / exact")
+    print("\nwith the energy counter (nvml_energy_counter):")
+    for name in traces:
+        print(f"  {name:<32} {cell(errors[(name, 'counter', 'ours')])}")
+    print("\nno energy counter: the sweep")
+    header = f"  {'load':<32} {'rate':>6} {'ours':>10} {'ours, 1 s avg':>14} "
+    print(header + f"{'CodeCarbon':>12} {'Zeus':>10}  ours ≤ best")
+    for name in traces:
+        zeus = errors[(name, "-", "zeus")]
+        for hz in RATES_HZ:
+            rate = f"{hz:g}"
+            ours, avg = errors[(name, rate, "ours")], errors[(name, rate, "avg")]
+            cc = errors[(name, rate, "codecarbon")]
+            others = [abs(v) for v in (cc, zeus) if isinstance(v, float)]
+            verdict = (
+                ("yes" if abs(ours) <= min(others) + 1e-9 else "NO")
+                if isinstance(ours, float) and others
+                else "-"
+            )
+            print(
+                f"  {name:<32} {rate:>6} {cell(ours):>10} {cell(avg):>14} "
+                f"{cell(cc):>12} {cell(zeus):>10}  {verdict}"
+            )
     return 0
 
 

@@ -14,6 +14,11 @@ and RAM estimates of this process, as ``ecoledger run`` and ``track()`` would us
    the median ratio over the pairs (target ≤ 1.01), and the same for the training thread's
    CPU time, which other processes on a busy machine disturb less than wall time.
 
+4. sync: µs per phase window (``run.begin``/``run.end``) and per step (``run.step`` after
+   ``watch(opt, sync=True)``) with a sync callable that does nothing but is called, beside
+   ``sync="off"``: the cost of the sync machinery itself (on a GPU, add the wait for the
+   device, which is the point of it).
+
 The machine's load average is printed: on a shared machine, wall times stretch with it.
 """
 
@@ -154,6 +159,36 @@ def training_ratio(
     return statistics.median(ratios), statistics.median(cpu_ratios), ratios, step_ms
 
 
+def sync_cost_us(windows: int = 3000, repeats: int = 5) -> dict[str, float]:
+    """µs per phase window and per step, with a no-op sync callable and with sync="off"."""
+    import ecoledger
+
+    def nothing() -> None:
+        return None
+
+    out: dict[str, float] = {}
+    folder = Path(tempfile.mkdtemp(prefix="ecoledger-sync-"))
+    for label, sync in (("off", "off"), ("callable", nothing)):
+        with ecoledger.track(ledger=str(folder / f"{label}.db"), sync=sync) as run:
+            phase, step = [], []
+            run._ensure_steps(1, 100)
+            if sync != "off" and run._steps is not None:
+                run._steps.sync = lambda: run._sync("step")
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                for _ in range(windows):
+                    run.begin("p")
+                    run.end("p")
+                phase.append((time.perf_counter() - t0) / windows * 1e6)
+                t0 = time.perf_counter()
+                for _ in range(windows):
+                    run.step()
+                step.append((time.perf_counter() - t0) / windows * 1e6)
+        out[f"phase {label}"] = statistics.median(phase)
+        out[f"step {label}"] = statistics.median(step)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alternations", type=int, default=31, help="paired blocks")
@@ -195,6 +230,13 @@ def main() -> int:
         f"{args.steps} steps; a window per step; sampler 10 Hz): median wall ratio "
         f"{median:.4f} (target ≤ 1.01; quartiles {quartiles[0]:.4f}–{quartiles[2]:.4f}); "
         f"median CPU-time ratio of the training thread {cpu_median:.4f}"
+    )
+    costs = sync_cost_us()
+    print(
+        f"sync (a no-op callable, called): phase window {costs['phase callable']:.1f} µs vs "
+        f"{costs['phase off']:.1f} µs off (+{costs['phase callable'] - costs['phase off']:.1f}); "
+        f"step {costs['step callable']:.1f} µs vs {costs['step off']:.1f} µs off "
+        f"(+{costs['step callable'] - costs['step off']:.1f})"
     )
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     detection.close()

@@ -53,6 +53,13 @@ class Meter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sampler_cpu_s = 0.0
+        # sources whose integral needs reads at their own cadence (NVML's 1 s average is read
+        # every second, whatever the timeline's rate): the sampler wakes for them too
+        self._integrators = tuple(
+            s for s in self.sources if getattr(s, "integrate_every_s", None) is not None
+        )
+        periods = [float(getattr(s, "integrate_every_s")) for s in self._integrators]  # noqa: B009
+        self._integrate_every_s = min(periods) if periods else None
         for source in self.sources:  # sources that poll power may pick a signal for the rate
             set_period = getattr(source, "set_sample_period", None)
             if set_period is not None:
@@ -99,9 +106,10 @@ class Meter:
     ) -> Measurement:
         """The Measurement between two snapshots (any two, in order).
 
-        Per device: the counter's difference. A window shorter than the counter's update
-        period (or over which a counter with power showed no increase) is estimated as
-        power × duration and flagged ``approximated``: never 0 J for a device drawing power.
+        Per device: the counter's difference. A window shorter than the update period of a
+        counter that updates in steps (or over which such a counter showed no increase) is
+        estimated as power × duration and flagged ``approximated``: never 0 J for a device
+        drawing power. Counters read exactly at the boundary (period 0) keep their difference.
         A window over which part of a counter was bridged (a reset) is flagged too.
 
         ``contiguous=True`` is for back-to-back segments that tile a run (each starts at the
@@ -116,7 +124,11 @@ class Meter:
             info = source.info
             joules = max(0.0, b.energy_j - a.energy_j)
             approximated = info.approximated or b.estimated_j > a.estimated_j
-            short = duration < info.counter_period_s or joules == 0.0
+            # a counter that updates every counter_period_s may not have moved yet; a counter
+            # read at the boundary itself (period 0: CPU time, RAPL-like reads, integrals)
+            # that did not move means 0 J, and estimating it would break the tiling
+            period = info.counter_period_s
+            short = period > 0.0 and (duration < period or joules == 0.0)
             if duration > 0.0 and short and not contiguous:
                 power = b.power_w if b.power_w is not None else a.power_w
                 if power is not None and power > 0.0:
@@ -175,14 +187,38 @@ class Meter:
         self.sample_once()
         self._sampler_cpu_s += time.thread_time() - c0
 
+    def _integrate_once(self) -> None:
+        """A tick for the integrals only: integrators read what they need; nothing is drawn."""
+        c0 = time.thread_time()
+        for source in self._integrators:
+            try:
+                source.sample()
+            except Exception:  # reported at the next timeline tick, if it persists
+                pass
+        self._sampler_cpu_s += time.thread_time() - c0
+
     def _run(self) -> None:
         period = 1.0 / self.sample_hz
-        next_t = time.monotonic() + period
-        while not self._stop.wait(max(0.0, next_t - time.monotonic())):
-            self._timed_sample()
-            next_t += period
-            if next_t < time.monotonic():  # fell behind (suspended, overloaded): skip ahead
-                next_t = time.monotonic() + period
+        every = self._integrate_every_s
+        now = time.monotonic()
+        next_t = now + period
+        next_i = now + every if every is not None and every < period else None
+        while True:
+            due = next_t if next_i is None else min(next_t, next_i)
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                break
+            now = time.monotonic()
+            if now >= next_t:
+                self._timed_sample()
+                next_t += period
+                if next_t < now:  # fell behind (suspended, overloaded): skip ahead
+                    next_t = now + period
+            elif next_i is not None and every is not None:
+                self._integrate_once()
+            if next_i is not None and every is not None and now >= next_i:
+                next_i += every
+                if next_i < now:
+                    next_i = now + every
 
     def start(self) -> Meter:
         """Take a first sample (so power-only sources start integrating) and start the thread."""
@@ -199,6 +235,10 @@ class Meter:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+            for source in self._integrators:  # the integrals reach this very moment
+                settle = getattr(source, "settle", None)
+                if settle is not None:
+                    settle()
             self._timed_sample()
 
     def close(self) -> None:

@@ -107,6 +107,8 @@ class PowerIntegratingSource(SourceBase):
         self._energy_j = 0.0
         self._exposed_j = 0.0
         self._power_w: float | None = None
+        self._slope_w: float | None = None
+        """Power that :meth:`read` extrapolates with, when a subclass sets one (else the last)."""
 
     def power_w(self) -> float:
         raise NotImplementedError
@@ -142,8 +144,9 @@ class PowerIntegratingSource(SourceBase):
             if self._t_s is None:
                 return CounterReading(now, self._exposed_j, self._power_w)
             value = self._energy_j
-            if self._power_w is not None and now > self._t_s:
-                value += self._power_w * (now - self._t_s)
+            slope = self._slope_w if self._slope_w is not None else self._power_w
+            if slope is not None and now > self._t_s:
+                value += slope * (now - self._t_s)
             if value > self._exposed_j:
                 self._exposed_j = value
             return CounterReading(now, self._exposed_j, self._power_w)

@@ -6,7 +6,7 @@
 
 The run opens at ``on_train_begin`` and closes at ``on_train_end``. Windows: ``phase:train``,
 ``epoch:N``, step ranges from ``on_step_end``, and ``phase:evaluate`` around evaluation and
-prediction loops. On several processes (DDP through accelerate), the main process opens the
+prediction loops; each calls the device sync (``sync=``, as in ``track``) at both ends. On several processes (DDP through accelerate), the main process opens the
 run and the others join it. With ``on_budget="stop"``, the budget sets
 ``control.should_training_stop`` so the Trainer saves and stops as it normally does.
 
@@ -100,6 +100,7 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
         budget_kgco2e: float | None = None,
         on_budget: str = "warn",
         window_steps: int = 100,
+        sync: Any = "auto",
         model_card: bool | str | Path = False,
         geographical_location: str | None = None,
         hardware_used: str | None = None,
@@ -122,6 +123,7 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
             budget_kgco2e=budget_kgco2e,
             on_budget=on_budget,
             log_to=log_to,
+            sync=sync,
         )
         self._epoch = 0
         self.model_card_path: Path | None = None

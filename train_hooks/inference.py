@@ -44,6 +44,20 @@ def _batch_size(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
     return 1
 
 
+def _request_sync(sync: Any, run: Run) -> Callable[[], None] | None:
+    """``True``: the run's device sync (``track(sync=...)``); ``False``/None: none; a callable:
+    that (wrapped so that a failure is recorded as ``sync_failed``, never raised)."""
+    recorder = run._recorder
+    if recorder is None or sync is False or sync is None:
+        return None
+    if sync is True:
+        return (lambda: recorder.sync("request")) if recorder.sync_fn is not None else None
+    if not callable(sync):
+        raise ValueError(f"sync must be True, False or a callable, got {sync!r}")
+    fn: Callable[[], None] = sync
+    return lambda: recorder.sync("request", fn)
+
+
 class InferenceMeter:
     """Returned by :func:`meter_inference`; ``close()`` (or ``with``) removes the hooks."""
 
@@ -54,6 +68,7 @@ class InferenceMeter:
         tokens: TokenCounter | None = None,
         window_requests: int = DEFAULT_WINDOW_REQUESTS,
         own_tracker: Any = None,
+        sync: Any = True,
     ) -> None:
         if window_requests < 1:
             raise ValueError(f"window_requests must be ≥ 1, got {window_requests}")
@@ -62,6 +77,7 @@ class InferenceMeter:
         self._tokens = tokens
         self._own_tracker = own_tracker
         self._recorder = run._recorder
+        self._sync = _request_sync(sync, run)
         meter = run._meter
         self._sources = meter.sources if meter is not None else ()
         self._reads = [s.read for s in self._sources]
@@ -109,6 +125,8 @@ class InferenceMeter:
         self._depth -= 1
         if self._depth:
             return None
+        if self._sync is not None:
+            self._sync()
         readings = [read() for read in self._reads]
         dt = time.perf_counter() - self._t0
         n_tokens = 0
@@ -216,13 +234,16 @@ def meter_inference(
     tokens: TokenCounter | None = None,
     *,
     window_requests: int = DEFAULT_WINDOW_REQUESTS,
+    sync: Any = True,
 ) -> InferenceMeter:
     """Meter every top-level forward call of ``model`` as one request.
 
     ``run``: the run to record into (default: the innermost open ``track()``; with none open,
     an ``inference`` run is opened for this meter and closed by ``close()`` or at exit).
     ``tokens(inputs, outputs) -> int``: tokens of one call (``inputs`` is the positional
-    argument tuple). Returns an :class:`InferenceMeter`; use it as a context manager or call
+    argument tuple). ``sync``: wait for the device at the end of each request before reading
+    the counters (default True: the run's ``track(sync=...)`` function; False: never; or a
+    callable). Returns an :class:`InferenceMeter`; use it as a context manager or call
     ``close()`` to remove the hooks.
     """
     own = None
@@ -233,4 +254,4 @@ def meter_inference(
 
         own = track(name=f"{type(model).__name__} inference", kind="inference")
         run = own.start()
-    return InferenceMeter(model, run, tokens, window_requests, own)
+    return InferenceMeter(model, run, tokens, window_requests, own, sync)

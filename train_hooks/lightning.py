@@ -9,7 +9,8 @@ closed at ``teardown`` (``failed`` with the exception type through ``on_exceptio
 ``phase:fit``, ``phase:train``, ``phase:validate`` (sanity check and validation loops
 included), ``phase:test``, ``phase:predict``, ``epoch:N`` (training epochs), and step ranges
 from ``on_train_batch_end``. Under DDP, global rank zero opens the run and the other ranks
-join it. With ``on_budget="stop"``, the budget sets ``trainer.should_stop`` so Lightning ends
+join it. Every phase and epoch window calls the device sync (``sync=``, as in ``track``)
+at both ends. With ``on_budget="stop"``, the budget sets ``trainer.should_stop`` so Lightning ends
 the epoch and runs its checkpoint callbacks; the run is recorded as ``budget_exceeded``.
 
 Needs ``pip install ecoledger[lightning]``; importing this module imports Lightning.
@@ -50,6 +51,7 @@ class EcoLedgerCallback(Callback):
         on_budget: str = "warn",
         window_steps: int = 100,
         log_to: str | None = None,
+        sync: Any = "auto",
     ) -> None:
         super().__init__()
         self.kind = kind
@@ -65,6 +67,7 @@ class EcoLedgerCallback(Callback):
             budget_kgco2e=budget_kgco2e,
             on_budget=on_budget,
             log_to=log_to,
+            sync=sync,
         )
 
     @property

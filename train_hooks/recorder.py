@@ -18,6 +18,7 @@ from typing import Any
 
 from accounting.entries import (
     RUN_WINDOW,
+    DeviceFacts,
     Energy,
     EntrySource,
     PowerSample,
@@ -51,8 +52,14 @@ class RunRecorder:
         origin: str = "ecoledger",
         warn: Callable[[str], None] = _warn,
         t0_monotonic: float | None = None,
+        sync: Callable[[], None] | None = None,
     ) -> None:
-        """``t0_monotonic``: when the run began (e.g. just before its child started)."""
+        """``t0_monotonic``: when the run began (e.g. just before its child started).
+
+        ``sync``: called before the counters are read at the run's start and end (and by
+        every window of the run through :meth:`sync`), so that work queued on a device is
+        counted in the window that queued it (see :mod:`train_hooks.sync`).
+        """
         self.ledger = ledger
         self.run_id = run_id
         self.meter = meter
@@ -73,6 +80,8 @@ class RunRecorder:
         self._finished = False
         self._sealed = False
         """After the last collection nothing more is measured (no sliver after run_ended)."""
+        self.sync_fn = sync
+        self._sync_failed: set[str] = set()
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self, started: RunStarted | None = None) -> RunRecorder:
@@ -80,15 +89,17 @@ class RunRecorder:
         if started is not None and self.owner:
             self.writer.put(started)
             self.writer.flush()
+        self.writer.start()  # first: its thread's start-up is not the run's first window
         if self.meter is not None:
             try:
                 self.meter.start()
+                self.sync(RUN_WINDOW)
                 self._last = self.meter.snapshot()
+                self._record_devices()
             except Exception as exc:
                 self.problem("meter_failed", f"the meter could not start: {exc}", "error")
                 self.meter = None
                 self.record_total = False
-        self.writer.start()
         return self
 
     def finish(
@@ -103,11 +114,13 @@ class RunRecorder:
         self._finished = True
         meter_cpu_s = None
         if self.meter is not None:
+            self.sync(RUN_WINDOW)
             try:
                 self.meter.stop()
             except Exception as exc:
                 self.problem("meter_failed", f"the meter did not stop cleanly: {exc}")
             meter_cpu_s = self.meter.sampler_cpu_s
+            self._record_devices(final=True)
         self._collect()
         self._sealed = True
         if self.owner:
@@ -129,6 +142,61 @@ class RunRecorder:
             )
         if self.meter is not None:
             self.meter.close()
+
+    def _record_devices(self, final: bool = False) -> None:
+        """A DeviceFacts entry per GPU (limits, driver, memory, MIG, shared share); at the
+        end, a ``gpu_unused`` note for a GPU the tree never ran on, whose utilization stayed 0."""
+        if self.meter is None or not self.record_total:
+            return
+        for source in self.meter.sources:
+            facts = getattr(source, "facts", None)
+            if facts is None:
+                continue
+            info = source.info
+            try:
+                self.writer.put(
+                    DeviceFacts(
+                        run_id=self.run_id,
+                        source=self.source,
+                        device_id=info.device_id,
+                        device_kind=info.kind,
+                        model=info.model,
+                        **facts(),
+                    )
+                )
+            except Exception as exc:
+                self._warn(f"could not record the facts of {info.device_id}: {exc}")
+            if final and getattr(source, "unused", False):
+                self.problem(
+                    "gpu_unused",
+                    f"GPU {info.device_id} ({info.model}) was metered but this run's processes "
+                    "never ran on it and its utilization stayed at 0 %: a reserved, idle GPU, "
+                    "whose idle power is in the bill",
+                    "info",
+                    info.device_id,
+                )
+
+    def sync(self, window: str, fn: Callable[[], None] | None = None) -> None:
+        """Call ``fn`` (default: the run's sync function) before ``window``'s counters are
+        read; never raises.
+
+        A sync that raises is recorded once per window key as a ``sync_failed`` problem
+        (the window is then read without waiting for the device).
+        """
+        fn = fn if fn is not None else self.sync_fn
+        if fn is None:
+            return
+        try:
+            fn()
+        except Exception as exc:
+            if window not in self._sync_failed:
+                self._sync_failed.add(window)
+                self.problem(
+                    "sync_failed",
+                    f"the device sync before reading window {window!r} raised "
+                    f"{type(exc).__name__}: {exc}; the window was read without waiting for "
+                    "the device, so its energy may be shifted to the next window",
+                )
 
     # -- entries ---------------------------------------------------------------------------
     def add(self, entry: Any) -> None:

@@ -140,6 +140,11 @@ class Run:
         """Operational CO2e so far (kg), at the run's PUE and grid intensity."""
         return kgco2e(self.energy_j, self.pue, self.intensity_g_per_kwh)
 
+    def _sync(self, key: str) -> None:
+        """Wait for the metered devices before a window boundary (``track(sync=...)``)."""
+        if self._recorder is not None:
+            self._recorder.sync(key)
+
     # -- phases ----------------------------------------------------------------------------
     def begin(self, name: str) -> str:
         """Open a named window (``train``, ``eval``, ``epoch:3``); returns its ledger key."""
@@ -148,6 +153,7 @@ class Run:
             return key
         if key in self._open:
             raise ValueError(f"phase {key!r} is already open")
+        self._sync(key)
         if self._steps is not None:
             self._steps.cut()
         self._open[key] = self._meter.snapshot()
@@ -161,6 +167,7 @@ class Run:
         start = self._open.pop(key, None)
         if start is None:
             raise ValueError(f"phase {key!r} was never begun")
+        self._sync(key)
         if self._steps is not None:
             self._steps.cut()
         now = self._meter.snapshot()
@@ -188,16 +195,25 @@ class Run:
 
     # -- steps -----------------------------------------------------------------------------
     def watch(
-        self, optimizer: Any, every: int = 1, window_steps: int = DEFAULT_WINDOW_STEPS
+        self,
+        optimizer: Any,
+        every: int = 1,
+        window_steps: int = DEFAULT_WINDOW_STEPS,
+        *,
+        sync: bool = False,
     ) -> WatchHandle:
         """Count ``optimizer.step()`` calls as training steps (``register_step_post_hook``).
 
         ``every``: read the meter every N steps (1 = every step, a few µs each).
         ``window_steps``: steps per ledger window (``step:0-99``, ``step:100-199``, ...).
+        ``sync``: call the run's device sync before each read (off by default: a sync per
+        step stalls the pipeline; phase and epoch windows always sync).
         """
         self._ensure_steps(every, window_steps)
         if self._meter is None:
             return WatchHandle(None)
+        if self._steps is not None and sync:
+            self._steps.sync = lambda: self._sync("step")
         return WatchHandle(optimizer.register_step_post_hook(self._on_optimizer_step))
 
     def _on_optimizer_step(self, _optimizer: Any, _args: Any, _kwargs: Any) -> None:

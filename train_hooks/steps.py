@@ -42,6 +42,8 @@ class StepRanges:
         self._pending = 0
         self._since_read = 0
         self._start: Snapshot = meter.snapshot()
+        self.sync: Callable[[], None] | None = None
+        """Called before each step read when set (``watch(optimizer, sync=True)``)."""
 
     def step(self, n: int = 1) -> None:
         """``n`` steps have ended (the optimizer stepped)."""
@@ -51,6 +53,8 @@ class StepRanges:
         if self._since_read < self.every:
             return
         self._since_read = 0
+        if self.sync is not None:
+            self.sync()
         now = self.meter.snapshot()
         if self._pending >= self.window_steps:
             self._close(now)

@@ -38,6 +38,7 @@ from train_hooks.errors import BudgetExceeded
 from train_hooks.hostinfo import gpus_of_rank, host_root_pid, placement
 from train_hooks.run import Budget, Run
 from train_hooks.signals import SigtermGuard, Terminated
+from train_hooks.sync import check_sync, make_sync
 
 log = logging.getLogger("ecoledger")
 RUN_ID_ENV = "ECOLEDGER_RUN_ID"
@@ -210,6 +211,9 @@ def _validate(o: dict[str, Any]) -> None:
             raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}")
     if o["country"] is not None:
         o["country"] = check_country(o["country"])
+    check_sync(o.get("sync", "auto"))
+    if o.get("shared_gpu", "whole") not in ("whole", "attribute"):
+        raise ValueError(f"shared_gpu must be 'whole' or 'attribute', got {o['shared_gpu']!r}")
 
 
 def _default_name() -> str:
@@ -290,9 +294,11 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             problems.append("no energy source available; nothing is metered in this process")
     except Exception as exc:
         problems.append(f"the meter could not be built: {exc}")
+    gpu_uuids = [s.info.device_id for s in meter.sources if s.info.kind == "gpu"] if meter else []
     recorder = RunRecorder(
         ledger,
         run_id,
+        sync=make_sync(o["sync"], gpu_uuids),
         meter=meter,
         owner=owner,
         record_total=not joined,
@@ -319,6 +325,19 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             expected_uses=o.get("expected_uses"),
         )
     recorder.start(started)
+    if owner and o.get("shared_gpu") == "attribute":
+        from accounting.assessment import AssumptionSettings
+        from accounting.entries import Assumptions
+
+        recorder.add(
+            Assumptions(
+                run_id=run_id,
+                source=recorder.source,
+                label="track(shared_gpu='attribute')",
+                factors=(),
+                settings_json=AssumptionSettings(shared_gpu="attribute").to_json_text(),
+            )
+        )
     if p.distributed:
         gpus = [s.info.device_id for s in meter.sources if s.info.kind == "gpu"] if meter else []
         recorder.problem(
@@ -364,6 +383,8 @@ def track(
     parent_run_id: str | None = None,
     expected_uses: int | None = None,
     log_to: str | None = None,
+    sync: Any = "auto",
+    shared_gpu: str = "whole",
 ) -> Any:
     """Meter a block or a function as one run in the ledger; yields a :class:`Run`.
 
@@ -374,6 +395,11 @@ def track(
     :class:`BudgetExceeded` at the next step boundary once the measured total exceeds it.
     ``parent_run_id``: the training run this (inference) run amortizes over ``expected_uses``.
     ``log_to="mlflow"``: also log windows, the assessment and the report to MLflow.
+    ``sync``: what the run's own begin/end and every phase/epoch window call before reading
+    the counters: ``"auto"`` (``torch.cuda.synchronize`` on the metered CUDA devices when this
+    process has CUDA initialized, else nothing), ``"off"``/``None``, or a callable.
+    ``shared_gpu="attribute"``: assess a GPU that other processes used at this run's estimated
+    share (recorded as the run's assumptions); the default charges the whole device.
     Bad arguments raise ValueError naming the argument; a metering or ledger failure is only
     a warning.
     """
@@ -394,6 +420,8 @@ def track(
         "parent_run_id": parent_run_id,
         "expected_uses": expected_uses,
         "log_to": log_to,
+        "sync": sync,
+        "shared_gpu": shared_gpu,
     }
     tracker = Tracker(**options)
     return tracker(name) if bare else tracker

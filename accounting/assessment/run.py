@@ -19,6 +19,7 @@ from accounting.assessment.factor_set import ENERGY, FactorSet, Segments, resolv
 from accounting.assessment.quantities import Quantities
 from accounting.assessment.result import Assessment
 from accounting.assessment.settings import AssumptionSettings
+from accounting.assessment.shared_gpu import attribute_shared_gpus
 from accounting.entries import RUN_WINDOW, Energy
 from accounting.errors import InputError
 from accounting.factors.factor import Factor
@@ -116,6 +117,10 @@ def _gather(
         label = view.assumptions.label or "recorded"
         notes.append(f"assumptions from the run's latest Assumptions entry ({label})")
     settings = settings or AssumptionSettings()
+    if settings.shared_gpu == "attribute":
+        entries, shared_notes = attribute_shared_gpus(entries)
+        view = build_run_view(entries, now)
+        notes += shared_notes
     segments = run_segments(entries)
     q = _quantities(view, segments, settings)
     fs = resolve_factors(

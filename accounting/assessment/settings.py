@@ -11,7 +11,7 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -61,6 +61,8 @@ class AssumptionSettings(BaseModel):
     # Monte Carlo
     draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
+    # a GPU other processes used too: charge it whole (conservative) or this run's share
+    shared_gpu: Literal["whole", "attribute"] = "whole"
 
     @field_validator(
         "intensity_g_per_kwh",

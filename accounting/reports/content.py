@@ -212,9 +212,32 @@ class HardwareLine:
     model: str
     count: int
     hosts: int
+    power_limit_w: float | None = None
+    driver_version: str | None = None
+    memory_total_mib: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "model": self.model, "count": self.count, "hosts": self.hosts}
+        return {
+            "kind": self.kind,
+            "model": self.model,
+            "count": self.count,
+            "hosts": self.hosts,
+            "power_limit_w": self.power_limit_w,
+            "driver_version": self.driver_version,
+            "memory_total_mib": self.memory_total_mib,
+        }
+
+    @property
+    def facts(self) -> str:
+        """``power limit 700 W, driver 550.54, 81920 MiB`` (what the meter recorded), or ''."""
+        parts = []
+        if self.power_limit_w is not None:
+            parts.append(f"power limit {self.power_limit_w:g} W")
+        if self.driver_version:
+            parts.append(f"driver {self.driver_version}")
+        if self.memory_total_mib is not None:
+            parts.append(f"{self.memory_total_mib:g} MiB")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -422,12 +445,24 @@ def _hardware(views: Sequence[RunView]) -> tuple[HardwareLine, ...]:
     groups: dict[tuple[str, str], dict[str, set[Any]]] = {}
     for view in views:
         for d in view.devices:
-            g = groups.setdefault((d.kind, d.model), {"devices": set(), "hosts": set()})
+            g = groups.setdefault(
+                (d.kind, d.model), {"devices": set(), "hosts": set(), "facts": set()}
+            )
             g["devices"].add((d.host, d.device_id))
             g["hosts"].add(d.host)
+            facts = (d.power_limit_w, d.driver_version, d.memory_total_mib)
+            if any(f is not None for f in facts):
+                g["facts"].add(facts)
     order = {"gpu": 0, "cpu": 1, "ram": 2}
     return tuple(
-        HardwareLine(kind, model, len(g["devices"]), len(g["hosts"]))
+        HardwareLine(
+            kind,
+            model,
+            len(g["devices"]),
+            len(g["hosts"]),
+            # one set of facts for the group when its devices agree; else none is claimed
+            *(next(iter(g["facts"])) if len(g["facts"]) == 1 else (None, None, None)),
+        )
         for (kind, model), g in sorted(
             groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0])
         )

@@ -252,7 +252,9 @@ def build_document(content: ReportContent, fmt: str) -> Document:
         )
     )
     hardware = tuple(
-        f"{h.count} × {h.model} ({h.kind.upper()}) on {h.hosts} host(s)" for h in content.hardware
+        f"{h.count} × {h.model} ({h.kind.upper()}) on {h.hosts} host(s)"
+        + (f"; {h.facts}" if h.facts else "")
+        for h in content.hardware
     )
     sections.append(
         Section(

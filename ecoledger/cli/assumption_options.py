@@ -85,6 +85,11 @@ def add_assumption_args(parser: argparse.ArgumentParser, *, series: bool) -> Non
     )
     g.add_argument("--seed", type=integer("--seed"), metavar="N", help="Monte Carlo seed")
     g.add_argument(
+        "--shared-gpu",
+        choices=("whole", "attribute"),
+        help="a GPU other processes used: charge it whole (default) or this run's share",
+    )
+    g.add_argument(
         "--save-assumptions", metavar="FILE", help="write the settings used (.toml/.yaml)"
     )
 
@@ -129,6 +134,7 @@ def settings_from_args(args: argparse.Namespace) -> AssumptionSettings:
         compare_clouds=_split(args.compare_clouds),
         draws=args.draws,
         seed=args.seed,
+        shared_gpu=getattr(args, "shared_gpu", None),
         **_pue_option(args.pue),
     )
 

@@ -42,6 +42,12 @@ def run_fields(view: RunView) -> dict[str, Any]:
                 "approximated": d.approximated,
                 "host": d.host,
                 "rank": d.rank,
+                "power_limit_w": d.power_limit_w,
+                "driver_version": d.driver_version,
+                "memory_total_mib": d.memory_total_mib,
+                "mig_enabled": d.mig_enabled,
+                "shared_share": d.shared_share,
+                "attribution_method": d.attribution_method,
             }
             for d in view.devices
         ],

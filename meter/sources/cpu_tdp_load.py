@@ -1,6 +1,7 @@
 """``cpu_tdp_load``: CPU power estimated as TDP × the CPU load of the metered process tree.
 
-power_w = TDP_w × (tree CPU-seconds per second) / logical CPUs, over each sampler interval. The TDP comes from
+energy_j = TDP_w / logical CPUs × the tree's CPU seconds (so power_w = TDP_w × tree CPU-seconds per
+second / logical CPUs), read at each window boundary. The TDP comes from
 codecarbon's CPU table (:mod:`meter.sources.cpu_tdp_table`), or a stated default.
 Always ``approximated``.
 """
@@ -12,9 +13,9 @@ import platform
 import time
 from pathlib import Path
 
-from meter.measurement import DeviceInfo
+from meter.measurement import CounterReading, DeviceInfo
 from meter.process_tree import ProcessTree
-from meter.source import Clock, PowerIntegratingSource
+from meter.source import Clock, SourceBase
 from meter.sources.cpu_tdp_table import DEFAULT_SOURCE, DEFAULT_W_PER_THREAD, lookup_tdp_w
 
 
@@ -40,7 +41,12 @@ def cpu_tdp(model: str, threads: int) -> tuple[float, str]:
     )
 
 
-class CpuTdpLoad(PowerIntegratingSource):
+class CpuTdpLoad(SourceBase):
+    """A counter, not an integral of samples: energy_j = TDP_w / logical CPUs × the tree's CPU
+    seconds, read at every window boundary (about a microsecond for this process, see
+    :class:`ProcessTree`). A window of any length holds the CPU time spent inside it, so
+    windows tile the run; the sampler only derives the power timeline from it."""
+
     def __init__(
         self,
         root_pid: int | None = None,
@@ -59,13 +65,35 @@ class CpuTdpLoad(PowerIntegratingSource):
         )
         super().__init__(info, clock)
         self.tree = tree or ProcessTree(root_pid if root_pid is not None else os.getpid())
-        self._last_cpu_s = self.tree.cpu_seconds()
+        self._j_per_cpu_s = self.tdp_w / self.threads
+        self._base_cpu_s = self.tree.cpu_seconds()
+        self._exposed_j = 0.0
         self._last_t_s = clock()
+        self._last_j = 0.0
+        self._power_w: float | None = None
 
-    def power_w(self) -> float:
-        cpu_s = self.tree.cpu_seconds()
+    def read(self) -> CounterReading:
+        try:
+            cpu_s = self.tree.cpu_seconds()
+        except Exception as exc:  # never raises: the counter keeps its last value
+            now = self._clock()
+            with self._lock:
+                self._report("meter_read_failed", f"cannot read the CPU time: {exc}")
+                return CounterReading(now, self._exposed_j, self._power_w)
         now = self._clock()
-        dt = now - self._last_t_s
-        load = (cpu_s - self._last_cpu_s) / dt / self.threads if dt > 0 else 0.0
-        self._last_cpu_s, self._last_t_s = cpu_s, now
-        return self.tdp_w * min(1.0, max(0.0, load))
+        joules = (cpu_s - self._base_cpu_s) * self._j_per_cpu_s
+        with self._lock:
+            if joules > self._exposed_j:
+                self._exposed_j = joules
+            return CounterReading(now, self._exposed_j, self._power_w)
+
+    def sample(self) -> float | None:
+        """Power over the last sampler interval: TDP × the tree's load, capped at TDP."""
+        reading = self.read()
+        with self._lock:
+            dt = reading.t_s - self._last_t_s
+            if dt > 0:
+                power = (reading.energy_j - self._last_j) / dt
+                self._power_w = min(self.tdp_w, max(0.0, power))
+                self._last_t_s, self._last_j = reading.t_s, reading.energy_j
+            return self._power_w

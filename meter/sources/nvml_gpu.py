@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psutil
@@ -32,9 +33,18 @@ from meter.measurement import CounterReading, DeviceInfo, Probe
 from meter.process_tree import ProcessTree
 from meter.source import Clock, EnergySource, PowerIntegratingSource, SourceBase
 from meter.sources.gpu_selection import NvmlDeviceId, select_gpus
-from meter.sources.nvml_library import NvmlSession, meter_error
+from meter.sources.nvml_library import NvmlSession, meter_error, nvml_code
 
+NVML_FI_DEV_POWER_AVERAGE = 185
 NVML_FI_DEV_POWER_INSTANT = 186
+NVML_ERROR_NOT_FOUND = 6
+AVERAGE_S = 1.0  # the 1 s average is read every second, so consecutive averages tile time
+INSTANT_EVERY_S = 0.1
+# the buffer is exact at any cadence; reading it often keeps the extrapolation between reads
+# short (a window boundary extrapolates the last power, and the counter never goes back)
+BUFFER_EVERY_S = 0.25
+RECENT_READS = 4  # × BUFFER_EVERY_S: the last second
+DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
 # power × time and flagged (Yang et al., SC'24: the sensors sample in ~100 ms periods).
 COUNTER_PERIOD_S = 0.1
@@ -59,6 +69,40 @@ class GpuProcessWatch:
         self._next_s: float | None = None
         self.used_by_tree = False
         self.others: frozenset[int] = frozenset()
+        self.checks = 0
+        self.max_util_pct: int | None = None
+        self._tree_sm = 0.0
+        self._other_sm = 0.0
+        self._util_seen_us = 0
+
+    @property
+    def shared_share(self) -> float | None:
+        """This tree's share of the SM utilization of every process on the GPU, summed over
+        the checks; None while no other process used it (an exclusive GPU)."""
+        if self._other_sm <= 0.0:
+            return None
+        return self._tree_sm / (self._tree_sm + self._other_sm)
+
+    def _utilization(self, tree: set[int]) -> None:
+        try:
+            util = self._session.call("nvmlDeviceGetUtilizationRates", self._handle)
+            self.max_util_pct = max(self.max_util_pct or 0, int(util.gpu))
+        except MeterError:
+            pass
+        nvml = self._session.nvml
+        try:
+            samples = nvml.nvmlDeviceGetProcessUtilization(self._handle, self._util_seen_us)
+        except Exception:  # NOT_FOUND: no process sample since the last look
+            return
+        for sample in samples:
+            stamp = int(sample.timeStamp)
+            if stamp <= self._util_seen_us and self._util_seen_us:
+                continue
+            if int(sample.pid) in tree:
+                self._tree_sm += float(sample.smUtil)
+            else:
+                self._other_sm += float(sample.smUtil)
+        self._util_seen_us = max([self._util_seen_us, *(int(x.timeStamp) for x in samples)])
 
     def due(self, now: float) -> bool:
         return self._tree is not None and (self._next_s is None or now >= self._next_s)
@@ -67,11 +111,13 @@ class GpuProcessWatch:
         """PIDs outside the metered tree (and alive in this PID namespace) now on the GPU."""
         self._next_s = now + self.every_s
         assert self._tree is not None
+        self.checks += 1
         procs = self._session.call("nvmlDeviceGetComputeRunningProcesses", self._handle)
         on_gpu = {int(proc.pid) for proc in procs}
+        tree = self._tree.pids()
+        self._utilization(tree)
         if not on_gpu:
             return frozenset()
-        tree = self._tree.pids()
         if not on_gpu <= tree:  # a new child may have started on the GPU: look again
             tree = set(self._tree.members(force=True))
         self.used_by_tree = self.used_by_tree or bool(on_gpu & tree)
@@ -79,6 +125,60 @@ class GpuProcessWatch:
         others = frozenset(pid for pid in on_gpu - tree if psutil.pid_exists(pid))
         self.others = self.others | others
         return others
+
+
+ATTRIBUTION_METHOD = "sm_utilization_share (nvmlDeviceGetProcessUtilization)"
+
+
+def gpu_facts(session: NvmlSession, handle: Any) -> dict[str, Any]:
+    """power_limit_w, driver_version, memory_total_mib and mig_enabled (None when unknown)."""
+    facts: dict[str, Any] = {}
+    for key, call in (
+        ("power_limit_w", lambda: session.call("nvmlDeviceGetEnforcedPowerLimit", handle) / 1000),
+        ("driver_version", lambda: str(session.call("nvmlSystemGetDriverVersion"))),
+        ("memory_total_mib", lambda: session.call("nvmlDeviceGetMemoryInfo", handle).total / 2**20),
+        ("mig_enabled", lambda: bool(session.call("nvmlDeviceGetMigMode", handle)[0])),
+    ):
+        try:
+            facts[key] = call()
+        except Exception:
+            facts[key] = None
+    return facts
+
+
+class GpuFactsMixin:
+    """What a GPU source says about its device for the ledger (``DeviceFacts``)."""
+
+    _watch: GpuProcessWatch
+    static_facts: dict[str, Any]
+    info: DeviceInfo
+    _lock: threading.Lock
+    _report: Callable[..., None]
+
+    def _note_facts(self, session: NvmlSession, handle: Any) -> None:
+        self.static_facts = gpu_facts(session, handle)
+        if self.static_facts.get("mig_enabled"):
+            with self._lock:
+                self._report(
+                    "mig_shared",
+                    f"GPU {self.info.device_id} ({self.info.model}) is in MIG mode: NVML gives power for "
+                    "the whole physical GPU, not per instance, so this run is charged every "
+                    "instance's energy (no per-instance precision is claimed)",
+                )
+
+    def facts(self) -> dict[str, Any]:
+        share = self._watch.shared_share
+        return {
+            **self.static_facts,
+            "shared_share": share,
+            "attribution_method": ATTRIBUTION_METHOD if share is not None else None,
+        }
+
+    @property
+    def unused(self) -> bool:
+        """Never used by the metered tree, and its utilization stayed at 0 (when looked at)."""
+        w = self._watch
+        return w.checks > 0 and not w.used_by_tree and w.max_util_pct == 0
 
 
 def _shared_message(info: DeviceInfo, others: frozenset[int]) -> str:
@@ -109,7 +209,7 @@ def _energy_reader(session: NvmlSession) -> Any:
     return read_mj
 
 
-class NvmlEnergyCounter(SourceBase):
+class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
     """``nvml_energy_counter``: the GPU's own energy counter, read at every window boundary."""
 
     def __init__(
@@ -126,6 +226,7 @@ class NvmlEnergyCounter(SourceBase):
         self._energy_fn = _energy_reader(session)
         self._power_fn = session.nvml.nvmlDeviceGetPowerUsage
         self._watch = GpuProcessWatch(session, handle, tree)
+        self._note_facts(session, handle)
         self._last_raw_j: float | None = None
         self._last_t_s = 0.0
         self._offset_j = 0.0
@@ -220,8 +321,20 @@ class NvmlEnergyCounter(SourceBase):
             self._session.release()
 
 
-class NvmlPowerSampled(PowerIntegratingSource):
-    """``nvml_power_sampled``: power polled by the sampler and integrated (approximated)."""
+class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
+    """``nvml_power_sampled``: the driver's power, integrated (approximated).
+
+    The energy integral and the timeline are separate concerns. The integral uses, best first
+    (``signal``): the driver's own power-sample buffer (``samples``:
+    ``nvmlDeviceGetSamples(NVML_TOTAL_POWER_SAMPLES)``, every sample since the last read,
+    each weighted by its own period, so the sampler's rate does not matter); the 1 s average
+    (``average``: field 185; ``power_usage``: ``nvmlDeviceGetPowerUsage``, a 1 s average on
+    Ampere and newer), read every second whatever the timeline's rate, so the averages tile
+    time; the instant power (``instant``: field 186) only as a last resort. ``sample()``
+    integrates when the integral is due (every ``integrate_every_s``) and returns the power
+    to draw: the instant power when the timeline runs faster than 2 Hz and the driver offers
+    it, else the power the integral last used.
+    """
 
     def __init__(
         self,
@@ -231,37 +344,151 @@ class NvmlPowerSampled(PowerIntegratingSource):
         clock: Clock = time.monotonic,
         tree: ProcessTree | None = None,
         instant_field: bool = True,
+        signal: str = "power_usage",
     ) -> None:
         super().__init__(info, clock)
         self._session = session.acquire()
         self._handle = handle
         self.instant_offered = instant_field
         self.instant_field = instant_field
+        self.signal = signal
+        self.integrate_every_s = {"samples": BUFFER_EVERY_S, "instant": INSTANT_EVERY_S}.get(
+            signal, AVERAGE_S
+        )
+        self._next_integration_s: float | None = None
+        self._last_sample_us = 0
+        self._buffer_started = False
+        self._recent: list[tuple[float, float]] = []  # (J, s) of the last buffer reads
         self._watch = GpuProcessWatch(session, handle, tree)
+        self._note_facts(session, handle)
         self._closed = False
+        with self._lock:
+            self._report(
+                "power_signal", SIGNAL_NOTES[signal] + f" for GPU {info.device_id}", "info"
+            )
 
     @property
     def used_by_tree(self) -> bool:
         return self._watch.used_by_tree
 
+    def settle(self) -> None:
+        """Called by the meter before its last sample: integrate then, even if not yet due."""
+        self._next_integration_s = None
+
     def set_sample_period(self, period_s: float) -> None:
-        """Called by the meter: instant power only when sampling faster than 2 Hz."""
+        """Called by the meter: draw the instant power when the timeline is faster than 2 Hz."""
         self.instant_field = self.instant_offered and period_s < INSTANT_BELOW_PERIOD_S
 
-    def power_w(self) -> float:
-        if self.instant_field:
-            values = self._session.call(
-                "nvmlDeviceGetFieldValues", self._handle, [NVML_FI_DEV_POWER_INSTANT]
-            )
-            if values[0].nvmlReturn == 0:
-                return float(values[0].value.uiVal) / 1000.0
+    def _field_w(self, field: int) -> float | None:
+        values = self._session.call("nvmlDeviceGetFieldValues", self._handle, [field])
+        if values[0].nvmlReturn == 0:
+            return float(values[0].value.uiVal) / 1000.0
+        return None
+
+    def _usage_w(self) -> float:
         return float(self._session.call("nvmlDeviceGetPowerUsage", self._handle)) / 1000.0
 
+    def power_w(self) -> float:
+        """The power the integral uses (the averaged or instant signals)."""
+        if self.signal in ("average", "instant"):
+            field = (
+                NVML_FI_DEV_POWER_AVERAGE if self.signal == "average" else NVML_FI_DEV_POWER_INSTANT
+            )
+            power = self._field_w(field)
+            if power is not None:
+                return power
+        return self._usage_w()
+
+    def _integrate_buffer(self) -> None:
+        """Add every driver sample since the last one read, each × its own period."""
+        nvml = self._session.nvml
+        first = not self._buffer_started
+        self._buffer_started = True
+        try:
+            _, samples = nvml.nvmlDeviceGetSamples(self._handle, 0, self._last_sample_us)
+        except nvml.NVMLError as exc:
+            if nvml_code(exc) == NVML_ERROR_NOT_FOUND:
+                # no new sample: at the first read, an empty buffer, so every later sample
+                # is this run's (the integral starts now)
+                if first:
+                    with self._lock:
+                        self._t_s = self._clock()
+                return
+            raise meter_error(exc) from exc
+        new = [(int(x.timeStamp), float(x.sampleValue.uiVal) / 1000.0) for x in samples]
+        new = [(t, p) for t, p in new if t > self._last_sample_us]
+        if not new:
+            return
+        now = self._clock()
+        if first:  # samples from before metering began: they only mark where the integral starts
+            self._last_sample_us = new[-1][0]
+            with self._lock:
+                self._t_s, self._power_w = now, new[-1][1]
+            return
+        # each sample is the power over the period that ends at its timestamp; the first one
+        # after an empty buffer has no predecessor: it gets the spacing of the others
+        spacing_us = (new[-1][0] - new[0][0]) / (len(new) - 1) if len(new) > 1 else 0.0
+        joules, span_us, previous = 0.0, 0.0, self._last_sample_us
+        for t_us, power in new:
+            dt_us = t_us - previous if previous else (spacing_us or float(t_us))
+            joules += power * dt_us / 1e6
+            span_us += dt_us
+            previous = t_us
+        self._last_sample_us = previous
+        with self._lock:
+            self._energy_j += joules
+            if span_us > 0:
+                self._power_w = joules / (span_us / 1e6)
+                # between reads, extrapolate with the mean power of the last second of
+                # samples: steadier than the last read's, so an overshoot (which the counter
+                # would hold, as it never goes back) stays small
+                self._recent.append((joules, span_us / 1e6))
+                self._recent = self._recent[-RECENT_READS:]
+                recent_j = sum(j for j, _ in self._recent)
+                recent_s = sum(t for _, t in self._recent)
+                self._slope_w = recent_j / recent_s if recent_s > 0 else self._power_w
+            self._t_s = now
+
+    def _integrate(self) -> None:
+        if self.signal == "samples":
+            try:
+                self._integrate_buffer()
+            except DeviceLost as exc:
+                with self._lock:
+                    self._lose(exc)
+            except MeterError as exc:
+                with self._lock:
+                    self._report(
+                        "meter_read_failed",
+                        f"GPU {self.info.device_id}: the power-sample buffer failed ({exc}); "
+                        "the 1 s average is integrated from now on",
+                    )
+                self.signal = "power_usage"
+                self._next_integration_s = None
+                super().sample()
+            return
+        super().sample()
+
     def sample(self) -> float | None:
-        power = super().sample()
-        if power is None:
+        if self.lost:
             return None
         now = self._clock()
+        if self._next_integration_s is None or now >= self._next_integration_s - DUE_SLACK_S:
+            self._next_integration_s = max(now, self._next_integration_s or now)
+            self._next_integration_s += self.integrate_every_s
+            self._integrate()
+            if self.lost:
+                return None
+        power: float | None
+        try:
+            drawn = self._field_w(NVML_FI_DEV_POWER_INSTANT) if self.instant_field else None
+            power = drawn if drawn is not None else (self._power_w or self._usage_w())
+        except DeviceLost as exc:
+            with self._lock:
+                self._lose(exc)
+            return None
+        except MeterError:
+            power = self._power_w
         if self._watch.due(now):
             try:
                 others = self._watch.check(now)
@@ -281,12 +508,49 @@ class NvmlPowerSampled(PowerIntegratingSource):
             self._session.release()
 
 
+SIGNAL_NOTES = {
+    "samples": "energy integrated from the driver's power-sample buffer "
+    "(nvmlDeviceGetSamples, NVML_TOTAL_POWER_SAMPLES), each sample × its own period",
+    "average": "energy integrated from the 1 s average power (field 185) read every second",
+    "power_usage": "energy integrated from nvmlDeviceGetPowerUsage (a 1 s average on Ampere "
+    "and newer) read every second",
+    "instant": "energy integrated from the instant power (field 186), the last resort: "
+    "periodic loads alias",
+}
+
+
 def _instant_power_offered(session: NvmlSession, handle: Any) -> bool:
     try:
         values = session.call("nvmlDeviceGetFieldValues", handle, [NVML_FI_DEV_POWER_INSTANT])
     except MeterError:
         return False
     return bool(values[0].nvmlReturn == 0)
+
+
+def _power_signal(session: NvmlSession, handle: Any) -> str | None:
+    """The best power signal this GPU offers for the integral, or None."""
+    nvml = session.nvml
+    try:
+        nvml.nvmlDeviceGetSamples(handle, 0, 0)
+        return "samples"
+    except nvml.NVMLError as exc:
+        if nvml_code(exc) == NVML_ERROR_NOT_FOUND:
+            return "samples"  # supported, no sample yet
+    except Exception:
+        pass
+    for field, name in ((NVML_FI_DEV_POWER_AVERAGE, "average"),):
+        try:
+            values = session.call("nvmlDeviceGetFieldValues", handle, [field])
+            if values[0].nvmlReturn == 0:
+                return name
+        except MeterError:
+            pass
+    try:
+        session.call("nvmlDeviceGetPowerUsage", handle)
+        return "power_usage"
+    except MeterError:
+        pass
+    return "instant" if _instant_power_offered(session, handle) else None
 
 
 def _probe_device(
@@ -323,28 +587,18 @@ def _probe_device(
             info.method,
         )
     instant = _instant_power_offered(session, handle)
-    try:
-        session.call("nvmlDeviceGetPowerUsage", handle)
-    except MeterError as exc:
-        if not instant:
-            return None, Probe(
-                name,
-                "gpu",
-                False,
-                f"{model}: {counter_reason}; no power reading: {exc}",
-                device.uuid,
-            )
+    signal = _power_signal(session, handle)
+    if signal is None:
+        return None, Probe(
+            name, "gpu", False, f"{model}: {counter_reason}; no power reading", device.uuid
+        )
     info = DeviceInfo(device.uuid, "gpu", model, "nvml_power_sampled", True, 0.0, device.index)
-    how = (
-        "instant power (field 186) when sampling faster than 2 Hz, else nvmlDeviceGetPowerUsage"
-        if instant
-        else "nvmlDeviceGetPowerUsage"
-    )
-    return NvmlPowerSampled(session, handle, info, clock, tree, instant), Probe(
+    return NvmlPowerSampled(session, handle, info, clock, tree, instant, signal), Probe(
         name,
         "gpu",
         True,
-        f"{model}: {counter_reason}; {how} sampled and integrated (approximated)",
+        f"{model}: {counter_reason}; {SIGNAL_NOTES[signal]} (approximated)"
+        + ("; the timeline draws the instant power (field 186) above 2 Hz" if instant else ""),
         device.uuid,
         info.method,
     )

@@ -27,7 +27,25 @@
  *                                  reload); default never
  *   FAKE_NVML_ENERGY_BASE_MJ=mJ    the counters' value at init (default 7000000000 + i)
  *   FAKE_NVML_PROCS=gpu:pid,...    compute processes running on each GPU
+ *   FAKE_NVML_PROC_UTIL=gpu:pid:percent,...  SM utilization of each process on a GPU, as
+ *                                  nvmlDeviceGetProcessUtilization reports it (NOT_FOUND when a
+ *                                  GPU has none)
+ *   FAKE_NVML_UTIL=p0,p1,...       GPU utilization % per GPU (default 50; the last repeats)
+ *   FAKE_NVML_SAMPLE_PERIOD_MS=ms  the driver's power-sample period (default 20):
+ *                                  nvmlDeviceGetSamples(NVML_TOTAL_POWER_SAMPLES) returns samples
+ *                                  at k × period (µs since init), each the average power over the
+ *                                  period that ends at its timestamp
+ *   FAKE_NVML_SAMPLE_BUFFER=n      samples the driver keeps (default 1000, the latest ones)
+ *   FAKE_NVML_SAMPLES_ERR=code     nvmlDeviceGetSamples returns this error (3 = NOT_SUPPORTED)
+ *   FAKE_NVML_POWER_LIMIT_MW=mW    the enforced power limit (default 700000)
+ *   FAKE_NVML_MEMORY_MIB=MiB       total memory per GPU (default 81920)
+ *   FAKE_NVML_ARCH=n               nvmlDeviceGetArchitecture (default 9, Hopper; 4 = Pascal, which
+ *                                  tools such as Zeus take for "no energy counter")
+ *   FAKE_NVML_MIG=1                MIG mode is enabled on every GPU (nvmlDeviceGetMigMode)
  *   FAKE_NVML_INIT_ERR=code        nvmlInit fails with this NVML error
+ *
+ *   FAKE_NVML_T0_UNIX=s            the clock reads CLOCK_REALTIME − s instead of the time since
+ *                                  init: a trace then starts at a Unix time the test chose
  *
  * Clock: CLOCK_MONOTONIC since init, unless fakeNvmlSetTime(seconds) was called: from then on
  * the clock is manual and reads exactly the last value set (for exact unit tests).
@@ -109,6 +127,20 @@ typedef struct {
     unsigned int memory;
 } nvmlUtilization_t;
 
+typedef struct {
+    unsigned long long timeStamp;
+    nvmlValue_t sampleValue;
+} nvmlSample_t;
+
+typedef struct {
+    unsigned int pid;
+    unsigned long long timeStamp;
+    unsigned int smUtil;
+    unsigned int memUtil;
+    unsigned int encUtil;
+    unsigned int decUtil;
+} nvmlProcessUtilizationSample_t;
+
 /* The layouts pynvml's ctypes structures have on x86-64 / aarch64 Linux. */
 _Static_assert(sizeof(nvmlProcessInfo_t) == 24, "c_nvmlProcessInfo_v2_t is 24 bytes");
 _Static_assert(offsetof(nvmlProcessInfo_t, usedGpuMemory) == 8, "usedGpuMemory at 8");
@@ -118,6 +150,8 @@ _Static_assert(offsetof(nvmlFieldValue_t, value) == 32, "value at 32");
 _Static_assert(sizeof(nvmlMemory_t) == 24, "c_nvmlMemory_t is 24 bytes");
 _Static_assert(sizeof(nvmlMemory_v2_t) == 40, "c_nvmlMemory_v2_t is 40 bytes");
 _Static_assert(sizeof(nvmlUtilization_t) == 8, "c_nvmlUtilization_t is 8 bytes");
+_Static_assert(sizeof(nvmlSample_t) == 16, "c_nvmlSample_t is 16 bytes");
+_Static_assert(sizeof(nvmlProcessUtilizationSample_t) == 32, "utilization sample is 32 bytes");
 
 typedef struct fake_device {
     int index;
@@ -125,6 +159,7 @@ typedef struct fake_device {
     char uuid[96];
     double power_mw;
     double base_mj;
+    unsigned int util;
     long calls;
     int lost;
 } fake_device;
@@ -150,9 +185,21 @@ static double reset_at_s = -1.0;
 static int n_procs = 0;
 static int proc_gpu[MAX_PROCS];
 static unsigned int proc_pid[MAX_PROCS];
+static int n_util = 0;
+static int util_gpu[MAX_PROCS];
+static unsigned int util_pid[MAX_PROCS];
+static unsigned int util_pct[MAX_PROCS];
+static double sample_period_s = 0.02;
+static long sample_buffer = 1000;
+static int samples_err = 0;
+static unsigned int power_limit_mw = 700000;
+static unsigned long long memory_bytes = 81920ull << 20;
+static int mig_mode = 0;
+static unsigned int arch = 9;
 static struct timespec t0;
 static int manual_clock = 0;
 static double manual_now_s = 0.0;
+static double t0_unix_s = -1.0;
 
 static double env_double(const char *name, double fallback) {
     const char *text = getenv(name);
@@ -224,6 +271,7 @@ static void configure(void) {
     const char *powers = getenv("FAKE_NVML_POWER_MW");
     double base = env_double("FAKE_NVML_ENERGY_BASE_MJ", 7000000000.0);
     double last_power = 100000.0;
+    unsigned int last_util = 50;
     for (int i = 0; i < n_gpus; i++) {
         fake_device *d = &devices[i];
         memset(d, 0, sizeof *d);
@@ -238,6 +286,9 @@ static void configure(void) {
                  (unsigned int)i);
         if (csv_field(powers, i, field, sizeof field)) last_power = strtod(field, NULL);
         d->power_mw = last_power;
+        if (csv_field(getenv("FAKE_NVML_UTIL"), i, field, sizeof field))
+            last_util = (unsigned int)strtoul(field, NULL, 10);
+        d->util = last_util;
         d->base_mj = base + i;
     }
     const char *trace_path = getenv("FAKE_NVML_TRACE");
@@ -267,6 +318,28 @@ static void configure(void) {
             n_procs++;
         }
     }
+    n_util = 0;
+    const char *utils = getenv("FAKE_NVML_PROC_UTIL");
+    for (int k = 0; n_util < MAX_PROCS && csv_field(utils, k, item, sizeof item); k++) {
+        int gpu = 0;
+        unsigned int pid = 0, pct = 0;
+        if (sscanf(item, "%d:%u:%u", &gpu, &pid, &pct) == 3) {
+            util_gpu[n_util] = gpu;
+            util_pid[n_util] = pid;
+            util_pct[n_util] = pct;
+            n_util++;
+        }
+    }
+    sample_period_s = env_double("FAKE_NVML_SAMPLE_PERIOD_MS", 20) / 1000.0;
+    if (sample_period_s <= 0) sample_period_s = 0.02;
+    sample_buffer = (long)env_double("FAKE_NVML_SAMPLE_BUFFER", 1000);
+    if (sample_buffer < 1) sample_buffer = 1;
+    samples_err = (int)env_double("FAKE_NVML_SAMPLES_ERR", 0);
+    power_limit_mw = (unsigned int)env_double("FAKE_NVML_POWER_LIMIT_MW", 700000);
+    memory_bytes = (unsigned long long)env_double("FAKE_NVML_MEMORY_MIB", 81920) << 20;
+    mig_mode = (int)env_double("FAKE_NVML_MIG", 0);
+    arch = (unsigned int)env_double("FAKE_NVML_ARCH", 9);
+    t0_unix_s = env_double("FAKE_NVML_T0_UNIX", -1.0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     manual_clock = 0;
     manual_now_s = 0.0;
@@ -276,6 +349,10 @@ static void configure(void) {
 static double now_s(void) {
     if (manual_clock) return manual_now_s;
     struct timespec t;
+    if (t0_unix_s >= 0) {
+        clock_gettime(CLOCK_REALTIME, &t);
+        return (double)t.tv_sec + (double)t.tv_nsec / 1e9 - t0_unix_s;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
 }
@@ -580,7 +657,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(void *handle, nvmlMemory_t *memory) {
     fake_device *d;
     nvmlReturn_t ret = device_call(handle, &d);
     if (ret != NVML_SUCCESS) return ret;
-    memory->total = 80ull << 30;
+    memory->total = memory_bytes;
     memory->used = 1ull << 30;
     memory->free = memory->total - memory->used;
     return NVML_SUCCESS;
@@ -590,7 +667,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(void *handle, nvmlMemory_v2_t *memory) {
     fake_device *d;
     nvmlReturn_t ret = device_call(handle, &d);
     if (ret != NVML_SUCCESS) return ret;
-    memory->total = 80ull << 30;
+    memory->total = memory_bytes;
     memory->reserved = 0;
     memory->used = 1ull << 30;
     memory->free = memory->total - memory->used;
@@ -610,7 +687,7 @@ nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(void *handle, unsigned int *limit_m
     fake_device *d;
     nvmlReturn_t ret = device_call(handle, &d);
     if (ret != NVML_SUCCESS) return ret;
-    *limit_mw = 700000;
+    *limit_mw = power_limit_mw;
     return NVML_SUCCESS;
 }
 
@@ -622,7 +699,7 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(void *handle, nvmlUtilization_t *util
     fake_device *d;
     nvmlReturn_t ret = device_call(handle, &d);
     if (ret != NVML_SUCCESS) return ret;
-    util->gpu = 50;
+    util->gpu = d->util;
     util->memory = 10;
     return NVML_SUCCESS;
 }
@@ -632,5 +709,90 @@ nvmlReturn_t nvmlDeviceGetComputeMode(void *handle, int *mode) {
     nvmlReturn_t ret = device_call(handle, &d);
     if (ret != NVML_SUCCESS) return ret;
     *mode = 0;
+    return NVML_SUCCESS;
+}
+
+/* The driver's power samples after last_seen (µs): sample k (k ≥ 1) is stamped k × period and
+ * is the average power over ((k − 1) × period, k × period]; only the last sample_buffer exist. */
+nvmlReturn_t nvmlDeviceGetSamples(void *handle, int type, unsigned long long last_seen,
+                                  int *value_type, unsigned int *count, nvmlSample_t *samples) {
+    fake_device *d;
+    nvmlReturn_t ret = device_call(handle, &d);
+    if (ret != NVML_SUCCESS) return ret;
+    if (samples_err) return samples_err;
+    if (type != 0) return NVML_ERROR_NOT_SUPPORTED; /* only NVML_TOTAL_POWER_SAMPLES */
+    if (count == NULL || value_type == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+    *value_type = NVML_VALUE_TYPE_UNSIGNED_INT;
+    long period_us = (long)llround(sample_period_s * 1e6);
+    long newest = (long)floor(now_s() / sample_period_s + 1e-9);
+    long oldest = newest - sample_buffer + 1;
+    if (oldest < 1) oldest = 1;
+    long after = (long)(last_seen / (unsigned long long)period_us) + 1;
+    if (after > oldest) oldest = after;
+    unsigned int available = newest >= oldest ? (unsigned int)(newest - oldest + 1) : 0;
+    if (samples == NULL) {
+        *count = available;
+        return available ? NVML_SUCCESS : NVML_ERROR_NOT_FOUND;
+    }
+    unsigned int n = available < *count ? available : *count;
+    for (unsigned int k = 0; k < n; k++) {
+        long index = oldest + (long)k;
+        double t1 = index * sample_period_s, t0_s = t1 - sample_period_s;
+        double avg_mw = (integral_mj(d->index, t1) - integral_mj(d->index, t0_s)) / sample_period_s;
+        samples[k].timeStamp = (unsigned long long)(index * period_us);
+        samples[k].sampleValue.uiVal = (unsigned int)llround(avg_mw);
+    }
+    *count = n;
+    return NVML_SUCCESS;
+}
+
+/* Per-process SM utilization from FAKE_NVML_PROC_UTIL, stamped now. */
+nvmlReturn_t nvmlDeviceGetProcessUtilization(void *handle, nvmlProcessUtilizationSample_t *out,
+                                             unsigned int *count, unsigned long long last_seen) {
+    fake_device *d;
+    (void)last_seen;
+    nvmlReturn_t ret = device_call(handle, &d);
+    if (ret != NVML_SUCCESS) return ret;
+    if (count == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+    unsigned int found = 0;
+    for (int k = 0; k < n_util; k++)
+        if (util_gpu[k] == d->index) found++;
+    if (found == 0) return NVML_ERROR_NOT_FOUND;
+    if (out == NULL || *count < found) {
+        *count = found;
+        return NVML_ERROR_INSUFFICIENT_SIZE;
+    }
+    unsigned int n = 0;
+    unsigned long long stamp = (unsigned long long)(now_s() * 1e6);
+    for (int k = 0; k < n_util; k++) {
+        if (util_gpu[k] != d->index) continue;
+        out[n].pid = util_pid[k];
+        out[n].timeStamp = stamp;
+        out[n].smUtil = util_pct[k];
+        out[n].memUtil = 0;
+        out[n].encUtil = 0;
+        out[n].decUtil = 0;
+        n++;
+    }
+    *count = n;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMigMode(void *handle, unsigned int *current, unsigned int *pending) {
+    fake_device *d;
+    nvmlReturn_t ret = device_call(handle, &d);
+    if (ret != NVML_SUCCESS) return ret;
+    if (current == NULL || pending == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+    *current = (unsigned int)mig_mode;
+    *pending = (unsigned int)mig_mode;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetArchitecture(void *handle, unsigned int *out) {
+    fake_device *d;
+    nvmlReturn_t ret = device_call(handle, &d);
+    if (ret != NVML_SUCCESS) return ret;
+    if (out == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+    *out = arch;
     return NVML_SUCCESS;
 }

@@ -115,3 +115,15 @@ def test_budget_stop_ends_fit_cleanly_as_budget_exceeded(tmp_path):
     v = view(ledger, cb.run_id)
     assert v.status == "budget_exceeded"
     assert t.current_epoch < 50
+
+
+def test_every_phase_and_epoch_window_syncs_at_both_ends(tmp_path):
+    calls: list[str] = []
+    callback = EcoLedgerCallback(ledger=str(tmp_path / "l.db"), sync=lambda: calls.append("s"))
+    trainer(tmp_path, callback, max_epochs=2).fit(Tiny(), loader(64), loader(32))
+    v = view(tmp_path / "l.db", callback.run_id)
+    # fit, train, 2 epochs, and validate (the sanity check, then each epoch's validation)
+    # windows: two syncs each; plus the run's own begin and end
+    opened = len(windows(v, "phase:fit")) + len(windows(v, "phase:train")) + 2
+    validate_windows = 1 + 2  # recorded under one key: count the windows by their syncs
+    assert len(calls) == 2 * (opened + validate_windows) + 2

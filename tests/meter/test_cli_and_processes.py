@@ -133,3 +133,47 @@ def test_run_records_gpu_power_by_sampling_without_the_counter(tmp_path, fake_nv
         assert device["method"] == "nvml_power_sampled"
         assert device["approximated"] is True
         assert device["energy_kwh"] * 3.6e6 / duration_s == pytest.approx(watts, rel=0.03)
+
+
+@pytest.mark.slow
+def test_show_json_carries_the_gpu_facts_and_an_unused_gpu_is_noted(tmp_path, fake_nvml_dir):
+    report, gpus = _run_and_show(
+        tmp_path,
+        fake_nvml_dir,
+        seconds=2,
+        gpus=2,
+        power_limit_mw=300000,
+        memory_mib=24576,
+        util=[0, 35],
+    )
+    for device in gpus.values():
+        assert device["power_limit_w"] == 300.0
+        assert device["driver_version"] == "999.99.fake"
+        assert device["memory_total_mib"] == 24576
+        assert device["shared_share"] is None  # nobody else on it
+    md = subprocess.run(
+        [
+            "ecoledger",
+            "report",
+            report["run_id"],
+            "--format",
+            "md",
+            "--out",
+            str(tmp_path / "report.md"),
+            "--ledger",
+            str(tmp_path / "l.db"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert md.returncode == 0, md.stderr
+    # the report's hardware section prints what the meter recorded about the GPUs
+    assert (
+        "2 × Fake NVIDIA GPU (GPU) on 1 host(s); power limit 300 W, driver 999.99.fake, 24576 MiB"
+        in (tmp_path / "report.md").read_text()
+    )
+    unused = [p for p in report["problems"] if p["code"] == "gpu_unused"]
+    # GPU 0: no process of the run on it and 0 % utilization; GPU 1 was busy (35 %)
+    assert [p["device_id"] for p in unused] == [GPU0]
+    assert unused[0]["severity"] == "info"

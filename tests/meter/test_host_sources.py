@@ -90,3 +90,31 @@ def test_ram_estimate_from_resident_memory():
     finally:
         child.kill()
         child.wait()
+
+
+def test_cpu_windows_of_10_ms_hold_the_cpu_time_spent_inside_them():
+    """The CPU time is read at each boundary: a 10 ms window holds its own CPU energy (not the
+    rate of whatever came before the last 1 Hz sample), and windows tile what surrounds them."""
+    from meter import Meter
+
+    source = CpuTdpLoad()
+    meter = Meter([source], sample_hz=1).start()
+    try:
+        time.sleep(0.2)  # idle before: a sampled estimate would carry this rate into the windows
+        first = meter.snapshot()
+        spent = []
+        for _ in range(20):
+            meter.begin("w")
+            c0 = time.process_time()
+            while time.process_time() - c0 < 0.01:
+                pass
+            measurement = meter.end("w")
+            spent.append((measurement.devices[0].joules, time.process_time() - c0))
+        last = meter.snapshot()
+    finally:
+        meter.close()
+    j_per_cpu_s = source.tdp_w / source.threads
+    for joules, cpu_s in spent:
+        assert joules == pytest.approx(j_per_cpu_s * cpu_s, rel=0.1)
+    whole = meter.between("all", first, last).devices[0].joules
+    assert sum(j for j, _ in spent) == pytest.approx(whole, rel=0.05)

@@ -94,10 +94,12 @@ def test_energy_not_supported_falls_back_to_sampled_power(fake_nvml, tmp_path):
     clock = fake_nvml.init(gpus=1, trace=trace, energy_err=3)
     meter, detection = _meter(clock, sample_hz=10)
     (source,) = meter.sources
-    assert source.instant_field  # 10 Hz: the instant power
+    assert source.instant_field  # 10 Hz: the timeline draws the instant power
+    assert source.signal == "samples"  # and the integral uses the driver's sample buffer
     assert source.info.method == "nvml_power_sampled"
     assert source.info.approximated
     assert "field 186" in detection.probes[0].reason
+    assert "nvmlDeviceGetSamples" in detection.probes[0].reason
     assert "not supported" in detection.probes[0].reason
     meter.sample_once()
     meter.begin("run")
@@ -120,9 +122,10 @@ def test_sampled_power_at_1_hz_uses_the_one_second_average(fake_nvml, tmp_path):
     trace.write_text(
         "".join(f"{k * 0.25:.2f} 650000\n{k * 0.25 + 0.05:.2f} 100000\n" for k in range(40))
     )
-    clock = fake_nvml.init(gpus=1, trace=trace, energy_err=3)
+    clock = fake_nvml.init(gpus=1, trace=trace, energy_err=3, samples_err=3)
     meter, _ = _meter(clock, sample_hz=1)
     assert not meter.sources[0].instant_field
+    assert meter.sources[0].signal == "average"  # field 185, with no sample buffer
     clock.set(1.0)
     meter.sample_once()
     meter.begin("run")
@@ -135,8 +138,9 @@ def test_sampled_power_at_1_hz_uses_the_one_second_average(fake_nvml, tmp_path):
 
 
 def test_sampled_power_without_field_values_uses_power_usage(fake_nvml):
-    clock = fake_nvml.init(gpus=1, power_mw=150000, energy_err=3, fields_err=3)
+    clock = fake_nvml.init(gpus=1, power_mw=150000, energy_err=3, fields_err=3, samples_err=3)
     meter, detection = _meter(clock)
+    assert meter.sources[0].signal == "power_usage"
     assert "nvmlDeviceGetPowerUsage" in detection.probes[0].reason
     meter.sample_once()
     meter.begin("run")
@@ -177,7 +181,7 @@ def test_gpu_lost_in_the_sampled_fallback(fake_nvml):
     for _ in range(15):
         clock.advance(1.0)
         meter.sample_once()
-    assert [p.code for p in meter.drain_problems()] == ["device_lost"]
+    assert [p.code for p in meter.drain_problems()] == ["power_signal", "device_lost"]
     meter.close()
 
 
