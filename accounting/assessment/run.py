@@ -98,6 +98,12 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
         avoided_kgco2e=avoided,
         uses=uses,
         use_unit=unit,
+        counts=(
+            ("request", usage.requests),
+            ("token", usage.tokens),
+            ("sample", usage.items),
+            ("step", max((w.count or 0 for w in view.windows), default=0)),
+        ),
         segments=segments,
         energy_source=f"{len(segments.kwh)} run-window energy segments, "
         f"{len(view.devices)} device(s)",

@@ -68,8 +68,10 @@ DEFAULT_PRICE = Factor(
     PRICE_UNIT,
     0.5,
     5.0,
-    "shadow price of freshwater ≈ US municipal tariffs (ecoledger assumption, range 0.5-5 USD/m3)",
+    "shadow price of freshwater ≈ US municipal tariffs of 2023 (ecoledger assumption, range "
+    "0.5-5 USD/m3, 2023 USD)",
     None,
+    dollar_year=2023,
 )
 
 
