@@ -316,6 +316,7 @@ def assess(
         sci=sci,
         embodied_method=fs.embodied_method,
         gpu_model=fs.gpu_model,
+        inputs=(q, fs),
     )
 
 

@@ -10,9 +10,12 @@ Each ranged factor is drawn so that the mean of its draws is the published centr
   5-95 % interval of a right-skewed quantity (the social cost of carbon).
 
 An exact factor (low == high) is constant. Each factor has its own random stream seeded by
-(seed, factor name), so two assessments that share a factor name (runs of one project, a run
-and the training run it amortizes) draw the same quantiles for it: shared factors are
-perfectly correlated, which is how they really are (one SCC, one price, one PUE per facility).
+(seed, the factor's identity: name, value, range and source), so two assessments that use the
+same factor (runs of one project, a run and the training run it amortizes) draw the same
+quantiles for it: shared factors are perfectly correlated, which is how they really are (one
+SCC, one price, one PUE per facility, one intensity per grid), while different factors (two
+grids, two facilities) are drawn independently. A run's own energy measurement is drawn from a
+stream of its own (``per_run``), so two runs' measurement errors are independent.
 """
 
 from __future__ import annotations
@@ -113,9 +116,14 @@ def draw(
     """
     out: dict[str, np.ndarray] = {}
     for name, factor in factors.items():
-        stream = f"{name}@{run_tag}" if name in per_run and run_tag else name
+        stream = f"{name}@{run_tag}" if name in per_run and run_tag else stream_key(factor)
         out[name] = draw_factor(factor, uniforms(stream, n, seed))
     return out
+
+
+def stream_key(factor: Factor) -> str:
+    """One random stream per distinct factor: the same factor in two runs draws the same."""
+    return f"{factor.name}|{factor.value!r}|{factor.low!r}|{factor.high!r}|{factor.source}"
 
 
 def interval(samples: np.ndarray, seed: int, central: float | None = None) -> Interval:

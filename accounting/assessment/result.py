@@ -313,6 +313,8 @@ class Assessment:
     sci: Sci = NO_SCI
     embodied_method: str = "bloom"
     gpu_model: str | None = None
+    inputs: Any = field(default=None, repr=False, compare=False)
+    """(Quantities, FactorSet) the assessment was computed from: for a project's joint draws."""
 
     @property
     def money_unit(self) -> str:
