@@ -245,6 +245,9 @@ class AssumptionLine:
     year: int | None
     runs: int
     """How many of the report's assessed runs used this value."""
+    distribution: str = ""
+    boundary: str | None = None
+    dollar_year: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,6 +259,9 @@ class AssumptionLine:
             "source": self.source,
             "year": self.year,
             "runs": self.runs,
+            "distribution": self.distribution,
+            "boundary": self.boundary,
+            "dollar_year": self.dollar_year,
         }
 
 
@@ -476,11 +482,22 @@ def _assumptions(assessed: Sequence[dict[str, Any]]) -> tuple[AssumptionLine, ..
     seen: dict[tuple[Any, ...], list[Any]] = {}
     for doc in assessed:
         for name, f in doc.get("assumptions", {}).items():
-            key = (name, f["value"], f["unit"], f["low"], f["high"], f["source"], f.get("year"))
+            key = (
+                name,
+                f["value"],
+                f["unit"],
+                f["low"],
+                f["high"],
+                f["source"],
+                f.get("year"),
+                f.get("distribution", ""),
+                f.get("boundary"),
+                f.get("dollar_year"),
+            )
             seen.setdefault(key, [0])[0] += 1
     return tuple(
-        AssumptionLine(name, value, unit, low, high, source, year, count[0])
-        for (name, value, unit, low, high, source, year), count in seen.items()
+        AssumptionLine(name, value, unit, low, high, source, year, count[0], dist, bound, dy)
+        for (name, value, unit, low, high, source, year, dist, bound, dy), count in seen.items()
     )
 
 
