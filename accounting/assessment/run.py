@@ -102,7 +102,7 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
             ("request", usage.requests),
             ("token", usage.tokens),
             ("sample", usage.items),
-            ("step", max((w.count or 0 for w in view.windows), default=0)),
+            ("step", sum(w.count or 0 for w in view.windows if w.key.startswith("step"))),
         ),
         segments=segments,
         energy_source=f"{len(segments.kwh)} run-window energy segments, "
