@@ -308,3 +308,19 @@ def test_a_two_gpu_run_recorded_with_the_fake_nvml(
     ]
     means = sorted(sum(t["y"]) / len(t["y"]) for t in lines)
     assert means == [pytest.approx(150.0, rel=0.05), pytest.approx(250.0, rel=0.05)]
+
+
+def test_market_factor_zero_shows_both_scope2_figures(
+    fixture_ledger: FixtureLedger, on_ledger: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 15: dual reporting; location-based unchanged, market-based 0 with --market-factor 0
+    on_ledger(fixture_ledger.path)
+    run_id = fixture_ledger.run_ids["sweep-lr-3e-4"]
+    at = app("cost_benefit", run_id).run()
+    assert metric(at, "Operational, market-based") == "not reported"
+    at.number_input(key="cb_market_factor").set_value(0.0).run()
+    assert not at.exception
+    expected = assess_json(capsys, fixture_ledger.path, run_id, "--market-factor", "0")
+    assert expected["operational_market_kgco2e"] == 0.0
+    assert shows(metric(at, "Operational, location-based"), expected["operational_kgco2e"])
+    assert number(metric(at, "Operational, market-based")) == 0.0
