@@ -247,6 +247,16 @@ def assess(
 
     # -- counterfactuals --------------------------------------------------------------------
     counterfactuals = _counterfactuals(own, fs, counterfactual_factors, q.segments)
+    actual_boundary = fs[carbon_intensity.NAME].boundary
+    mixed = sorted(
+        {f"{where} ({f.boundary})" for where, _, f in counterfactual_factors}
+        - {f"{where} ({actual_boundary})" for where, _, _ in counterfactual_factors}
+    )
+    if mixed:
+        notes_list.append(
+            f"counterfactuals mix emission boundaries: {fs.location} is {actual_boundary}, "
+            f"{', '.join(mixed)}; part of the difference is the boundary, not the grid"
+        )
 
     # -- missing is not zero ----------------------------------------------------------------
     notes_list.extend(fs.notes)

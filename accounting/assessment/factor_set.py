@@ -173,6 +173,21 @@ def resolve_factors(
         if settings.ewif_l_per_kwh is not None
         else water_preset.ewif
     )
+    us = location.upper().startswith("USA")
+    if settings.water is None and (
+        settings.wue_l_per_kwh is None or settings.ewif_l_per_kwh is None
+    ):
+        if not us:
+            notes.append(
+                f"water: no per-location (Li et al.) or national figure is bundled for "
+                f"{location}; the U.S. average is used as a stand-in"
+            )
+            for name in (water.WUE, water.EWIF):
+                if factors[name] is water_preset.wue or factors[name] is water_preset.ewif:
+                    f = factors[name]
+                    factors[name] = dataclasses.replace(
+                        f, source=f"{f.source}; a stand-in for {location} (no local figure)"
+                    )
     factors[water.PRICE] = (
         water.user_value(
             water.PRICE, settings.water_price_per_m3, water.PRICE_UNIT, "--water-price-per-m3"
@@ -321,12 +336,13 @@ def _series_factor(series: IntensitySeries, segments: Segments | None) -> Factor
         effective = series.carbon_g(segments.start_s, segments.end_s, segments.kwh) / total
     else:
         effective = float(series.mean_over(np.array([start]), np.array([end]))[0])
-    return Factor.relative(
+    factor = Factor.relative(
         carbon_intensity.NAME,
         effective,
         carbon_intensity.UNIT,
         SERIES_REL_RANGE,
         f"user series {series.path}: energy-weighted mean over {len(segments.kwh)} energy "
         f"segments (each charged at the intensity of the intervals it overlaps); range ±10 % "
-        "(ecoledger assumption)",
+        "(ecoledger assumption); boundary: unknown (as the series' source states it)",
     )
+    return dataclasses.replace(factor, boundary=carbon_intensity.UNKNOWN)

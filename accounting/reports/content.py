@@ -579,8 +579,9 @@ def _project_method_keys(
         float(d.get("operational_location_kgco2e") or 0.0) for d in assessed
     )
     markets = [d.get("operational_market_kgco2e") for d in assessed]
+    known = [float(m) for m in markets if m is not None]
     out["operational_market_kgco2e"] = (
-        sum(float(m) for m in markets) if markets and all(m is not None for m in markets) else None
+        sum(known) if markets and len(known) == len(markets) else None
     )
     out["sci_gco2e_per_unit"] = None
     out["sci_unit"] = None

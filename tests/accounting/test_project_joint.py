@@ -28,7 +28,7 @@ def _project(energy: Factor) -> tuple[float, float]:
 
 
 def test_three_runs_joint_interval_is_narrower_than_the_sum_of_widths():
-    measured = Factor.relative(ENERGY, 1.0, "× IT energy", 0.05, "test: ±5 % counters")
+    measured = Factor.relative(ENERGY, 1.0, "× IT energy", 0.3, "test: ±30 % estimates")
     joint, summed = _project(measured)
     assert joint < summed
 
@@ -44,7 +44,7 @@ def test_why_only_the_independent_measurement_errors_narrow_it():
 
 
 def test_joint_interval_holds_the_sum_of_central_values():
-    measured = Factor.relative(ENERGY, 1.0, "× IT energy", 0.05, "test: ±5 % counters")
+    measured = Factor.relative(ENERGY, 1.0, "× IT energy", 0.3, "test: ±30 % estimates")
     members, central = [], 0.0
     for i, kwh in enumerate(ENERGIES_KWH):
         fs = resolve_factors(SETTINGS, energy=measured)
