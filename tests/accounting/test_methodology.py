@@ -263,3 +263,64 @@ def test_embodied_method_sci_drops_the_utilization_adjustment(capsys):
     # BLOOM divides by utilization 0.85; the SCI time-share does not
     assert sci["embodied_kgco2e"] == pytest.approx(bloom["embodied_kgco2e"] * 0.85, rel=1e-12)
     assert np.isclose(sci["assumptions"]["utilization"]["value"], 1.0)
+
+
+# -- 8. factor boundaries, grid losses, water by location ----------------------------------
+
+
+def test_every_bundled_intensity_states_its_boundary_and_year(capsys):
+    cases = {
+        "FRA": "lifecycle",  # Ember / OWID: lifecycle factors
+        "USA:CA": "direct_combustion",  # eGRID output emission rates
+    }
+    for country, boundary in cases.items():
+        out = estimate_json(capsys, "--energy-kwh", "1", "--country", country)
+        ci = out["assumptions"]["carbon_intensity"]
+        assert ci["boundary"] == boundary, country
+        assert ci["year"] is not None and "boundary" in ci["source"]
+    world = estimate_json(capsys, "--energy-kwh", "1")["assumptions"]["carbon_intensity"]
+    assert world["boundary"] == "direct_combustion"  # IEA 2019: combustion at the plant
+
+
+def test_counterfactuals_warn_when_they_mix_boundaries(capsys):
+    out = estimate_json(
+        capsys, "--energy-kwh", "1", "--country", "FRA", "--compare-countries", "USA:CA,DEU"
+    )
+    warning = [n for n in out["notes"] if "mix emission boundaries" in n]
+    assert warning and "USA:CA (direct_combustion)" in warning[0] and "DEU" not in warning[0]
+
+
+def test_grid_loss_divides_the_generated_energy(capsys):
+    args = ("--energy-kwh", "100", "--pue", "1", "--intensity-g-per-kwh", "400")
+    none = estimate_json(capsys, *args)
+    lossy = estimate_json(capsys, *args, "--grid-loss", "0.05")
+    assert none["operational_kgco2e"] == pytest.approx(40.0)
+    # 100 kWh at the meter needs 100 / (1 − 0.05) kWh generated; × 400 g/kWh
+    assert lossy["operational_kgco2e"] == pytest.approx(100 / 0.95 * 400 / 1000, rel=1e-12)
+    assert none["assumptions"]["grid_loss"]["value"] == 0.0
+    assert "EIA" in none["assumptions"]["grid_loss"]["source"]
+
+
+def test_water_outside_the_us_is_a_labelled_stand_in(capsys):
+    out = estimate_json(capsys, "--energy-kwh", "1", "--country", "SWE")
+    assert any("stand-in" in n and "SWE" in n for n in out["notes"])
+    assert "consumption" in out["assumptions"]["wue_onsite"]["source"]
+    us = estimate_json(capsys, "--energy-kwh", "1", "--country", "USA")
+    assert not any("stand-in" in n for n in us["notes"])
+
+
+# -- sensitivity of any output --------------------------------------------------------------
+
+
+def test_co2e_ranking_by_default_and_any_output_on_request(capsys):
+    args = ("--gpus", "8", "--gpu-power-w", "300", "--hours", "100")
+    out = estimate_json(capsys, *args)
+    assert out["sensitivity_of"] == "operational_kgco2e"
+    # PUE 1.10..2.00 around 1.58 > energy ±20 % > grid intensity ±15 % (the audit's order)
+    order = [r["factor"] for r in out["sensitivity_ranking"]][:3]
+    assert order == ["pue", "energy_measurement", "carbon_intensity"]
+    water = estimate_json(capsys, *args, "--sensitivity-of", "water_l")
+    assert {r["output"] for r in water["sensitivity_ranking"]} == {"water_l"}
+    assert "ewif_offsite" in [r["factor"] for r in water["sensitivity_ranking"]]
+    code, _, err = cli(capsys, "estimate", *args, "--sensitivity-of", "vibes")
+    assert code == 2 and "--sensitivity-of" in err
