@@ -40,7 +40,7 @@ GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
     for p in (
         GpuEmbodiedPreset(
             "embodied:hgx-h100",
-            ("h100", "h200", "gh200"),
+            ("h100",),
             Factor(
                 GPU,
                 164.0,
