@@ -380,7 +380,8 @@ def _sci(
             ei_g,
             m_g,
             0,
-            f"sci_gco2e_per_unit not estimated (no {unit}s counted in this run's Usage entries)",
+            f"sci_gco2e_per_unit not estimated (no {unit}s counted in Usage entries, no "
+            "--expected-uses)",
         )
     return Sci((ei_g + m_g) / r, unit, ei_g, m_g, r, "")
 
