@@ -44,7 +44,7 @@ def boundary_of(key: str) -> tuple[str, str]:
         return DIRECT, "eGRID output emission rates: combustion at the plant only"
     if key.startswith("CAN:"):
         return DIRECT, "combustion factors of coal, gas and oil only"
-    if key.startswith("gcp:") or key[:2] in ("SE", "NO", "FI"):
+    if key.startswith("gcp:") or key in codecarbon_data.nordic_zones():
         return UNKNOWN, "the source does not state its boundary"
     return LIFECYCLE, "Ember / Our World in Data: lifecycle emission factors"
 

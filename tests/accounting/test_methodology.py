@@ -272,6 +272,8 @@ def test_every_bundled_intensity_states_its_boundary_and_year(capsys):
     cases = {
         "FRA": "lifecycle",  # Ember / OWID: lifecycle factors
         "USA:CA": "direct_combustion",  # eGRID output emission rates
+        "NOR": "lifecycle",  # a country, not a Nordic bidding zone
+        "SE3": "unknown",  # ENTSO-E zone data: no boundary stated
     }
     for country, boundary in cases.items():
         out = estimate_json(capsys, "--energy-kwh", "1", "--country", country)
