@@ -84,6 +84,16 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             regions = [f"gcp:{r}" for r in sorted(codecarbon_data.gcp_regions())]
             cloud = st.selectbox("Cloud region", regions, key=f"{key}_cloud")
         _slot(st, controls, carbon_intensity.NAME)
+        market = st.number_input(
+            "Market-based factor (gCO₂e/kWh)",
+            min_value=0.0,
+            value=None,
+            step=10.0,
+            placeholder="no contractual instrument",
+            key=f"{key}_market_factor",
+            help="scope 2 market-based: the emission factor of your PPA or green tariff; "
+            "shown beside the location-based figure (dual reporting)",
+        )
 
         pue_options = [RUN_DEFAULT, *pue.PRESETS, CUSTOM]
         pue_choice = st.selectbox(
@@ -177,6 +187,7 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             embodied=embodied_choice if embodied_choice != AUTO else None,
             expected_uses=int(expected) if expected is not None else None,
             benefit_per_use_usd=benefit,
+            market_factor=market,
         )
     except (ValidationError, InputError) as exc:
         controls.error = _one_line(exc)
@@ -192,7 +203,11 @@ def _one_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-OPTION_NAMES = {"pue_preset": "--pue", "benefit_per_use_usd": "--benefit-per-use"}
+OPTION_NAMES = {
+    "pue_preset": "--pue",
+    "benefit_per_use_usd": "--benefit-per-use",
+    "market_factor": "--market-factor",
+}
 
 
 def cli_equivalent(run_id: str, settings: AssumptionSettings) -> str:

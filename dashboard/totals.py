@@ -3,9 +3,9 @@
 Each physical quantity and each money term is the sum of the runs' own ``ecoledger assess``
 values. An inference run's money includes its share of the training run it amortizes; when
 summing runs, that share is taken out again so that no training cost is counted twice.
-The interval is the sum of the runs' p05 and of their p95: the assessment draws each factor
-from one stream per factor name, so the runs' uncertainties move together and their
-percentiles add (exactly when the runs are comonotonic, approximately otherwise).
+The interval is one joint Monte Carlo over the selected runs
+(:func:`accounting.assessment.joint_intervals`): shared factors are one draw for all runs,
+each run's energy measurement its own; percentiles are never summed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from accounting.assessment import Assessment
+from accounting.assessment import Assessment, Member, joint_intervals
 
 PHYSICAL = (
     "energy_it_kwh",
@@ -72,22 +72,21 @@ def own_money(assessment: Assessment) -> dict[str, float]:
 def total(assessments: Iterable[Assessment]) -> Totals:
     items = list(assessments)
     sums = dict.fromkeys(PHYSICAL + MONEY, 0.0)
-    p05: float | None = 0.0
-    p95: float | None = 0.0
     currency = "USD"
     for a in items:
-        currency = a.currency
+        currency = a.money_unit
         for key in PHYSICAL:
             sums[key] += float(getattr(a, key))
         money = own_money(a)
         for key in MONEY:
             sums[key] += money[key]
-        taken = money["net_benefit"] - a.net_benefit
-        if p05 is not None and p95 is not None and _finite(a.interval.p05, a.interval.p95):
-            p05 += a.interval.p05 + taken
-            p95 += a.interval.p95 + taken
-        else:
-            p05 = p95 = None
+    p05: float | None = None
+    p95: float | None = None
+    members = [Member(a.run_id or "", *a.inputs) for a in items if a.inputs is not None]
+    if members and len(members) == len(items):
+        joint = joint_intervals(members, items[0].settings)["net_benefit"]
+        if _finite(joint.p05, joint.p95):
+            p05, p95 = joint.p05, joint.p95
     return Totals(len(items), **sums, net_benefit_p05=p05, net_benefit_p95=p95, currency=currency)
 
 

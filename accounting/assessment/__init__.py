@@ -5,6 +5,7 @@ net_benefit = social + environmental − energy_cost − carbon_cost − seconda
 
 from accounting.assessment.engine import assess
 from accounting.assessment.estimate import EstimateInputs, estimate
+from accounting.assessment.project import Member, joint_intervals
 from accounting.assessment.result import (
     Amortization,
     Assessment,
@@ -24,8 +25,10 @@ __all__ = [
     "Counterfactual",
     "EstimateInputs",
     "Line",
+    "Member",
     "Sensitivity",
     "assess",
     "assess_run",
     "estimate",
+    "joint_intervals",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from accounting.assessment import monte_carlo
+from accounting.assessment import formulas, monte_carlo
 from accounting.assessment.factor_set import ENERGY, FactorSet, Segments
 from accounting.assessment.formulas import FORMULAS, KG_PER_T, Terms, evaluate
 from accounting.assessment.quantities import Quantities
@@ -23,11 +23,27 @@ from accounting.assessment.result import (
     BreakEven,
     Counterfactual,
     Line,
+    RankedSwing,
+    SccScenario,
+    Sci,
     Sensitivity,
 )
-from accounting.assessment.settings import AssumptionSettings
-from accounting.factors import carbon_intensity, electricity_price, embodied, pue, scc, water
+from accounting.assessment.settings import SENSITIVITY_OUTPUTS, AssumptionSettings
+from accounting.factors import (
+    carbon_intensity,
+    deflator,
+    electricity_price,
+    embodied,
+    pue,
+    scc,
+    water,
+)
 from accounting.factors.factor import Factor
+
+INTERVAL_KEYS = ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
+"""Physical quantities that get a p05/p50/p95 interval of their own."""
+SENSITIVITY_DEFAULT = SENSITIVITY_OUTPUTS[0]
+SCI_COUNTS = {"request": "requests", "token": "tokens", "sample": "items", "step": "steps"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ def assess(
 
     # -- Monte Carlo ------------------------------------------------------------------------
     n, seed = settings.draws, settings.seed
+    per_run = frozenset({ENERGY})
 
     def simulate(child_values: dict[str, Any], parent_values: dict[str, Any] | None) -> Any:
         terms = evaluate(q, child_values)
@@ -93,14 +110,30 @@ def assess(
             result = result - share * evaluate(parent.quantities, parent_values).total_cost
         return result
 
-    parent_draws = monte_carlo.draw(parent.factors.factors, n, seed) if parent else None
-    samples = np.asarray(simulate(monte_carlo.draw(fs.factors, n, seed), parent_draws), dtype=float)
-    interval = monte_carlo.interval(samples, seed)
+    parent_draws = (
+        monte_carlo.draw(parent.factors.factors, n, seed, per_run=per_run, run_tag=parent.run_id)
+        if parent
+        else None
+    )
+    child_draws = monte_carlo.draw(fs.factors, n, seed, per_run=per_run, run_tag=run_id or "")
+    samples = np.asarray(simulate(child_draws, parent_draws), dtype=float)
+    interval = monte_carlo.interval(samples, seed, float(net))
+    drawn = evaluate(q, child_draws)
+    quantity_intervals = {
+        key: monte_carlo.interval(
+            np.broadcast_to(np.asarray(getattr(drawn, key), dtype=float), (n,)),
+            seed,
+            float(getattr(own, key)),
+        )
+        for key in INTERVAL_KEYS
+    }
 
     # -- sensitivity (one factor at a time, others at their values) -------------------------
     sensitivity = []
     parent_values = parent.factors.values() if parent else None
     names = set(fs.factors) | (set(parent.factors.factors) if parent and share else set())
+    output = settings.sensitivity_of or SENSITIVITY_DEFAULT
+    ranking = []
     for name in names:
         low_c, high_c = dict(central_values), dict(central_values)
         factor = fs.factors.get(name)
@@ -115,10 +148,36 @@ def assess(
         net_high = float(simulate(high_c, high_p))
         swing = abs(net_high - net_low)
         ref = factor or pfactor
-        if ref is None or swing == 0.0:
+        if ref is None:
             continue
-        sensitivity.append(Sensitivity(name, swing, net_low, net_high, ref.low, ref.high, ref.unit))
+        if swing != 0.0:
+            sensitivity.append(
+                Sensitivity(name, swing, net_low, net_high, ref.low, ref.high, ref.unit)
+            )
+        if output != "net_benefit" and factor is not None:
+            out_low = float(getattr(evaluate(q, low_c), output))
+            out_high = float(getattr(evaluate(q, high_c), output))
+            if out_low != out_high:
+                ranking.append(
+                    RankedSwing(name, abs(out_high - out_low), out_low, out_high, output)
+                )
+        elif swing != 0.0:
+            ranking.append(RankedSwing(name, swing, net_low, net_high, output))
     sensitivity.sort(key=lambda s: (-s.swing, s.factor))
+    ranking.sort(key=lambda s: (-s.swing, s.factor))
+
+    # -- discount-rate scenarios (values, not draws) ----------------------------------------
+    scenarios = []
+    for sc in scc.scenarios(fs.scc_preset, fs.emission_year):
+        m = deflator.multiplier(fs.scc_dollar_year, fs.dollar_year)
+        values = dict(central_values)
+        values[scc.NAME] = sc.usd_per_t * m
+        scenario_net = float(evaluate(q, values).net_benefit)
+        if parent is not None and share and parent_values is not None:
+            pv = dict(parent_values)
+            pv[scc.NAME] = sc.usd_per_t * m
+            scenario_net -= share * float(evaluate(parent.quantities, pv).total_cost)
+        scenarios.append(SccScenario(sc.preset, sc.discount_rate, sc.usd_per_t * m, scenario_net))
 
     # -- amortization block -------------------------------------------------------------------
     own_total = float(own.total_cost)
@@ -188,6 +247,36 @@ def assess(
 
     # -- counterfactuals --------------------------------------------------------------------
     counterfactuals = _counterfactuals(own, fs, counterfactual_factors, q.segments)
+    actual_boundary = fs[carbon_intensity.NAME].boundary
+    mixed = sorted(
+        {f"{where} ({f.boundary})" for where, _, f in counterfactual_factors}
+        - {f"{where} ({actual_boundary})" for where, _, _ in counterfactual_factors}
+    )
+    if mixed:
+        notes_list.append(
+            f"counterfactuals mix emission boundaries: {fs.location} is {actual_boundary}, "
+            f"{', '.join(mixed)}; part of the difference is the boundary, not the grid"
+        )
+
+    # -- missing is not zero ----------------------------------------------------------------
+    notes_list.extend(fs.notes)
+    not_estimated: dict[str, str] = {}
+    if q.gpu_hours <= 0 and q.host_hours <= 0:
+        not_estimated["embodied_kgco2e"] = (
+            "no device-hours: give --gpus with --hours, or --gpu-hours, for embodied carbon"
+        )
+    for key, reason in not_estimated.items():
+        notes_list.append(f"{key} not estimated ({reason}); its money is not counted")
+
+    # -- scope 2: location-based always, market-based with an instrument -------------------
+    market_kg = (
+        float(own.operational_market_kgco2e) if own.operational_market_kgco2e is not None else None
+    )
+
+    # -- SCI per functional unit -------------------------------------------------------------
+    sci = _sci(q, fs, own, settings, parent, parent_central, share, expected_uses)
+    if sci.note:
+        notes_list.append(sci.note)
 
     lines = _lines(q, fs, own, parent, parent_central, share)
     factors = tuple(fs.factors[name] for name in fs.factors)
@@ -225,7 +314,76 @@ def assess(
         settings=settings,
         notes=tuple(notes_list),
         parent=parent.assessment if parent else None,
+        quantity_intervals=quantity_intervals,
+        dollar_year=fs.dollar_year,
+        scc_scenarios=tuple(scenarios),
+        sensitivity_of=output,
+        sensitivity_ranking=tuple(ranking),
+        not_estimated=not_estimated,
+        scope2_method=fs.scope2_method,
+        operational_market_kgco2e=market_kg,
+        market_instrument=fs.market_instrument,
+        sci=sci,
+        embodied_method=fs.embodied_method,
+        gpu_model=fs.gpu_model,
+        inputs=(q, fs),
     )
+
+
+def _sci(
+    q: Quantities,
+    fs: FactorSet,
+    own: Terms,
+    settings: AssumptionSettings,
+    parent: ParentRun | None,
+    parent_central: Terms | None,
+    share: float,
+    expected_uses: int | None,
+) -> Sci:
+    """SCI = (E × I + M) / R (ISO/IEC 21031:2024), M by time-share, in gCO2e per unit."""
+    counts = dict(q.counts)
+    unit = settings.per
+    if unit is None:
+        if q.uses <= 0:
+            return Sci(None, None, 0.0, 0.0, 0, "")
+        unit = "sample" if q.use_unit == "item" else q.use_unit
+    r = counts.get(unit, q.uses if unit == q.use_unit else 0)
+    time_share_h = fs[embodied.LIFETIME].value * formulas.HOURS_PER_YEAR
+    m_g = (
+        (q.gpu_hours * fs[embodied.GPU].value + q.host_hours * fs[embodied.HOST].value)
+        / time_share_h
+        * formulas.G_PER_KG
+    )
+    ei_g = float(own.operational_kgco2e) * formulas.G_PER_KG
+    if parent is not None and parent_central is not None and share:
+        p_fs = parent.factors
+        p_m = (
+            parent.quantities.gpu_hours * p_fs[embodied.GPU].value
+            + parent.quantities.host_hours * p_fs[embodied.HOST].value
+        ) / (p_fs[embodied.LIFETIME].value * formulas.HOURS_PER_YEAR)
+        ei_g += share * float(parent_central.operational_kgco2e) * formulas.G_PER_KG
+        m_g += share * p_m * formulas.G_PER_KG
+    if r <= 0:
+        if expected_uses and parent is None and q.uses <= 0:
+            # a training run or an estimate amortized over its model's expected uses
+            return Sci(
+                (ei_g + m_g) / expected_uses,
+                unit,
+                ei_g,
+                m_g,
+                expected_uses,
+                "",
+            )
+        return Sci(
+            None,
+            unit,
+            ei_g,
+            m_g,
+            0,
+            f"sci_gco2e_per_unit not estimated (no {unit}s counted in Usage entries, no "
+            "--expected-uses)",
+        )
+    return Sci((ei_g + m_g) / r, unit, ei_g, m_g, r, "")
 
 
 def _break_even(

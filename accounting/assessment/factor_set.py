@@ -6,6 +6,7 @@ value (country, cloud, PUE), then the documented default.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,10 +17,21 @@ import numpy as np
 from accounting.assessment.settings import AssumptionSettings
 from accounting.errors import InputError
 from accounting.factors import carbon_intensity, electricity_price, embodied, pue, scc, water
+from accounting.factors.deflator import DEFAULT_DOLLAR_YEAR, multiplier
+from accounting.factors.deflator import SOURCE as DEFLATOR_SOURCE
 from accounting.factors.factor import Factor
 from accounting.factors.intensity_series import IntensitySeries
 
 ENERGY = "energy_measurement"
+GRID_LOSS = "grid_loss"
+MARKET = "market_intensity"
+GRID_LOSS_SOURCE = (
+    "transmission and distribution losses not counted (ecoledger default 0, as the GHG "
+    "Protocol's scope 2 counts consumption at the meter; the losses belong to scope 3 category "
+    "3). Typical values: US ≈5 % (EIA, 'How much electricity is lost in electricity "
+    "transmission and distribution in the United States?', FAQ, 2018-2022 average); world ≈8 % "
+    "(World Bank WDI EG.ELC.LOSS.ZS)"
+)
 SERIES_REL_RANGE = 0.10
 """±10 %: assumed uncertainty of a user-supplied intensity series."""
 
@@ -51,6 +63,13 @@ class FactorSet:
     emission_year: int
     gpu_boundary: str
     series: IntensitySeries | None = field(default=None, compare=False)
+    dollar_year: int = DEFAULT_DOLLAR_YEAR
+    embodied_method: str = "bloom"
+    scope2_method: str = "location-based"
+    market_instrument: str | None = None
+    """How the market-based factor was given (``None``: no contractual instrument)."""
+    gpu_model: str | None = None
+    notes: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> Factor:
         return self.factors[name]
@@ -61,15 +80,7 @@ class FactorSet:
     def replaced(self, factor: Factor) -> FactorSet:
         factors = dict(self.factors)
         factors[factor.name] = factor
-        return FactorSet(
-            MappingProxyType(factors),
-            self.location,
-            self.scc_preset,
-            self.scc_dollar_year,
-            self.emission_year,
-            self.gpu_boundary,
-            self.series,
-        )
+        return dataclasses.replace(self, factors=MappingProxyType(factors))
 
 
 def current_year() -> int:
@@ -90,6 +101,8 @@ def resolve_factors(
     """The factor set for these settings. Raises :class:`InputError` naming the option."""
     year = settings.emission_year or run_year or current_year()
     factors: dict[str, Factor] = {}
+    notes: list[str] = []
+    gpu_model: str | None = None
     factors[ENERGY] = energy or Factor.exact_value(
         ENERGY, 1.0, "× IT energy", "energy as given (no measurement uncertainty applied)"
     )
@@ -160,6 +173,21 @@ def resolve_factors(
         if settings.ewif_l_per_kwh is not None
         else water_preset.ewif
     )
+    us = location.upper().startswith("USA")
+    if settings.water is None and (
+        settings.wue_l_per_kwh is None or settings.ewif_l_per_kwh is None
+    ):
+        if not us:
+            notes.append(
+                f"water: no per-location (Li et al.) or national figure is bundled for "
+                f"{location}; the U.S. average is used as a stand-in"
+            )
+            for name in (water.WUE, water.EWIF):
+                if factors[name] is water_preset.wue or factors[name] is water_preset.ewif:
+                    f = factors[name]
+                    factors[name] = dataclasses.replace(
+                        f, source=f"{f.source}; a stand-in for {location} (no local figure)"
+                    )
     factors[water.PRICE] = (
         water.user_value(
             water.PRICE, settings.water_price_per_m3, water.PRICE_UNIT, "--water-price-per-m3"
@@ -177,8 +205,16 @@ def resolve_factors(
     else:
         if settings.embodied is not None:
             gpu_preset = embodied.gpu_preset(settings.embodied)
-        elif gpu_models:
-            gpu_preset = embodied.gpu_preset_for_model(max(set(gpu_models), key=gpu_models.count))
+        elif settings.gpu_model or gpu_models:
+            model = settings.gpu_model or max(set(gpu_models), key=gpu_models.count)
+            gpu_model = model
+            gpu_preset = embodied.gpu_preset_for_model(model)
+            if gpu_preset.name == embodied.UNKNOWN_GPU_PRESET:
+                notes.append(
+                    f"embodied carbon: no published product carbon footprint for GPU model "
+                    f"{model!r}; the stated default {gpu_preset.factor.value:g} kgCO2e/GPU with "
+                    f"a wider range ({gpu_preset.factor.low:g}..{gpu_preset.factor.high:g}) is used"
+                )
         else:
             gpu_preset = embodied.GPU_PRESETS[embodied.DEFAULT_GPU_PRESET]
         factors[embodied.GPU] = gpu_preset.factor
@@ -193,11 +229,67 @@ def resolve_factors(
         if settings.lifetime_years is not None
         else embodied.LIFETIME_DEFAULT
     )
-    factors[embodied.UTILIZATION] = (
-        embodied.user_utilization(settings.utilization)
-        if settings.utilization is not None
-        else embodied.UTILIZATION_DEFAULT
-    )
+    method = settings.embodied_method or "bloom"
+    if method == "sci":
+        factors[embodied.UTILIZATION] = Factor.exact_value(
+            embodied.UTILIZATION,
+            1.0,
+            "fraction",
+            "SCI time-share (--embodied-method sci): the share is the time reserved over the "
+            "expected lifespan, with no utilization adjustment (ISO/IEC 21031:2024, M = TE × "
+            "TiR / EL × RR / TR)",
+        )
+    else:
+        factors[embodied.UTILIZATION] = (
+            embodied.user_utilization(settings.utilization)
+            if settings.utilization is not None
+            else embodied.UTILIZATION_DEFAULT
+        )
+
+    # transmission and distribution losses (scope 3 cat. 3 when counted; default 0)
+    if settings.grid_loss:
+        factors[GRID_LOSS] = Factor.exact_value(
+            GRID_LOSS,
+            settings.grid_loss,
+            "fraction",
+            f"user-supplied (--grid-loss); emissions ÷ (1 − loss). {GRID_LOSS_SOURCE}",
+        )
+    else:
+        factors[GRID_LOSS] = Factor.exact_value(GRID_LOSS, 0.0, "fraction", GRID_LOSS_SOURCE)
+
+    # scope 2 market-based (only with a contractual instrument)
+    instrument: str | None = None
+    if settings.market_factor is not None:
+        factors[MARKET] = Factor.exact_value(
+            MARKET,
+            settings.market_factor,
+            carbon_intensity.UNIT,
+            "user-supplied (--market-factor): emission factor of the contractual instruments",
+        )
+        instrument = f"--market-factor {settings.market_factor:g} gCO2e/kWh"
+    elif settings.renewable_share is not None:
+        if settings.residual_mix is None:
+            raise InputError(
+                "--renewable-share: needs --residual-mix G_PER_KWH (no residual-mix factor is "
+                "bundled: use your supplier's or AIB's European Residual Mix / Green-e's figure)"
+            )
+        value = (1.0 - settings.renewable_share) * settings.residual_mix
+        factors[MARKET] = Factor.exact_value(
+            MARKET,
+            value,
+            carbon_intensity.UNIT,
+            f"user-supplied: (1 − --renewable-share {settings.renewable_share:g}) × "
+            f"--residual-mix {settings.residual_mix:g} gCO2e/kWh (certificates at 0)",
+        )
+        instrument = (
+            f"--renewable-share {settings.renewable_share:g} with --residual-mix "
+            f"{settings.residual_mix:g} gCO2e/kWh"
+        )
+
+    # one dollar year for every money factor
+    target = settings.dollar_year or DEFAULT_DOLLAR_YEAR
+    for name in (electricity_price.NAME, scc.NAME, water.PRICE):
+        factors[name] = _in_dollar_year(factors[name], target)
     return FactorSet(
         MappingProxyType(factors),
         location,
@@ -206,6 +298,27 @@ def resolve_factors(
         year,
         f"GPU: {boundary}; host: server without GPUs",
         series,
+        dollar_year=target,
+        embodied_method=method,
+        market_instrument=instrument,
+        gpu_model=gpu_model,
+        notes=tuple(notes),
+    )
+
+
+def _in_dollar_year(factor: Factor, target: int) -> Factor:
+    """The factor in ``target`` USD (CPI-U ratio); a user's own value is taken as given in it."""
+    if factor.dollar_year is None or factor.dollar_year == target:
+        return dataclasses.replace(factor, dollar_year=target)
+    m = multiplier(factor.dollar_year, target)
+    return dataclasses.replace(
+        factor,
+        value=factor.value * m,
+        low=factor.low * m,
+        high=factor.high * m,
+        source=f"{factor.source}; converted from {factor.value:g} {factor.dollar_year} USD to "
+        f"{target} USD × {m:.4f} ({DEFLATOR_SOURCE}, {factor.dollar_year}→{target})",
+        dollar_year=target,
     )
 
 
@@ -223,12 +336,13 @@ def _series_factor(series: IntensitySeries, segments: Segments | None) -> Factor
         effective = series.carbon_g(segments.start_s, segments.end_s, segments.kwh) / total
     else:
         effective = float(series.mean_over(np.array([start]), np.array([end]))[0])
-    return Factor.relative(
+    factor = Factor.relative(
         carbon_intensity.NAME,
         effective,
         carbon_intensity.UNIT,
         SERIES_REL_RANGE,
         f"user series {series.path}: energy-weighted mean over {len(segments.kwh)} energy "
         f"segments (each charged at the intensity of the intervals it overlaps); range ±10 % "
-        "(ecoledger assumption)",
+        "(ecoledger assumption); boundary: unknown (as the series' source states it)",
     )
+    return dataclasses.replace(factor, boundary=carbon_intensity.UNKNOWN)

@@ -5,7 +5,9 @@ draws (factors as arrays), so the two can never disagree on a formula.
 
     facility energy  = E_it × PUE                                     kWh
     energy cost      = E_it × PUE × price                             USD
-    operational      = E_it × PUE × CI / 1000                         kgCO2e (CI in g/kWh)
+    operational      = E_it × PUE × CI / (1 − loss) / 1000            kgCO2e (CI in g/kWh;
+                       location-based scope 2; loss = --grid-loss, default 0)
+    market-based     = E_it × PUE × MF / (1 − loss) / 1000            kgCO2e (with an instrument)
     carbon cost      = operational / 1000 × SCC                       USD
     embodied         = Σ device_hours × kg / (lifetime × 8760 × util) kgCO2e
     water on-site    = E_it × WUE;  off-site = E_it × PUE × EWIF      L (Li et al. 2023)
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from accounting.assessment.factor_set import ENERGY
+from accounting.assessment.factor_set import ENERGY, GRID_LOSS, MARKET
 from accounting.assessment.quantities import Quantities
 from accounting.factors import carbon_intensity, electricity_price, embodied, pue, scc, water
 
@@ -33,7 +35,12 @@ FORMULAS = {
     "energy_it_kwh": "Σ measured device energy (run-window segments) / 3.6e6 J/kWh",
     "energy_facility_kwh": "E_it × PUE",
     "energy_cost": "E_it × PUE × electricity price",
-    "operational_kgco2e": "E_it × PUE × carbon intensity / 1000 g/kg",
+    "operational_kgco2e": "E_it × PUE × carbon intensity / (1 − grid loss) / 1000 g/kg "
+    "(location-based)",
+    "operational_market_kgco2e": "E_it × PUE × market-based factor / (1 − grid loss) / 1000 g/kg",
+    "sci_gco2e_per_unit": "(E × I + M) / R: E = E_it × PUE kWh, I = location-based gCO2e/kWh "
+    "(÷ (1 − grid loss)), M = embodied gCO2e by SCI time-share (device-hours × kg / (lifetime × "
+    "8760 h)), R = functional units counted",
     "carbon_cost": "operational kgCO2e / 1000 kg/t × SCC",
     "embodied_kgco2e": "GPU-hours × kg/GPU / (lifetime × 8760 h × utilization) "
     "+ host-hours × kg/host / (lifetime × 8760 h × utilization)",
@@ -66,6 +73,7 @@ class Terms:
     water_cost: Any
     social_benefit: Any
     environmental_benefit: Any
+    operational_market_kgco2e: Any = None
 
     @property
     def embodied_kgco2e(self) -> Any:
@@ -103,7 +111,9 @@ def evaluate(q: Quantities, f: Mapping[str, Any]) -> Terms:
     amortize_h = f[embodied.LIFETIME] * HOURS_PER_YEAR * f[embodied.UTILIZATION]
     emb_gpu = q.gpu_hours * f[embodied.GPU] / amortize_h
     emb_host = q.host_hours * f[embodied.HOST] / amortize_h
-    operational = e_fac * f[carbon_intensity.NAME] / G_PER_KG
+    generated = e_fac / (1.0 - f.get(GRID_LOSS, 0.0))
+    operational = generated * f[carbon_intensity.NAME] / G_PER_KG
+    market = generated * f[MARKET] / G_PER_KG if MARKET in f else None
     water_on = e_it * f[water.WUE]
     water_off = e_fac * f[water.EWIF]
     return Terms(
@@ -121,4 +131,5 @@ def evaluate(q: Quantities, f: Mapping[str, Any]) -> Terms:
         water_cost=(water_on + water_off) / L_PER_M3 * f[water.PRICE],
         social_benefit=q.social_benefit_usd + 0.0 * s,
         environmental_benefit=q.avoided_kgco2e / KG_PER_T * s + q.environmental_usd,
+        operational_market_kgco2e=market,
     )

@@ -24,6 +24,8 @@ class Quantities:
     uses: int = 0
     """Requests (else items, else tokens) counted in Usage entries."""
     use_unit: str = "request"
+    counts: tuple[tuple[str, int], ...] = ()
+    """Functional units counted: (request|token|sample|step, count) pairs, for the SCI."""
     segments: Segments | None = None
     energy_source: str = ""
     device_hours_source: str = ""

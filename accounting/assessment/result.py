@@ -10,12 +10,14 @@ amortized share (shown as separate lines and in ``amortization``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from accounting.assessment.monte_carlo import Interval
 from accounting.assessment.settings import AssumptionSettings
 from accounting.entries import Assumptions
+from accounting.factors.deflator import DEFAULT_DOLLAR_YEAR
 from accounting.factors.factor import Factor
 
 CURRENCY = "USD"
@@ -76,6 +78,72 @@ class Sensitivity:
             "high": self.high,
             "unit": self.unit,
         }
+
+
+@dataclass(frozen=True)
+class RankedSwing:
+    """One factor's swing of the chosen output (``--sensitivity-of``), others at their values."""
+
+    factor: str
+    swing: float
+    at_low: float
+    at_high: float
+    output: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "factor": self.factor,
+            "swing": self.swing,
+            "at_low": self.at_low,
+            "at_high": self.at_high,
+            "output": self.output,
+        }
+
+
+@dataclass(frozen=True)
+class SccScenario:
+    """The result at another discount rate of the same SCC source (a value choice, not a draw)."""
+
+    preset: str
+    discount_rate: str
+    usd_per_t: float
+    """In the assessment's dollar year."""
+    net_benefit: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "preset": self.preset,
+            "discount_rate": self.discount_rate,
+            "usd_per_t": self.usd_per_t,
+            "net_benefit": self.net_benefit,
+        }
+
+
+@dataclass(frozen=True)
+class Sci:
+    """Software Carbon Intensity (ISO/IEC 21031:2024): (E × I + M) / R in gCO2e per unit."""
+
+    gco2e_per_unit: float | None
+    unit: str | None
+    operational_g: float
+    """E × I (location-based), including an amortized training share."""
+    embodied_g: float
+    """M by time-share (no utilization adjustment), including an amortized training share."""
+    units: int
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "gco2e_per_unit": self.gco2e_per_unit,
+            "unit": self.unit,
+            "operational_g": self.operational_g,
+            "embodied_g": self.embodied_g,
+            "units": self.units,
+            "formula": "SCI = (E × I + M) / R; M = device-hours × kg / (lifetime × 8760 h)",
+        }
+
+
+NO_SCI = Sci(None, None, 0.0, 0.0, 0, "")
 
 
 @dataclass(frozen=True)
@@ -231,6 +299,27 @@ class Assessment:
     notes: tuple[str, ...] = ()
     currency: str = CURRENCY
     parent: Assessment | None = field(default=None, repr=False, compare=False)
+    quantity_intervals: Mapping[str, Interval] = field(default_factory=dict)
+    """p05/p50/p95 of energy_facility_kwh, operational_kgco2e, embodied_kgco2e, water_l."""
+    dollar_year: int = DEFAULT_DOLLAR_YEAR
+    scc_scenarios: tuple[SccScenario, ...] = ()
+    sensitivity_of: str = "operational_kgco2e"
+    sensitivity_ranking: tuple[RankedSwing, ...] = ()
+    not_estimated: Mapping[str, str] = field(default_factory=dict)
+    """Keys that could not be estimated → the reason (JSON null, reports 'not estimated')."""
+    scope2_method: str = "location-based"
+    operational_market_kgco2e: float | None = None
+    market_instrument: str | None = None
+    sci: Sci = NO_SCI
+    embodied_method: str = "bloom"
+    gpu_model: str | None = None
+    inputs: Any = field(default=None, repr=False, compare=False)
+    """(Quantities, FactorSet) the assessment was computed from: for a project's joint draws."""
+
+    @property
+    def money_unit(self) -> str:
+        """``2024 USD``: the currency with its dollar year, for every printed amount."""
+        return f"{self.dollar_year} {self.currency}"
 
     @property
     def break_even_uses(self) -> int | None:
@@ -252,6 +341,19 @@ class Assessment:
         def num(value: float) -> float | None:
             return value if math.isfinite(value) else None
 
+        intervals: dict[str, float | None] = {}
+        for key, iv in self.quantity_intervals.items():
+            missing = key in self.not_estimated
+            intervals[f"{key}_p05"] = None if missing else num(iv.p05)
+            intervals[f"{key}_p50"] = None if missing else num(iv.p50)
+            intervals[f"{key}_p95"] = None if missing else num(iv.p95)
+        out = self._json(num)
+        out.update(intervals)
+        for key in self.not_estimated:
+            out[key] = None
+        return out
+
+    def _json(self, num: Any) -> dict[str, Any]:
         return {
             "subject": self.subject,
             "run_id": self.run_id,
@@ -274,17 +376,7 @@ class Assessment:
             "net_benefit_p50": num(self.interval.p50),
             "net_benefit_p95": num(self.interval.p95),
             "break_even_uses": self.break_even.uses,
-            "assumptions": {
-                f.name: {
-                    "value": f.value,
-                    "unit": f.unit,
-                    "low": f.low,
-                    "high": f.high,
-                    "source": f.source,
-                    "year": f.year,
-                }
-                for f in self.factors
-            },
+            "assumptions": {f.name: f.to_json() for f in self.factors},
             "sensitivity": [s.to_json() for s in self.sensitivity],
             "counterfactuals": [c.to_json() for c in self.counterfactuals],
             # beyond the stable keys
@@ -301,4 +393,19 @@ class Assessment:
             "lines": [line.to_json() for line in self.lines],
             "notes": list(self.notes),
             "settings": self.settings.chosen(),
+            "dollar_year": self.dollar_year,
+            "money_unit": self.money_unit,
+            "scc_scenarios": [sc.to_json() for sc in self.scc_scenarios],
+            "sensitivity_of": self.sensitivity_of,
+            "sensitivity_ranking": [r.to_json() for r in self.sensitivity_ranking],
+            "not_estimated": dict(self.not_estimated),
+            "scope2_method": self.scope2_method,
+            "operational_location_kgco2e": self.operational_kgco2e,
+            "operational_market_kgco2e": self.operational_market_kgco2e,
+            "market_instrument": self.market_instrument,
+            "sci_gco2e_per_unit": self.sci.gco2e_per_unit,
+            "sci_unit": self.sci.unit,
+            "sci": self.sci.to_json(),
+            "embodied_method": self.embodied_method,
+            "gpu_model": self.gpu_model,
         }

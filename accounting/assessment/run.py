@@ -99,6 +99,12 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
         avoided_kgco2e=avoided,
         uses=uses,
         use_unit=unit,
+        counts=(
+            ("request", usage.requests),
+            ("token", usage.tokens),
+            ("sample", usage.items),
+            ("step", sum(w.count or 0 for w in view.windows if w.key.startswith("step"))),
+        ),
         segments=segments,
         energy_source=f"{len(segments.kwh)} run-window energy segments, "
         f"{len(view.devices)} device(s)",

@@ -17,6 +17,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from accounting.errors import InputError
+from accounting.factors.deflator import CPI_U_ANNUAL
+
+FUNCTIONAL_UNITS = ("request", "token", "sample", "step")
+"""``--per``: the functional unit R of the SCI (sample = the items a run counted)."""
+EMBODIED_METHODS = ("bloom", "sci")
+"""``--embodied-method``: BLOOM's utilization-adjusted share or the SCI's time-share."""
+SENSITIVITY_OUTPUTS = ("operational_kgco2e", "net_benefit", "water_l")
+"""``--sensitivity-of``: the output whose one-at-a-time swings are ranked (first: default)."""
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20_230_517
@@ -58,6 +66,16 @@ class AssumptionSettings(BaseModel):
     # counterfactuals
     compare_countries: tuple[str, ...] = ()
     compare_clouds: tuple[str, ...] = ()
+    # methodology (issue 15)
+    dollar_year: int | None = None
+    market_factor: float | None = None
+    renewable_share: float | None = None
+    residual_mix: float | None = None
+    grid_loss: float | None = None
+    per: str | None = None
+    embodied_method: str | None = None
+    sensitivity_of: str | None = None
+    gpu_model: str | None = None
     # Monte Carlo
     draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
@@ -74,6 +92,8 @@ class AssumptionSettings(BaseModel):
         "embodied_kg_per_gpu",
         "embodied_kg_per_host",
         "benefit_per_use_usd",
+        "market_factor",
+        "residual_mix",
     )
     @classmethod
     def _non_negative(cls, value: float | None) -> float | None:
@@ -97,6 +117,51 @@ class AssumptionSettings(BaseModel):
     def _utilization(cls, value: float | None) -> float | None:
         if value is not None and not (math.isfinite(value) and 0 < value <= 1):
             raise ValueError(f"must be in (0, 1], got {value}")
+        return value
+
+    @field_validator("renewable_share")
+    @classmethod
+    def _share(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
+            raise ValueError(f"must be a fraction in [0, 1], got {value}")
+        return value
+
+    @field_validator("grid_loss")
+    @classmethod
+    def _loss(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and 0 <= value < 0.5):
+            raise ValueError(f"must be a fraction in [0, 0.5), got {value}")
+        return value
+
+    @field_validator("dollar_year")
+    @classmethod
+    def _dollar_year(cls, value: int | None) -> int | None:
+        if value is not None and value not in CPI_U_ANNUAL:
+            raise ValueError(
+                f"no price index for {value}; the bundled CPI-U table covers "
+                f"{min(CPI_U_ANNUAL)}..{max(CPI_U_ANNUAL)}"
+            )
+        return value
+
+    @field_validator("per")
+    @classmethod
+    def _per(cls, value: str | None) -> str | None:
+        if value is not None and value not in FUNCTIONAL_UNITS:
+            raise ValueError(f"must be one of {', '.join(FUNCTIONAL_UNITS)}, got {value!r}")
+        return value
+
+    @field_validator("embodied_method")
+    @classmethod
+    def _embodied_method(cls, value: str | None) -> str | None:
+        if value is not None and value not in EMBODIED_METHODS:
+            raise ValueError(f"must be one of {', '.join(EMBODIED_METHODS)}, got {value!r}")
+        return value
+
+    @field_validator("sensitivity_of")
+    @classmethod
+    def _sensitivity_of(cls, value: str | None) -> str | None:
+        if value is not None and value not in SENSITIVITY_OUTPUTS:
+            raise ValueError(f"must be one of {', '.join(SENSITIVITY_OUTPUTS)}, got {value!r}")
         return value
 
     @field_validator("lifetime_years")
@@ -140,10 +205,13 @@ class AssumptionSettings(BaseModel):
             ("scc", "scc_usd_per_t"),
             ("pue", "pue_preset"),
             ("intensity_g_per_kwh", "intensity_csv"),
+            ("market_factor", "renewable_share"),
         )
         for a, b in pairs:
             if getattr(self, a) is not None and getattr(self, b) is not None:
                 raise ValueError(f"give {_option(a)} or {_option(b)}, not both")
+        if self.residual_mix is not None and self.renewable_share is None:
+            raise ValueError("--residual-mix: only with --renewable-share")
         return self
 
     # -- construction -----------------------------------------------------------------------
@@ -203,6 +271,8 @@ class AssumptionSettings(BaseModel):
             "intensity_csv": "intensity_g_per_kwh",
             "country": "cloud",
             "cloud": "country",
+            "market_factor": "renewable_share",
+            "renewable_share": "market_factor",
         }
         for key in given:
             other = clears.get(key)

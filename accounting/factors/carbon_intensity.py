@@ -22,14 +22,46 @@ actually runs in (hourly intensities of most grids swing more; marginal factors 
 _NORDIC_COUNTRIES = {"SWE": "SE", "NOR": "NO", "FIN": "FI"}
 
 
+LIFECYCLE = "lifecycle"
+DIRECT = "direct_combustion"
+UNKNOWN = "unknown"
+BOUNDARIES = (LIFECYCLE, DIRECT, UNKNOWN)
+
+
+def boundary_of(key: str) -> tuple[str, str]:
+    """The emission boundary of a bundled intensity, and why (from each source's definition).
+
+    - countries: Our World in Data / Ember carbon intensity of electricity, lifecycle
+      emission factors (IPCC AR5 median lifecycle factors per source);
+    - world average: IEA 2019, CO2 from fuel combustion at the power plant;
+    - US states: EPA eGRID output emission rates, combustion at the plant only;
+    - Canadian provinces: generation mix × combustion factors of three fossil fuels;
+    - GCP regions and Nordic zones: the data do not state a boundary.
+    """
+    if key == "WORLD":
+        return DIRECT, "IEA: CO2 from combustion at the plant"
+    if key.startswith("USA:"):
+        return DIRECT, "eGRID output emission rates: combustion at the plant only"
+    if key.startswith("CAN:"):
+        return DIRECT, "combustion factors of coal, gas and oil only"
+    if key.startswith("gcp:") or key in codecarbon_data.nordic_zones():
+        return UNKNOWN, "the source does not state its boundary"
+    return LIFECYCLE, "Ember / Our World in Data: lifecycle emission factors"
+
+
 def _factor(region: codecarbon_data.RegionIntensity) -> Factor:
-    return Factor.relative(
+    boundary, why = boundary_of(region.key)
+    year = f"{region.year}" if region.year else "year not stated by the source"
+    return Factor(
         NAME,
         region.g_per_kwh,
         UNIT,
-        ANNUAL_AVERAGE_REL_RANGE,
-        f"{region.name}: {region.source}; range ±15 % (ecoledger assumption)",
+        region.g_per_kwh * (1 - ANNUAL_AVERAGE_REL_RANGE),
+        region.g_per_kwh * (1 + ANNUAL_AVERAGE_REL_RANGE),
+        f"{region.name}: {region.source}; range ±15 % (ecoledger assumption); boundary: "
+        f"{boundary} ({why}); data year: {year}",
         region.year,
+        boundary=boundary,
     )
 
 
@@ -110,4 +142,12 @@ def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.Regio
 def user_value(g_per_kwh: float, field: str = "--intensity-g-per-kwh") -> Factor:
     if not g_per_kwh >= 0:
         raise InputError(f"{field}: must be ≥ 0 gCO2e/kWh, got {g_per_kwh}")
-    return Factor.exact_value(NAME, g_per_kwh, UNIT, f"user-supplied ({field})")
+    return Factor(
+        NAME,
+        g_per_kwh,
+        UNIT,
+        g_per_kwh,
+        g_per_kwh,
+        f"user-supplied ({field}); boundary: unknown (say which in your report)",
+        boundary=UNKNOWN,
+    )

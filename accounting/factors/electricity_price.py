@@ -18,6 +18,7 @@ DEFAULT = Factor(
     "range 0.08 (US industrial) to 0.30 USD/kWh (EU non-household with taxes), an ecoledger "
     "assumption",
     2023,
+    dollar_year=2023,
 )
 
 

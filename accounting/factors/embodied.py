@@ -40,7 +40,7 @@ GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
     for p in (
         GpuEmbodiedPreset(
             "embodied:hgx-h100",
-            ("h100", "h200", "gh200"),
+            ("h100",),
             Factor(
                 GPU,
                 164.0,
@@ -55,7 +55,7 @@ GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
         ),
         GpuEmbodiedPreset(
             "embodied:bloom-a100",
-            ("a100", "a800", "a30", "a40", "a10", "l40", "l4", "v100", "p100", "t4", ""),
+            ("a100", "a800"),
             Factor(
                 GPU,
                 150.0,
@@ -83,9 +83,29 @@ GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
             ),
             "chip only",
         ),
+        GpuEmbodiedPreset(
+            "embodied:unknown-gpu",
+            (),
+            Factor(
+                GPU,
+                150.0,
+                KG_UNIT,
+                50.0,
+                400.0,
+                "stated default for a GPU model with no published product carbon footprint "
+                f"(V100, T4, L4, P100, L40...): {_LUCCIONI}'s 150 kgCO2e per GPU card, with a "
+                "wider range 50-400 kg (a small inference card to a large board, ecoledger "
+                "assumption); boundary: unknown",
+                2023,
+            ),
+            "unknown (stated default)",
+        ),
     )
 }
 DEFAULT_GPU_PRESET = "embodied:bloom-a100"
+"""Used when nothing says which GPU (an estimate without --gpu-model)."""
+UNKNOWN_GPU_PRESET = "embodied:unknown-gpu"
+"""Used when the GPU model is known but no published figure covers it."""
 
 HOST_DEFAULT = Factor(
     HOST,
@@ -130,12 +150,15 @@ def gpu_preset(name: str, field: str = "--embodied") -> GpuEmbodiedPreset:
 
 
 def gpu_preset_for_model(model: str) -> GpuEmbodiedPreset:
-    """The preset whose model names match an NVML model string (default: A100 lower bound)."""
-    text = model.lower()
+    """The preset whose model names match an NVML model string or ``--gpu-model``.
+
+    A model no published figure covers gets the stated unknown-GPU default (wider range).
+    """
+    text = model.lower().replace(" ", "")
     for preset in GPU_PRESETS.values():
         if any(token and token in text for token in preset.matches):
             return preset
-    return GPU_PRESETS[DEFAULT_GPU_PRESET]
+    return GPU_PRESETS[UNKNOWN_GPU_PRESET]
 
 
 def user_kg(name: str, kg: float, field: str) -> Factor:

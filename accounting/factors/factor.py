@@ -7,10 +7,12 @@ can be traced to where it came from and how sure we are of it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accounting.entries import FactorRecord
 from accounting.errors import InputError
+
+DISTRIBUTIONS = ("pert", "lognormal")
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,21 @@ class Factor:
     high: float
     source: str
     year: int | None = None
+    distribution: str = "pert"
+    """How the Monte Carlo draws it, with ``value`` as the mean: ``pert`` (low..high are
+    bounds) or ``lognormal`` (low..high are the 5th..95th percentiles). Exact factors are
+    constant whatever this says."""
+    boundary: str | None = None
+    """For carbon intensities: ``lifecycle``, ``direct_combustion`` or ``unknown``."""
+    dollar_year: int | None = None
+    """For money factors: the year whose US dollars ``value`` is in."""
 
     def __post_init__(self) -> None:
+        if self.distribution not in DISTRIBUTIONS:
+            raise InputError(
+                f"{self.name}: distribution must be one of {', '.join(DISTRIBUTIONS)}, "
+                f"got {self.distribution!r}"
+            )
         for label, number in (("value", self.value), ("low", self.low), ("high", self.high)):
             if not math.isfinite(number):
                 raise InputError(f"{self.name}: {label} must be a finite number, got {number}")
@@ -41,6 +56,15 @@ class Factor:
     @property
     def exact(self) -> bool:
         return self.low == self.high
+
+    @property
+    def distribution_text(self) -> str:
+        """How it is drawn, for an assumptions table."""
+        if self.exact:
+            return "constant"
+        if self.distribution == "lognormal":
+            return "lognormal, mean = value, p05..p95 ≈ low..high"
+        return "Beta-PERT on low..high, mean = value"
 
     @classmethod
     def exact_value(cls, name: str, value: float, unit: str, source: str) -> Factor:
@@ -61,7 +85,10 @@ class Factor:
         return cls(name, value, unit, low, high, source, year)
 
     def renamed(self, name: str) -> Factor:
-        return Factor(name, self.value, self.unit, self.low, self.high, self.source, self.year)
+        return replace(self, name=name)
+
+    def with_range(self, low: float, high: float) -> Factor:
+        return replace(self, low=low, high=high)
 
     def to_record(self) -> FactorRecord:
         return FactorRecord(
@@ -94,4 +121,7 @@ class Factor:
             "high": self.high,
             "source": self.source,
             "year": self.year,
+            "distribution": self.distribution_text,
+            "boundary": self.boundary,
+            "dollar_year": self.dollar_year,
         }

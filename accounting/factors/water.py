@@ -1,5 +1,10 @@
 """Water factors: on-site WUE and off-site EWIF (L/kWh), and a water shadow price (USD/m³).
 
+All water is **consumption** (water withdrawn and not returned: evaporated in cooling towers
+or at power plants), not withdrawal, as Li et al. define WUE and EWIF.
+Only the U.S. average of Li et al. is bundled: for any other location it is a stand-in, and
+the assessment says so in its notes and in the factor's source.
+
 water_onsite_l = E_it × WUE;  water_offsite_l = E_it × PUE × EWIF  (Li et al. 2023: PUE
 multiplies only the off-site, electricity-generation term).
 """
@@ -41,7 +46,7 @@ PRESETS: dict[str, WaterPreset] = {
             UNIT,
             0.18,
             1.10,
-            f"{_LI}: on-site WUE 0.550 L/kWh; range 0.18-1.10 (typical evaporative cooling, "
+            f"{_LI}: on-site WUE 0.550 L/kWh (consumption); range 0.18-1.10 (typical evaporative cooling, "
             "ecoledger assumption)",
             2023,
         ),
@@ -51,7 +56,7 @@ PRESETS: dict[str, WaterPreset] = {
             UNIT,
             1.80,
             4.50,
-            f"{_LI}: off-site EWIF 3.142 L/kWh; range 1.8-4.5 (grid mix, ecoledger assumption)",
+            f"{_LI}: off-site EWIF 3.142 L/kWh (consumption); range 1.8-4.5 (grid mix, ecoledger assumption)",
             2023,
         ),
     ),
@@ -68,8 +73,10 @@ DEFAULT_PRICE = Factor(
     PRICE_UNIT,
     0.5,
     5.0,
-    "shadow price of freshwater ≈ US municipal tariffs (ecoledger assumption, range 0.5-5 USD/m3)",
+    "shadow price of freshwater ≈ US municipal tariffs of 2023 (ecoledger assumption, range "
+    "0.5-5 USD/m3, 2023 USD)",
     None,
+    dollar_year=2023,
 )
 
 

@@ -10,9 +10,9 @@ Its ``totals`` are exactly the stable keys of ``ecoledger assess RUN --json``.
 A **project report** covers every run of a project started in ``[since, until]``, failed and
 exploratory runs included. Its totals add up the runs' own terms: an inference run's money
 keys carry a share of its training run's cost, which is taken out again so that a training
-run in the same project is not counted twice. The project's p05/p50/p95 are the sums of the
-runs' percentiles: every run draws its factors from the same seeded streams (the same PUE,
-SCC and grid draws), so the runs' uncertainties are treated as fully shared.
+run in the same project is not counted twice. The project's p05/p50/p95 come from one joint
+Monte Carlo over its runs (:mod:`accounting.assessment.project`): factors shared by runs are
+one draw, each run's energy measurement its own, and percentiles are never summed.
 """
 
 from __future__ import annotations
@@ -72,6 +72,23 @@ ADDITIVE_KEYS = (
     "net_benefit_p95",
 )
 AMORTIZED_MONEY = ("energy_cost", "carbon_cost", "secondary_cost")
+INTERVAL_KEYS = tuple(
+    f"{key}_{p}"
+    for key in ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
+    for p in ("p05", "p50", "p95")
+)
+METHOD_KEYS = (
+    *INTERVAL_KEYS,
+    "dollar_year",
+    "money_unit",
+    "scope2_method",
+    "operational_location_kgco2e",
+    "operational_market_kgco2e",
+    "sci_gco2e_per_unit",
+    "sci_unit",
+    "not_estimated",
+)
+"""Methodology keys (issue 15) carried in the totals beside the stable keys."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +268,9 @@ class AssumptionLine:
     year: int | None
     runs: int
     """How many of the report's assessed runs used this value."""
+    distribution: str = ""
+    boundary: str | None = None
+    dollar_year: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -262,6 +282,9 @@ class AssumptionLine:
             "source": self.source,
             "year": self.year,
             "runs": self.runs,
+            "distribution": self.distribution,
+            "boundary": self.boundary,
+            "dollar_year": self.dollar_year,
         }
 
 
@@ -332,7 +355,9 @@ class ReportContent:
 
     @property
     def currency(self) -> str:
-        return str(self.totals.get("currency", "USD"))
+        """The currency with its dollar year (``2024 USD``): what every amount is printed in."""
+        unit = self.totals.get("money_unit")
+        return str(unit) if unit else str(self.totals.get("currency", "USD"))
 
     @property
     def lowest_counterfactual(self) -> CounterfactualLine | None:
@@ -492,11 +517,22 @@ def _assumptions(assessed: Sequence[dict[str, Any]]) -> tuple[AssumptionLine, ..
     seen: dict[tuple[Any, ...], list[Any]] = {}
     for doc in assessed:
         for name, f in doc.get("assumptions", {}).items():
-            key = (name, f["value"], f["unit"], f["low"], f["high"], f["source"], f.get("year"))
+            key = (
+                name,
+                f["value"],
+                f["unit"],
+                f["low"],
+                f["high"],
+                f["source"],
+                f.get("year"),
+                f.get("distribution", ""),
+                f.get("boundary"),
+                f.get("dollar_year"),
+            )
             seen.setdefault(key, [0])[0] += 1
     return tuple(
-        AssumptionLine(name, value, unit, low, high, source, year, count[0])
-        for (name, value, unit, low, high, source, year), count in seen.items()
+        AssumptionLine(name, value, unit, low, high, source, year, count[0], dist, bound, dy)
+        for (name, value, unit, low, high, source, year, dist, bound, dy), count in seen.items()
     )
 
 
@@ -560,6 +596,34 @@ def _sum_totals(assessed: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {key: totals[key] for key in STABLE_KEYS}
 
 
+def _project_method_keys(
+    assessed: Sequence[dict[str, Any]], joint: dict[str, Any]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    for doc in assessed:
+        missing.update(doc.get("not_estimated") or {})
+    for key in ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l"):
+        for p in ("p05", "p50", "p95"):
+            out[f"{key}_{p}"] = None if key in missing else getattr(joint[key], p)
+    first = assessed[0] if assessed else {}
+    out["dollar_year"] = first.get("dollar_year")
+    out["money_unit"] = first.get("money_unit")
+    out["scope2_method"] = "location-based"
+    out["operational_location_kgco2e"] = sum(
+        float(d.get("operational_location_kgco2e") or 0.0) for d in assessed
+    )
+    markets = [d.get("operational_market_kgco2e") for d in assessed]
+    known = [float(m) for m in markets if m is not None]
+    out["operational_market_kgco2e"] = (
+        sum(known) if markets and len(known) == len(markets) else None
+    )
+    out["sci_gco2e_per_unit"] = None
+    out["sci_unit"] = None
+    out["not_estimated"] = missing
+    return out
+
+
 def _anchor(ledger: Any, run_ids: Sequence[str]) -> tuple[int, str]:
     wanted = set(run_ids)
     last = max((row.last_seq for row in ledger.runs_index() if row.run_id in wanted), default=0)
@@ -600,7 +664,7 @@ def gather_run(
         views.append(parent_view)
         assessments.append(assessment.parent)
         facts.append(_run_facts(parent_view, "training run amortized", parent_doc))
-    totals = {key: doc.get(key) for key in STABLE_KEYS}
+    totals = {key: doc.get(key) for key in STABLE_KEYS + METHOD_KEYS}
     return _finish(
         ledger,
         Scope("run", run_id=view.run_id),
@@ -655,7 +719,15 @@ def gather_project(
     facts = [_run_facts(v, "project run", d) for v, d in zip(views, docs, strict=True)]
     assessed = [d for d in docs if d is not None]
     used = assessed[0].get("settings", {}) if assessed else {}
+    from accounting.assessment.project import METHOD as PROJECT_METHOD
+    from accounting.assessment.project import Member, joint_intervals
+
     totals = _sum_totals(assessed)
+    members = [Member(a.run_id or "", *a.inputs) for a in assessments if a is not None and a.inputs]
+    joint = joint_intervals(members, settings if settings is not None else None)
+    totals.update(_project_method_keys(assessed, joint))
+    for key in ("net_benefit_p05", "net_benefit_p50", "net_benefit_p95"):
+        totals[key] = getattr(joint["net_benefit"], key[-3:])
     notes = tuple(
         f"{v.name}: {note}"
         for v, d in zip(views, docs, strict=True)
@@ -676,7 +748,7 @@ def gather_project(
             "p05": totals["net_benefit_p05"],
             "p50": totals["net_benefit_p50"],
             "p95": totals["net_benefit_p95"],
-            "method": "sum of the runs' percentiles (factor draws shared by every run)",
+            "method": PROJECT_METHOD,
         },
         notes=notes,
         used_settings=used,

@@ -72,7 +72,11 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 
 def summary_table(content: ReportContent) -> Table:
     rows = []
+    missing = content.totals.get("not_estimated") or {}
     for label, key, unit in SUMMARY_ROWS:
+        if key in missing:
+            rows.append((label, f"not estimated ({missing[key]})", unit))
+            continue
         rows.append(
             (label, sig(content.totals.get(key)), content.currency if unit == "$" else unit)
         )
@@ -145,15 +149,132 @@ def _assumptions_table(content: ReportContent) -> Table:
             sig(a.value),
             a.unit,
             f"{sig(a.low)} – {sig(a.high)}",
+            a.distribution or MISSING,
             str(a.year) if a.year else MISSING,
+            ", ".join(
+                part
+                for part in (
+                    f"boundary: {a.boundary}" if a.boundary else "",
+                    f"{a.dollar_year} USD" if a.dollar_year else "",
+                )
+                if part
+            )
+            or MISSING,
             a.source,
         )
         for a in content.assumptions
     )
     return Table(
-        ("Factor", "Value", "Unit", "Range (low – high)", "Year", "Source"),
+        (
+            "Factor",
+            "Value",
+            "Unit",
+            "Range (low – high)",
+            "Distribution",
+            "Year",
+            "Boundary / dollars",
+            "Source",
+        ),
         rows,
-        (False, True, False, False, False, False),
+        (False, True, False, False, False, False, False, False),
+    )
+
+
+INTERVAL_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Facility energy", "energy_facility_kwh", "kWh"),
+    ("Operational emissions (location-based)", "operational_kgco2e", "kgCO2e"),
+    ("Embodied emissions", "embodied_kgco2e", "kgCO2e"),
+    ("Water consumption", "water_l", "L"),
+)
+
+
+def _intervals_table(content: ReportContent) -> Table:
+    t = content.totals
+    missing = t.get("not_estimated") or {}
+    rows = []
+    for label, key, unit in INTERVAL_ROWS:
+        if key in missing:
+            rows.append((label, f"not estimated ({missing[key]})", "", "", "", unit))
+            continue
+        rows.append(
+            (
+                label,
+                sig(t.get(key)),
+                sig(t.get(f"{key}_p05")),
+                sig(t.get(f"{key}_p50")),
+                sig(t.get(f"{key}_p95")),
+                unit,
+            )
+        )
+    rows.append(
+        (
+            "Net benefit",
+            sig(t.get("net_benefit")),
+            sig(t.get("net_benefit_p05")),
+            sig(t.get("net_benefit_p50")),
+            sig(t.get("net_benefit_p95")),
+            content.currency,
+        )
+    )
+    return Table(
+        ("Quantity", "Central", "p05", "p50", "p95", "Unit"),
+        tuple(rows),
+        (False, True, True, True, True, False),
+    )
+
+
+def _methodology(content: ReportContent) -> Section:
+    t = content.totals
+    market = t.get("operational_market_kgco2e")
+    doc = content.runs[0].assessment if content.runs and content.scope.kind == "run" else None
+    doc = doc or {}
+    items = [
+        f"Money: every amount is in {content.currency} (BLS CPI-U annual averages; each money "
+        "factor converted from its own dollar year).",
+        f"Scope 2, location-based (headline): {sig(t.get('operational_location_kgco2e'))} kgCO2e.",
+        "Scope 2, market-based: "
+        + (
+            f"{sig(market)} kgCO2e ({doc.get('market_instrument') or 'contractual instruments'})."
+            if market is not None
+            else "not reported (no contractual instrument given: --market-factor or "
+            "--renewable-share)."
+        ),
+        "Water is consumption (water withdrawn and not returned), on-site cooling plus "
+        "off-site electricity generation.",
+    ]
+    if t.get("sci_gco2e_per_unit") is not None:
+        items.append(
+            f"SCI (ISO/IEC 21031:2024): {sig(t['sci_gco2e_per_unit'])} gCO2e per "
+            f"{t.get('sci_unit')} = (E × I + M) / R, embodied M by time-share."
+        )
+    scenarios = doc.get("scc_scenarios") or []
+    if len(scenarios) > 1:
+        items.append(
+            "Net benefit at the SCC source's other discount rates (scenarios, not drawn): "
+            + "; ".join(
+                f"{s['discount_rate']}: {sig(s['net_benefit'])} {content.currency}"
+                for s in scenarios
+            )
+            + "."
+        )
+    ranking = doc.get("sensitivity_ranking") or []
+    if ranking:
+        output = doc.get("sensitivity_of", "operational_kgco2e")
+        items.append(
+            f"Sensitivity of {output} (one factor at a time over its range): "
+            + ", ".join(f"{r['factor']} {sig(r['swing'])}" for r in ranking[:5])
+            + "."
+        )
+    return Section(
+        "uncertainty",
+        "Uncertainty, scope 2 and functional unit",
+        paragraphs=(
+            "90 % intervals from a Monte Carlo whose draws have each published value as their "
+            "mean (Beta-PERT; lognormal for the social cost of carbon). A project is drawn "
+            "jointly: shared factors once for all runs, each run's measurement on its own.",
+        ),
+        table=_intervals_table(content),
+        after=tuple(items),
     )
 
 
@@ -251,6 +372,7 @@ def build_document(content: ReportContent, fmt: str) -> Document:
             table=summary_table(content),
         )
     )
+    sections.append(_methodology(content))
     hardware = tuple(
         f"{h.count} × {h.model} ({h.kind.upper()}) on {h.hosts} host(s)"
         + (f"; {h.facts}" if h.facts else "")

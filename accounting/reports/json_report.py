@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from accounting.reports.content import REPORT_SCHEMA_ID, STABLE_KEYS, ReportContent
+from accounting.assessment.settings import FUNCTIONAL_UNITS
+from accounting.reports.content import METHOD_KEYS, REPORT_SCHEMA_ID, STABLE_KEYS, ReportContent
 
 
 def render_json(content: ReportContent) -> str:
@@ -55,7 +56,33 @@ def _totals_schema() -> dict[str, Any]:
                 "(always null in a project report)",
             }
         else:
-            props[key] = _num(_TOTAL_DESCRIPTIONS[key], nullable=key in ("pue",) or "_p" in key)
+            props[key] = _num(
+                _TOTAL_DESCRIPTIONS[key],
+                nullable=key in ("pue", "embodied_kgco2e") or "_p" in key,
+            )
+    for key in METHOD_KEYS:
+        if key.endswith(("_p05", "_p50", "_p95")):
+            props[key] = _num(
+                f"{key[-3:]} of {key[:-4]} (Monte Carlo; joint over a project's runs); "
+                "null when not estimated",
+                nullable=True,
+            )
+    props["dollar_year"] = {
+        "type": ["integer", "null"],
+        "description": "the year of the US dollars of every money figure (CPI-U converted)",
+    }
+    props["money_unit"] = {"type": ["string", "null"], "description": "e.g. `2024 USD`"}
+    props["scope2_method"] = {"const": "location-based"}
+    props["operational_location_kgco2e"] = _num("scope 2 location-based, kgCO2e", True)
+    props["operational_market_kgco2e"] = _num(
+        "scope 2 market-based, kgCO2e; null without a contractual instrument", True
+    )
+    props["sci_gco2e_per_unit"] = _num("SCI, gCO2e per `sci_unit`; null when not shown", True)
+    props["sci_unit"] = {"type": ["string", "null"], "enum": [*FUNCTIONAL_UNITS, None]}
+    props["not_estimated"] = {
+        "type": ["object", "null"],
+        "description": "keys that could not be estimated (null above) → the reason",
+    }
     return {
         "type": "object",
         "description": "run report: the stable keys of `ecoledger assess RUN --json`; project "

@@ -55,7 +55,35 @@ def environmental_impact(content: ReportContent) -> str:
     meta = co2_eq_emissions(content)
     clouds = sorted({loc for loc in content.locations if ":" in loc})
     provider = ", ".join(sorted({c.split(":", 1)[0].upper() for c in clouds})) or "not recorded"
-    embodied_g = 1000.0 * float(content.totals.get("embodied_kgco2e") or 0.0)
+    t = content.totals
+    missing = t.get("not_estimated") or {}
+    embodied_g = 1000.0 * float(t.get("embodied_kgco2e") or 0.0)
+    embodied = (
+        f"embodied in the hardware: not estimated ({missing['embodied_kgco2e']})"
+        if "embodied_kgco2e" in missing
+        else f"plus {sig(embodied_g)} g CO2eq embodied in the hardware"
+    )
+    notes = []
+    if t.get("operational_kgco2e_p05") is not None:
+        notes.append(
+            f"- **Uncertainty (90 %):** operational {sig(1000 * t['operational_kgco2e_p05'])}–"
+            f"{sig(1000 * t['operational_kgco2e_p95'])} g CO2eq; facility energy "
+            f"{sig(t.get('energy_facility_kwh_p05'))}–{sig(t.get('energy_facility_kwh_p95'))} "
+            f"kWh; water consumption {sig(t.get('water_l_p05'))}–{sig(t.get('water_l_p95'))} L"
+            + (
+                ""
+                if "embodied_kgco2e" in missing or t.get("embodied_kgco2e_p05") is None
+                else f"; embodied {sig(1000 * t['embodied_kgco2e_p05'])}–"
+                f"{sig(1000 * t['embodied_kgco2e_p95'])} g CO2eq"
+            )
+        )
+    if t.get("operational_market_kgco2e") is not None:
+        notes.append(
+            f"- **Market-based (scope 2):** {sig(1000 * t['operational_market_kgco2e'])} g CO2eq "
+            "(contractual instruments; not the figure in `emissions`)"
+        )
+    if t.get("sci_gco2e_per_unit") is not None:
+        notes.append(f"- **SCI:** {sig(t['sci_gco2e_per_unit'])} g CO2eq per {t.get('sci_unit')}")
     lines = [
         "## Environmental Impact",
         "",
@@ -70,8 +98,10 @@ def environmental_impact(content: ReportContent) -> str:
         "GPU-hours)",
         f"- **Cloud Provider:** {md(provider)}",
         f"- **Compute Region:** {md(meta['geographical_location'])}",
-        f"- **Carbon Emitted:** {sig(meta['emissions'])} g CO2eq operational "
-        f"(plus {sig(embodied_g)} g CO2eq embodied in the hardware)",
+        f"- **Carbon Emitted:** {sig(meta['emissions'])} g CO2eq operational, scope 2 "
+        f"location-based (the grid's average intensity; `emissions` above is this figure) "
+        f"({embodied})",
+        *notes,
         "",
     ]
     return "\n".join(lines)

@@ -115,6 +115,6 @@ best = min(assessment.counterfactuals, key=lambda c: c.operational_kgco2e, defau
 if best is not None and best.saving_kgco2e > 0:
     st.caption(
         f"Lowest: **{best.where}**, saving {ui.kg(best.saving_kgco2e)} and "
-        f"{ui.usd(best.saving_usd, assessment.currency)} of carbon cost against "
+        f"{ui.usd(best.saving_usd, assessment.money_unit)} of carbon cost against "
         f"{assessment.location}."
     )

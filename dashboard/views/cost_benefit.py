@@ -28,7 +28,7 @@ except InputError as exc:
     st.error(f"Check the assumptions: {str(exc).splitlines()[0]}")
     st.stop()
 controls.show_sources(assessment)
-cur = assessment.currency
+cur = assessment.money_unit
 
 st.subheader("Net benefit")
 m = st.columns(4)
@@ -45,6 +45,63 @@ st.caption(f"Same as `{cli_equivalent(view.run_id, controls.settings)}`")
 for note in assessment.notes:
     st.caption(f"Note: {note}")
 
+st.subheader("Emissions, water and their uncertainty")
+market = assessment.operational_market_kgco2e
+e = st.columns(4)
+e[0].metric(
+    "Operational, location-based",
+    f"{assessment.operational_kgco2e:,.4g} kgCO₂e",
+    help="scope 2, location-based (the grid's average intensity): the headline figure",
+)
+e[1].metric(
+    "Operational, market-based",
+    "not reported" if market is None else f"{market:,.4g} kgCO₂e",
+    help=assessment.market_instrument
+    or "no contractual instrument: set a market-based factor or a renewable share",
+)
+sci = assessment.sci
+e[2].metric(
+    "SCI",
+    "—" if sci.gco2e_per_unit is None else f"{sci.gco2e_per_unit:,.4g} gCO₂e/{sci.unit}",
+    help="(E × I + M) / R, ISO/IEC 21031:2024; embodied by time-share",
+)
+e[3].metric("Money in", cur, help="every amount is converted to one dollar year (CPI-U)")
+rows = []
+for key, unit in (
+    ("energy_facility_kwh", "kWh"),
+    ("operational_kgco2e", "kgCO₂e"),
+    ("embodied_kgco2e", "kgCO₂e"),
+    ("water_l", "L (consumption)"),
+):
+    iv = assessment.quantity_intervals.get(key)
+    if key in assessment.not_estimated or iv is None:
+        reason = assessment.not_estimated.get(key, "no interval")
+        rows.append({"quantity": key, "central": f"not estimated ({reason})", "unit": unit})
+        continue
+    rows.append(
+        {
+            "quantity": key,
+            "central": f"{getattr(assessment, key):,.4g}",
+            "p05": f"{iv.p05:,.4g}",
+            "p50": f"{iv.p50:,.4g}",
+            "p95": f"{iv.p95:,.4g}",
+            "unit": unit,
+        }
+    )
+st.dataframe(rows, hide_index=True, key="cb_quantity_intervals")
+if len(assessment.scc_scenarios) > 1:
+    st.caption(
+        "Net benefit at the SCC source's other discount rates (scenarios, not drawn): "
+        + " · ".join(
+            f"{sc.discount_rate}: {ui.usd(sc.net_benefit, cur)}" for sc in assessment.scc_scenarios
+        )
+    )
+if assessment.sensitivity_ranking:
+    st.caption(
+        f"Largest swings of {assessment.sensitivity_of}: "
+        + ", ".join(f"{r.factor} {r.swing:,.4g}" for r in assessment.sensitivity_ranking[:5])
+    )
+
 ui.chart(figures.net_benefit_waterfall(assessment), key="cb_waterfall")
 ui.chart(figures.net_benefit_interval(assessment), key="cb_interval")
 ui.chart(figures.sensitivity_tornado(assessment), key="cb_tornado")
@@ -59,6 +116,9 @@ with st.expander("Every assumption used, with its source"):
                 "unit": f.unit,
                 "low": f.low,
                 "high": f.high,
+                "distribution": f.distribution_text,
+                "boundary": f.boundary or "",
+                "dollar year": f.dollar_year or "",
                 "source": f.source,
             }
             for f in assessment.factors

@@ -97,7 +97,7 @@ def run_detail(run_id: str) -> None:
             f"Live: refreshes every {LIVE_REFRESH_S} s · last entry {ui.when(view.last_recorded_at)}"
         )
     assessment = data.assessment(here, view)
-    cur = assessment.currency
+    cur = assessment.money_unit
     m = st.columns(3) + st.columns(3)
     m[0].metric("IT energy", ui.kwh(assessment.energy_it_kwh))
     m[1].metric(

@@ -80,6 +80,57 @@ def add_assumption_args(parser: argparse.ArgumentParser, *, series: bool) -> Non
     g.add_argument("--benefit-per-use", type=number("--benefit-per-use"), metavar="USD")
     g.add_argument("--compare-countries", metavar="A,B,...", help="counterfactual countries")
     g.add_argument("--compare-clouds", metavar="A,B,...", help="counterfactual cloud regions")
+    m = parser.add_argument_group("methodology (docs/methodology.md)")
+    m.add_argument(
+        "--dollar-year",
+        type=integer("--dollar-year"),
+        metavar="YYYY",
+        help="express all money in this year's USD (CPI-U; default: latest in the table)",
+    )
+    m.add_argument(
+        "--market-factor",
+        type=number("--market-factor"),
+        metavar="G_PER_KWH",
+        help="scope 2 market-based emission factor of your contractual instruments",
+    )
+    m.add_argument(
+        "--renewable-share",
+        type=number("--renewable-share"),
+        metavar="X",
+        help="scope 2 market-based: share of energy covered by renewable certificates, 0..1",
+    )
+    m.add_argument(
+        "--residual-mix",
+        type=number("--residual-mix"),
+        metavar="G_PER_KWH",
+        help="residual-mix factor for the uncovered share (required with --renewable-share)",
+    )
+    m.add_argument(
+        "--grid-loss",
+        type=number("--grid-loss"),
+        metavar="X",
+        help="transmission and distribution losses as a fraction (default 0)",
+    )
+    m.add_argument(
+        "--per",
+        metavar="UNIT",
+        help="SCI functional unit: request, token, sample or step",
+    )
+    m.add_argument(
+        "--embodied-method",
+        metavar="bloom|sci",
+        help="embodied share: bloom (utilization-adjusted, default) or sci (time-share)",
+    )
+    m.add_argument(
+        "--sensitivity-of",
+        metavar="OUTPUT",
+        help="rank sensitivity of operational_kgco2e (default), net_benefit or water_l",
+    )
+    m.add_argument(
+        "--gpu-model",
+        metavar="MODEL",
+        help="GPU model for embodied carbon (H100, A100, V100, T4, L4...)",
+    )
     g.add_argument(
         "--draws", type=integer("--draws"), metavar="N", help="Monte Carlo draws (10000)"
     )
@@ -132,6 +183,15 @@ def settings_from_args(args: argparse.Namespace) -> AssumptionSettings:
         benefit_per_use_usd=args.benefit_per_use,
         compare_countries=_split(args.compare_countries),
         compare_clouds=_split(args.compare_clouds),
+        dollar_year=getattr(args, "dollar_year", None),
+        market_factor=getattr(args, "market_factor", None),
+        renewable_share=getattr(args, "renewable_share", None),
+        residual_mix=getattr(args, "residual_mix", None),
+        grid_loss=getattr(args, "grid_loss", None),
+        per=getattr(args, "per", None),
+        embodied_method=getattr(args, "embodied_method", None),
+        sensitivity_of=getattr(args, "sensitivity_of", None),
+        gpu_model=getattr(args, "gpu_model", None),
         draws=args.draws,
         seed=args.seed,
         shared_gpu=getattr(args, "shared_gpu", None),

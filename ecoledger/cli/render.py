@@ -102,7 +102,13 @@ def _qty(value: float | None, unit: str, scale: float = 1.0) -> str:
 
 
 def render_run_text(r: dict[str, Any]) -> str:
-    cur = r.get("currency", "USD")
+    cur = r.get("money_unit") or r.get("currency", "USD")
+    missing = r.get("not_estimated") or {}
+    embodied = (
+        "embodied not estimated"
+        if "embodied_kgco2e" in missing
+        else f"{_qty(r.get('embodied_kgco2e'), 'gCO2e', 1000)} embodied"
+    )
     lines = [
         f"run       {r['name']}  [{r['kind']}, {r['status']}]",
         f"project   {r.get('project') or '—'}",
@@ -118,9 +124,9 @@ def render_run_text(r: dict[str, Any]) -> str:
     lines += [
         f"energy    {_qty(r['energy_it_kwh'], 'Wh', 1000)} IT × PUE {r.get('pue', 0):.2f} = "
         f"{_qty(r.get('energy_facility_kwh'), 'Wh', 1000)} facility",
-        f"carbon    {_qty(r.get('operational_kgco2e'), 'gCO2e', 1000)} operational, "
-        f"{_qty(r.get('embodied_kgco2e'), 'gCO2e', 1000)} embodied",
-        f"water     {_qty(r.get('water_l'), 'L')}",
+        f"carbon    {_qty(r.get('operational_kgco2e'), 'gCO2e', 1000)} operational "
+        f"({r.get('scope2_method', 'location-based')}), {embodied}",
+        f"water     {_qty(r.get('water_l'), 'L')} consumed",
         f"costs     energy {_money(r.get('energy_cost'), cur)}, carbon {_money(r.get('carbon_cost'), cur)}, "
         f"secondary {_money(r.get('secondary_cost'), cur)}",
         f"benefits  social {_money(r.get('social_benefit'), cur)}, "
@@ -128,6 +134,11 @@ def render_run_text(r: dict[str, Any]) -> str:
         f"net       {_money(r.get('net_benefit'), cur)}  (p05 {_money(r.get('net_benefit_p05'), cur)}, "
         f"p95 {_money(r.get('net_benefit_p95'), cur)})",
     ]
+    if r.get("sci_gco2e_per_unit") is not None:
+        lines.append(
+            f"SCI       {r['sci_gco2e_per_unit']:,.4g} gCO2e per {r.get('sci_unit')} "
+            "(operational + embodied time-share, training share included)"
+        )
     if r.get("break_even_uses") is not None:
         lines.append(f"break-even after {r['break_even_uses']:,} uses")
     for p in r["problems"]:

@@ -50,6 +50,8 @@ def test_patterson_2021_table4_gpt3_with_epa_scc(capsys):
         "scc:epa-2023-2.0",
         "--emission-year",
         "2020",
+        "--dollar-year",
+        "2020",  # the published SCC's own dollar year: no conversion
     )
     assert out["operational_kgco2e"] / 1000 == pytest.approx(552.1, abs=0.1)
     assert out["carbon_cost"] == pytest.approx(104_899, abs=0.1 * 190)
@@ -247,6 +249,8 @@ def test_scc_presets_by_emission_year(capsys, preset, year, usd_per_t):
         preset,
         "--emission-year",
         str(year),
+        "--dollar-year",
+        "2020",  # every preset is published in 2020 USD
     )
     assert out["operational_kgco2e"] == pytest.approx(1000)
     assert out["carbon_cost"] == pytest.approx(usd_per_t)
@@ -263,6 +267,8 @@ def test_rennert_range_is_the_published_5_95_interval(capsys):
         "--scc",
         "scc:rennert-2022",
         "--emission-year",
+        "2020",
+        "--dollar-year",
         "2020",
     )
     scc = out["assumptions"]["social_cost_of_carbon"]

@@ -36,6 +36,8 @@ def test_cli_options_override_the_file(capsys, tmp_path):
         "scc:epa-2023-2.0",
         "--emission-year",
         "2020",
+        "--dollar-year",
+        "2020",
     )
     assert out["pue"] == 1.5
     assert out["location"] == "FRA"

@@ -35,6 +35,9 @@ def test_demo_trains_serves_and_reports(tmp_path: Path) -> None:
     assert "# Carbon report" in text
     assert "FRA" in text or "France" in text
     assert serve.run_id in result.out and train.run_id in result.out
+    # issue 15: the inference run shows its SCI in gCO2e per request by default
+    assert "gCO2e per request" in result.out
+    assert "SCI (ISO/IEC 21031:2024)" in text and "gCO2e per request" in text
 
 
 def test_demo_refuses_an_unknown_country_before_training(tmp_path: Path) -> None:

@@ -327,3 +327,19 @@ def test_the_report_page_says_the_browser_rules_and_a_dead_browser_is_an_error(
         f"--format pdf: the browser BROWSER_PATH={dead} exited with code 1 at start"
     ]
     assert at.get("download_button") == []
+
+
+def test_market_factor_zero_shows_both_scope2_figures(
+    fixture_ledger: FixtureLedger, on_ledger: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 15: dual reporting; location-based unchanged, market-based 0 with --market-factor 0
+    on_ledger(fixture_ledger.path)
+    run_id = fixture_ledger.run_ids["sweep-lr-3e-4"]
+    at = app("cost_benefit", run_id).run()
+    assert metric(at, "Operational, market-based") == "not reported"
+    at.number_input(key="cb_market_factor").set_value(0.0).run()
+    assert not at.exception
+    expected = assess_json(capsys, fixture_ledger.path, run_id, "--market-factor", "0")
+    assert expected["operational_market_kgco2e"] == 0.0
+    assert shows(metric(at, "Operational, location-based"), expected["operational_kgco2e"])
+    assert number(metric(at, "Operational, market-based")) == 0.0

@@ -196,8 +196,8 @@ def test_figures_export_as_svg_pdf_png(built: dict[str, Any]) -> None:
     expected_text = {
         "power_timeline": ("Power per device", "Power (W)", "Time (UTC)"),
         "energy_by_device_and_phase": ("Energy by device and phase",),
-        "net_benefit_waterfall": ("Net benefit", "Money (USD)"),
-        "break_even": ("Break-even", "Net benefit (USD)"),
+        "net_benefit_waterfall": ("Net benefit", "Money (2024 USD)"),
+        "break_even": ("Break-even", "Net benefit (2024 USD)"),
         "counterfactuals": ("The same energy elsewhere", "SWE", "POL"),
     }
     for name in FIGURES:

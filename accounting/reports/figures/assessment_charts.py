@@ -58,7 +58,7 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
     import plotly.graph_objects as go
 
     a = as_json(assessment)
-    cur = a.get("currency", "USD")
+    cur = a.get("money_unit") or a.get("currency", "USD")
     social = float(a["social_benefit"])
     environmental = float(a["environmental_benefit"])
     steps = [("Social benefit", social, "relative")]
@@ -136,7 +136,7 @@ def net_benefit_interval(
     import plotly.graph_objects as go
 
     a = as_json(assessment)
-    cur = a.get("currency", "USD")
+    cur = a.get("money_unit") or a.get("currency", "USD")
     interval = a.get("interval") or {}
     p05, p50, p95 = a.get("net_benefit_p05"), a.get("net_benefit_p50"), a.get("net_benefit_p95")
     fig = new_figure()
@@ -198,7 +198,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
     import plotly.graph_objects as go
 
     a = as_json(assessment)
-    cur = a.get("currency", "USD")
+    cur = a.get("money_unit") or a.get("currency", "USD")
     net = float(a["net_benefit"])
     rows = list(a.get("sensitivity") or [])[:top]
     fig = new_figure()
@@ -252,7 +252,7 @@ def break_even_curve(
 
     be = getattr(assessment, "break_even", None)
     a = as_json(assessment)
-    cur = a.get("currency", "USD")
+    cur = a.get("money_unit") or a.get("currency", "USD")
     info = a.get("break_even") or {}
     fig = new_figure()
     unit = info.get("use_unit") or "use"
@@ -307,7 +307,7 @@ def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewh
     import plotly.graph_objects as go
 
     a = as_json(assessment)
-    cur = a.get("currency", "USD")
+    cur = a.get("money_unit") or a.get("currency", "USD")
     rows: Sequence[Mapping[str, Any]] = list(a.get("counterfactuals") or [])
     fig = new_figure()
     if not rows:
