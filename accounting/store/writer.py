@@ -80,7 +80,10 @@ class BufferedWriter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned = False
-        self._journal = Journal(ledger.location)
+        self._said: set[str] = set()
+        self._journal = Journal(ledger.location, warn=self._warn_unique)
+        self._run_ids: set[str] = set()
+        """The runs whose entries this writer was given: only theirs leave its journal."""
         self._failures = 0
         self._retry_at = 0.0
         self.written = 0
@@ -93,10 +96,13 @@ class BufferedWriter:
     def put(self, entry: Any) -> None:
         with self._lock:
             self._pending.append(entry)
+            self._run_ids.add(entry.run_id)
 
     def put_many(self, entries: Iterable[Any]) -> None:
+        batch = list(entries)
         with self._lock:
-            self._pending.extend(entries)
+            self._pending.extend(batch)
+            self._run_ids.update(entry.run_id for entry in batch)
 
     @property
     def pending(self) -> int:
@@ -158,7 +164,9 @@ class BufferedWriter:
     def _drain_journal(self) -> int:
         if self._journal.count == 0:
             return 0
-        entries = self._journal.read()
+        with self._lock:
+            mine = set(self._run_ids)
+        entries = [entry for entry in self._journal.read() if entry.run_id in mine]
         for start in range(0, len(entries), 1000):
             self.ledger.append(entries[start : start + 1000], skip_existing=True)
         self._journal.clear()
@@ -216,6 +224,12 @@ class BufferedWriter:
             return
         self.spilled += len(rest)
 
+    def _warn_unique(self, message: str) -> None:
+        """Each distinct message once (a journal refused at start is refused again at close)."""
+        if message not in self._said:
+            self._said.add(message)
+            self._warn(message)
+
     def _warn_once(self, message: str) -> None:
         if not self._warned:
             self._warned = True
@@ -224,7 +238,7 @@ class BufferedWriter:
     def replay_leftovers(self) -> int:
         """Append journals left on this ledger by writers that died; never raises."""
         try:
-            count = replay_journals(self.ledger, skip=self._journal.path)
+            count = replay_journals(self.ledger, skip=self._journal.path, warn=self._warn_unique)
         except Exception as exc:
             self._warn_once(f"could not replay a leftover journal: {one_line(exc)}")
             return 0
@@ -283,7 +297,7 @@ class BufferedWriter:
             else:
                 # the writer thread is stuck inside the store: keep the in-flight batch too,
                 # in a journal of its own (a late commit is deduplicated at the replay)
-                journals.append(Journal(self.ledger.location))
+                journals.append(Journal(self.ledger.location, warn=self._warn_unique))
                 self._spill_all(journals[-1])
             for journal in journals:
                 if journal.count:
