@@ -121,10 +121,171 @@ def corrupt_journal(work: Path, row_type: Callable[..., Any]) -> Any:
     return row
 
 
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _small_ledger(path: Path) -> None:
+    from accounting.store import open_ledger
+    from tests.store.helpers import small_run
+
+    with open_ledger(str(path)) as led:
+        led.append(small_run("a" * 32))
+
+
+def non_canonical_import(work: Path, row_type: Callable[..., Any]) -> Any:
+    import json
+
+    from accounting.canonical import canonical_json
+    from accounting.store import open_ledger
+    from tests.cli.helpers import file_digest
+    from tests.store.helpers import energy
+
+    row = row_type(
+        "`import` of a non-canonical payload whose hash matches",
+        "an export plus one forged line per variant (spaces, unsorted keys, a \\u escape, "
+        "a duplicate key), `hash = sha256(prev_hash + payload)`, imported into a copy",
+    )
+    source = work / "import-src.db"
+    _small_ledger(source)
+    with open_ledger(str(source), create=False) as led:
+        rows = [r.__dict__ for r in led.stored()]
+    good = canonical_json(energy("a" * 32, 1.0))
+    data = json.loads(good)
+    variants = {
+        "spaces": json.dumps(data, sort_keys=True, separators=(", ", ": ")),
+        "unsorted keys": json.dumps(dict(reversed(list(data.items()))), separators=(",", ":")),
+        "escapes": good.replace('"window":"run"', '"window":"\\u0072un"'),
+        "duplicate keys": good[:-1] + ',"joules":1.0}',
+    }
+    for how, payload in variants.items():
+        prev = rows[-1]["hash"]
+        forged = {
+            "seq": rows[-1]["seq"] + 1, "id": data["id"], "run_id": data["run_id"],
+            "kind": "energy", "recorded_at": data["recorded_at"], "payload": payload,
+            "prev_hash": prev, "hash": _sha(prev + payload),
+        }  # fmt: skip
+        attack = work / "attack.jsonl"
+        attack.write_text("".join(json.dumps(r) + "\n" for r in [*rows, forged]))
+        target = work / "import-target.db"
+        shutil.copy(source, target)
+        before = file_digest(target)
+        done = _cli("import", str(attack), "--ledger", str(target))
+        unchanged = file_digest(target) == before
+        row.trials += 1
+        row.outcomes.append(
+            f"exit {done.returncode}" + ("" if unchanged else ", **ledger changed**")
+        )
+        row.statuses.append(f"{how}: refused" if done.returncode == 2 else f"{how}: **accepted**")
+        row.verify.append(_verify_ok(target))
+        row.ok.append(done.returncode == 2 and unchanged)
+    return row
+
+
+def verify_catches(work: Path, row_type: Callable[..., Any]) -> Any:
+    import json
+    import sqlite3
+
+    from accounting.canonical import canonical_json
+    from accounting.store import open_ledger, verify
+    from accounting.store.power import batch_row
+    from tests.store.helpers import energy, samples
+
+    row = row_type(
+        "tampering `verify` used to miss",
+        "with SQL on a SQLite copy: a chained entry with joules −5 / inf; a power batch beyond "
+        "the head; a row at seq 0 (guard dropped); a trigger dropped; then `--repair-triggers`",
+    )
+    base = work / "verify-base.db"
+    _small_ledger(base)
+
+    def payload(joules: float) -> str:
+        data = json.loads(canonical_json(energy("a" * 32, 1.0)))
+        data["joules"] = joules
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    def entry_sql(seq: int, text: str, prev: str) -> tuple[str, tuple[Any, ...]]:
+        data = json.loads(text)
+        return (
+            "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?)",
+            (seq, data["id"], data["run_id"], data["kind"], data["recorded_at"], text, prev,
+             _sha(prev + text)),
+        )  # fmt: skip
+
+    def negative(conn: sqlite3.Connection, head: int, prev: str) -> int:
+        conn.execute(*entry_sql(head + 1, payload(-5.0), prev))
+        return head + 1
+
+    def infinite(conn: sqlite3.Connection, head: int, prev: str) -> int:
+        conn.execute(*entry_sql(head + 1, payload(float("inf")), prev))
+        return head + 1
+
+    def beyond(conn: sqlite3.Connection, head: int, prev: str) -> int:
+        values = batch_row(head + 3, json.loads(canonical_json(samples("a" * 32, [1.0], [1.0]))))
+        names = ", ".join(values)
+        conn.execute(
+            f"INSERT INTO power_batches ({names}) VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+        return head + 3
+
+    def seq_zero(conn: sqlite3.Connection, head: int, prev: str) -> int:
+        conn.execute("DROP TRIGGER entries_seq_positive")
+        conn.execute(*entry_sql(0, payload(1.0), "0" * 64))
+        return 0
+
+    def trigger(conn: sqlite3.Connection, head: int, prev: str) -> int:
+        conn.execute("DROP TRIGGER entries_no_delete")
+        return -1
+
+    cases: dict[str, Callable[[sqlite3.Connection, int, str], int]] = {
+        "joules −5": negative,
+        "joules inf": infinite,
+        "batch beyond head": beyond,
+        "seq 0": seq_zero,
+        "trigger dropped": trigger,
+    }
+    for name, tamper in cases.items():
+        path = work / "verify-case.db"
+        shutil.copy(base, path)
+        conn = sqlite3.connect(path)
+        head, prev = conn.execute(
+            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        want = tamper(conn, head, prev)
+        conn.commit()
+        conn.close()
+        with open_ledger(str(path), create=False) as led:
+            result = verify(led)
+        named = result.first_bad_seq == want if want >= 0 else "missing" in result.reason
+        row.trials += 1
+        row.outcomes.append(
+            f"{name}: "
+            + (
+                ("reported" if want < 0 else f"seq {result.first_bad_seq} named")
+                if named
+                else "**missed**"
+            )
+        )
+        row.verify.append(not result.ok)
+        row.ok.append(not result.ok and named)
+    repaired = _cli("verify", "--ledger", str(path), "--repair-triggers")
+    row.statuses.append(f"`--repair-triggers` after the drop: exit {repaired.returncode}")
+    row.ok.append(repaired.returncode == 0)
+    row.notes.append(
+        "'verify passed' here means verify *failed* on every tampered copy, as it must"
+    )
+    return row
+
+
 def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
     folder = work / "store-hardening"
     folder.mkdir(exist_ok=True)
     return [
         planted_journal(folder, row_type),
         corrupt_journal(folder, row_type),
+        non_canonical_import(folder, row_type),
+        verify_catches(folder, row_type),
     ]

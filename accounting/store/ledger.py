@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -23,6 +23,11 @@ from accounting.entries import entry_from_json
 from accounting.errors import AmbiguousRun, InputError, LedgerError, RunNotFound
 from accounting.store import schema
 from accounting.store.engines import open_postgres, open_sqlite
+from accounting.store.entry_check import (
+    payload_non_finite,
+    recorded_at_column,
+    row_problem,
+)
 from accounting.store.location import is_postgres, ledger_location, mask_url, sqlalchemy_url
 from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, downsample
 
@@ -76,22 +81,6 @@ class RunIndexRow:
     entries: int
     first_seq: int
     last_seq: int
-
-
-def recorded_at_column(value: str | datetime) -> str:
-    """The ``recorded_at`` column: ISO 8601 in UTC with ``+00:00`` (sorts as text)."""
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.astimezone(UTC).isoformat()
-
-
-def columns_of(payload: dict[str, Any]) -> tuple[str, str, str, str]:
-    """(id, run_id, kind, recorded_at) as the columns must hold them for this payload."""
-    return (
-        str(payload["id"]),
-        str(payload["run_id"]),
-        str(payload["kind"]),
-        recorded_at_column(str(payload["recorded_at"])),
-    )
 
 
 def _check_ids(entry: Any) -> None:
@@ -193,6 +182,10 @@ class Ledger:
         for entry in new_entries:
             _check_ids(entry)
         payloads = [canonical_json(entry) for entry in new_entries]
+        for entry, payload in zip(new_entries, payloads, strict=True):
+            where = payload_non_finite(payload)
+            if where:  # verify would reject it, and every reader after it
+                raise InputError(f"entry.{where}: must be a finite number (entry {entry.id})")
         try:
             with self.engine.connect().execution_options(ecoledger_write=True) as conn:
                 with conn.begin():
@@ -249,15 +242,9 @@ class Ledger:
             return 0
         for before, row in zip([None, *rows[:-1]], rows, strict=True):
             where = f"seq {row.seq} (id {row.id})"
-            if chain_hash(row.prev_hash, row.payload) != row.hash:
-                raise ChainMismatch(f"{where}: hash does not match prev_hash + payload")
-            if columns_of(json.loads(row.payload)) != (
-                row.id,
-                row.run_id,
-                row.kind,
-                row.recorded_at,
-            ):
-                raise ChainMismatch(f"{where}: id/run_id/kind/recorded_at differ from the payload")
+            problem = row_problem(row)  # what verify would reject is never written
+            if problem:
+                raise ChainMismatch(f"{where}: {problem}")
             if before is not None and (row.seq != before.seq + 1 or row.prev_hash != before.hash):
                 raise ChainMismatch(f"{where}: does not follow seq {before.seq} (not one chain)")
         t = schema.entries
@@ -326,13 +313,16 @@ class Ledger:
         for row in rows:
             yield StoredEntry(*row)
 
-    def iter_stored(self, page: int = 5000, upto_seq: int | None = None) -> Iterator[StoredEntry]:
-        """Every row in chain order, read a page at a time (for verify, export, copy).
+    def iter_stored(
+        self, page: int = 5000, upto_seq: int | None = None, after_seq: int = 0
+    ) -> Iterator[StoredEntry]:
+        """Every row in chain order (after ``after_seq``), a page at a time (for verify,
+        export, copy).
 
         Appends are serialized and committed in seq order, so each page continues the last.
         """
         upto = self.head()[0] if upto_seq is None else upto_seq
-        after = 0
+        after = after_seq
         while after < upto:
             rows = list(self.stored(after_seq=after, upto_seq=upto, limit=page))
             if not rows:

@@ -41,6 +41,7 @@ def test_migrations_are_recorded_in_order(ledger_url):
         "0001_entries",
         "0002_append_only_triggers",
         "0003_power_batches",
+        "0004_seq_positive",
     ]
     assert all(applied for _, applied in rows)
 
