@@ -143,9 +143,23 @@ def apply_corrections(entries: Sequence[Any]) -> list[Any]:
         return list(entries)
     replaced: dict[str, Any] = {}
     voided: set[str] = set()
+    invalid: list[Any] = []
     for correction in corrections:
         if correction.replacement_json:
-            replaced[correction.target_id] = entry_from_json(correction.replacement_json)
+            try:
+                replaced[correction.target_id] = entry_from_json(correction.replacement_json)
+            except ValueError as exc:  # pydantic's ValidationError too: keep the original
+                invalid.append(
+                    Problem(
+                        run_id=correction.run_id,
+                        recorded_at=correction.recorded_at,
+                        source=correction.source,
+                        code="entry_invalid",
+                        severity="error",
+                        message=f"correction {correction.id}: its replacement does not parse "
+                        f"({str(exc).splitlines()[0][:160]}); the corrected entry is kept as it was",
+                    )
+                )
         else:
             voided.add(correction.target_id)
     out = []
@@ -153,7 +167,7 @@ def apply_corrections(entries: Sequence[Any]) -> list[Any]:
         if isinstance(entry, Correction) or entry.id in voided:
             continue
         out.append(replaced.get(entry.id, entry))
-    return out
+    return out + invalid
 
 
 def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunView:
@@ -176,7 +190,7 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
     last = started.recorded_at
     for entry in items:
         last = max(last, entry.recorded_at)
-        if entry.source.host not in hosts:
+        if entry.source.host and entry.source.host not in hosts:
             hosts.append(entry.source.host)
         if isinstance(entry, Energy):
             if entry.window == RUN_WINDOW:

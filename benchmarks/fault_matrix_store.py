@@ -280,6 +280,46 @@ def verify_catches(work: Path, row_type: Callable[..., Any]) -> Any:
     return row
 
 
+def bad_entry(work: Path, row_type: Callable[..., Any]) -> Any:
+    import json
+    import sqlite3
+
+    from tests.fixtures.two_runs import RUN_IDS, write_two_run_ledger
+
+    row = row_type(
+        "one entry that does not parse",
+        "SQL edit of one run's energy payload (`joules` a string) in a two-run ledger; then "
+        "`runs`, `show` of both runs",
+    )
+    ledger = write_two_run_ledger(work / "bad-entry.db")
+    conn = sqlite3.connect(ledger)
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute(
+        'UPDATE entries SET payload = replace(payload, \'"joules":\', \'"joules":"x","j":\') '
+        "WHERE seq = (SELECT min(seq) FROM entries WHERE kind = 'energy' AND run_id = ?)",
+        (RUN_IDS[0],),
+    )
+    conn.commit()
+    conn.close()
+    runs = _cli("runs", "--ledger", str(ledger), "--json")
+    shows = [_cli("show", run_id, "--ledger", str(ledger), "--json") for run_id in RUN_IDS]
+    codes = [runs.returncode] + [s.returncode for s in shows]
+    problems = [
+        [p["code"] for p in json.loads(s.stdout)["problems"]] if s.returncode == 0 else ["error"]
+        for s in shows
+    ]
+    row.trials = 1
+    row.outcomes.append(f"`runs`, `show` ×2: exit {', '.join(map(str, codes))}")
+    row.statuses.append(
+        f"bad run: {'entry_invalid problem' if 'entry_invalid' in problems[0] else '**no problem**'}; "
+        f"other run: {'reads clean' if 'entry_invalid' not in problems[1] else '**affected**'}"
+    )
+    row.verify.append(not _verify_ok(ledger))
+    row.ok.append(codes == [0, 0, 0] and "entry_invalid" in problems[0])
+    row.notes.append("'verify passed' here means verify *failed* on the edited ledger, as it must")
+    return row
+
+
 def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
     folder = work / "store-hardening"
     folder.mkdir(exist_ok=True)
@@ -288,4 +328,5 @@ def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
         corrupt_journal(folder, row_type),
         non_canonical_import(folder, row_type),
         verify_catches(folder, row_type),
+        bad_entry(folder, row_type),
     ]

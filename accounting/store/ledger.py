@@ -30,6 +30,7 @@ from accounting.store.entry_check import (
 )
 from accounting.store.location import is_postgres, ledger_location, mask_url, sqlalchemy_url
 from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, downsample
+from accounting.store.readable import read_row
 
 MIN_PREFIX = 8
 MAX_ID_CHARS = 64
@@ -331,8 +332,15 @@ class Ledger:
             after = rows[-1].seq
 
     def entries(self, run_id: str | None = None, kinds: Iterable[str] | None = None) -> list[Any]:
-        """Parsed, frozen entries in chain order."""
-        return [entry_from_json(row.payload) for row in self.stored(run_id, kinds)]
+        """Parsed, frozen entries in chain order. A row that does not parse reads as an
+        ``entry_invalid`` problem on its run (:mod:`accounting.store.readable`)."""
+        return [
+            entry
+            for row in self.stored(run_id, kinds)
+            for entry in read_row(
+                row.seq, row.id, row.run_id, row.kind, row.recorded_at, row.payload
+            )
+        ]
 
     def entry(self, entry_id: str) -> Any | None:
         """One parsed entry by id, or None."""
@@ -387,7 +395,7 @@ class Ledger:
         """Every started run, newest first, from two indexed queries in one snapshot."""
         t = schema.entries
         marks = (
-            select(t.c.seq, t.c.run_id, t.c.payload)
+            select(t.c.seq, t.c.id, t.c.run_id, t.c.kind, t.c.recorded_at, t.c.payload)
             .where(t.c.kind.in_(["run_started", "run_ended"]))
             .order_by(t.c.seq)
         )
@@ -401,12 +409,13 @@ class Ledger:
             }
         started: dict[str, Any] = {}
         ended: dict[str, Any] = {}
-        for _seq, run_id, payload in mark_rows:
-            entry = entry_from_json(payload)
-            if entry.kind == "run_started":
-                started.setdefault(run_id, entry)
-            else:
-                ended[run_id] = entry  # the last run_ended wins
+        for mark in mark_rows:
+            run_id = mark[2]
+            for entry in read_row(*mark):
+                if entry.kind == "run_started":
+                    started.setdefault(run_id, entry)
+                elif entry.kind == "run_ended":
+                    ended[run_id] = entry  # the last run_ended wins
         rows = []
         for run_id, start in started.items():
             end = ended.get(run_id)
