@@ -320,6 +320,57 @@ def bad_entry(work: Path, row_type: Callable[..., Any]) -> Any:
     return row
 
 
+def tampered_figures(work: Path, row_type: Callable[..., Any]) -> Any:
+    import json
+    import sqlite3
+
+    from accounting.store import open_ledger
+    from accounting.store.verify import repair_triggers
+    from tests.fixtures.two_runs import RUN_IDS, write_two_run_ledger
+
+    row = row_type(
+        "tampered figures shown to a reader",
+        "an energy payload edited by SQL (1 kWh → 10 Wh), the trigger put back; then `show`, "
+        "`assess`, `report` (with and without `--allow-unverified`)",
+    )
+    ledger = write_two_run_ledger(work / "tampered.db")
+    conn = sqlite3.connect(ledger)
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute(
+        "UPDATE entries SET payload = replace(payload, '\"joules\":3600000.0', "
+        "'\"joules\":36000.0') WHERE seq = (SELECT min(seq) FROM entries WHERE kind = 'energy')"
+    )
+    conn.commit()
+    conn.close()
+    with open_ledger(str(ledger), create=False) as led:
+        repair_triggers(led)
+    warned = []
+    for argv in (["show", RUN_IDS[0]], ["assess", RUN_IDS[0]]):
+        done = _cli(*argv, "--ledger", str(ledger))
+        lines = done.stderr.strip().splitlines()
+        warned.append(done.returncode == 0 and len(lines) == 1 and "does not verify" in lines[0])
+    out = work / "tampered-report.json"
+    refused = _cli(
+        "report", RUN_IDS[0], "--format", "json", "--out", str(out), "--ledger", str(ledger)
+    )
+    allowed = _cli(
+        "report", RUN_IDS[0], "--format", "json", "--out", str(out), "--ledger", str(ledger),
+        "--allow-unverified",
+    )  # fmt: skip
+    says = out.exists() and "unverified" in json.loads(out.read_text())["provenance"]
+    row.trials = 1
+    row.outcomes.append(
+        f"show/assess warned in one line: {'yes' if all(warned) else '**no**'}; report: exit "
+        f"{refused.returncode} (refused), with `--allow-unverified` exit {allowed.returncode}, "
+        f"marked unverified: {'yes' if says else '**no**'}"
+    )
+    row.statuses.append("—")
+    row.verify.append(not _verify_ok(ledger))
+    row.ok.append(all(warned) and refused.returncode == 1 and allowed.returncode == 0 and says)
+    row.notes.append("'verify passed' here means verify *failed* on the edited ledger, as it must")
+    return row
+
+
 def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
     folder = work / "store-hardening"
     folder.mkdir(exist_ok=True)
@@ -329,4 +380,5 @@ def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
         non_canonical_import(folder, row_type),
         verify_catches(folder, row_type),
         bad_entry(folder, row_type),
+        tampered_figures(folder, row_type),
     ]

@@ -91,6 +91,19 @@ def runs(state: LedgerState) -> tuple[RunView, ...]:
     return _runs(state.location, state.head_seq, _bucket(), state.ledger)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _chain_warning(location: str, head_seq: int, bucket: int, _ledger: Ledger) -> str | None:
+    from accounting.store.checkpoint import chain_warning
+
+    return chain_warning(_ledger)
+
+
+def chain_warning(state: LedgerState) -> str | None:
+    """Why the ledger's chain does not verify (a cheap incremental check), or None."""
+    assert state.ledger is not None
+    return _chain_warning(state.location, state.head_seq, _bucket(), state.ledger)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _last_seqs(location: str, head_seq: int, _ledger: Ledger) -> dict[str, int]:
     return {row.run_id: row.last_seq for row in _ledger.runs_index()}

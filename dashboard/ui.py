@@ -55,6 +55,11 @@ def ledger_or_stop() -> data.LedgerState:
             "PATH_OR_URL` (or set `ECOLEDGER_LEDGER`)."
         )
         st.stop()
+    warning = data.chain_warning(state)
+    if warning:
+        # the banner: the reason may quote tampered columns, so it is shown as plain text
+        st.error("This ledger does not verify: the figures below may have been tampered with.")
+        st.text(warning)
     return state
 
 

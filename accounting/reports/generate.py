@@ -6,6 +6,7 @@ to a temporary name beside it and renamed, so a failed report leaves nothing hal
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import tempfile
@@ -75,6 +76,16 @@ def check_target(path: Path, option: str, force: bool) -> None:
         raise InputError(f"{option} {path}: is a folder, give a file name")
     if path.exists() and not force:
         raise InputError(f"{option} {path}: file exists (use --force to overwrite)")
+
+
+def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
+    """The same report, saying on its first page that its ledger does not verify."""
+    from accounting.reports.statement import with_text
+
+    content = gathered.content
+    provenance = dataclasses.replace(content.provenance, unverified=reason)
+    content = with_text(dataclasses.replace(content, provenance=provenance))
+    return dataclasses.replace(gathered, content=content)
 
 
 def gather(
@@ -156,8 +167,12 @@ def write_report(
     force: bool = False,
     say: Say = _quiet,
     generated_at: str = "",
+    unverified: str | None = None,
 ) -> ReportResult:
-    """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG)."""
+    """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG).
+
+    ``unverified``: why the ledger does not verify, when the report is written anyway; the
+    report then says so on its first page (and in its JSON provenance)."""
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     out_path = Path(out)
@@ -178,6 +193,8 @@ def write_report(
     label = ledger.display
     command = regenerate_command(scope, fmt, out_path, label, assumptions_file, fig_dir)
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
+    if unverified:
+        gathered = mark_unverified(gathered, unverified)
     say(f"gathered {len(gathered.content.runs)} run(s) and their assessments")
     written: list[Path] = []
     figures: list[tuple[str, str, str]] = []

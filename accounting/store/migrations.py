@@ -166,11 +166,16 @@ def repair_guards(conn: Connection) -> list[str]:
     return missing
 
 
+def _m0005_meta(conn: Connection) -> None:
+    schema.meta.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_entries", _m0001_entries),
     ("0002_append_only_triggers", _m0002_append_only),
     ("0003_power_batches", _m0003_power_batches),
     ("0004_seq_positive", _m0004_seq_positive),
+    ("0005_meta", _m0005_meta),
 )
 KNOWN = {name for name, _ in MIGRATIONS}
 MIGRATE_LOCK = 0x6563_6F6D  # "ecom": one advisory lock for schema changes

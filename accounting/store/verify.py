@@ -275,7 +275,16 @@ def verify(
     head_seq, _ = ledger.head()
     prev_seq, prev_hash, prev_id = 0, GENESIS_HASH, None
     findings: list[Finding] = []
-    if since is not None and 0 < since[0] <= head_seq:
+    if since is not None and since[0] > head_seq:
+        findings.append(
+            Finding(
+                since[0],
+                None,
+                f"seq {since[0]} was verified earlier but the head is now seq {head_seq}: "
+                "entries were removed from the end",
+            )
+        )
+    elif since is not None and since[0] > 0:
         held = list(ledger.stored(after_seq=since[0] - 1, upto_seq=since[0]))
         if held and held[0].hash == since[1]:
             prev_seq, prev_hash, prev_id = since[0], since[1], held[0].id

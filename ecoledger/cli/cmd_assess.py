@@ -18,7 +18,13 @@ from ecoledger.cli.assumption_options import (
     number,
     settings_from_args,
 )
-from ecoledger.cli.common import EXIT_OK, add_ledger_arg, open_cli_ledger, print_json
+from ecoledger.cli.common import (
+    EXIT_OK,
+    add_ledger_arg,
+    open_cli_ledger,
+    print_json,
+    warn_if_unverified,
+)
 
 ASSESS_EXAMPLE = """example:
   ecoledger assess 1a2b3c4d --country FRA --compare-countries POL,SWE --json
@@ -89,6 +95,7 @@ def _assess(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     with open_cli_ledger(args, create=False) as ledger:
         assessment = assess_run(ledger, args.run_id, settings)
+        warn_if_unverified(ledger)
         if args.save_assumptions:
             assessment.settings.to_file(args.save_assumptions)
         if args.record:

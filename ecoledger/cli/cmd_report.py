@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger
+from ecoledger.cli.common import EXIT_CHECK_FAILED, EXIT_OK, add_ledger_arg, fail, open_cli_ledger
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 EXAMPLES = """examples:
@@ -62,6 +62,12 @@ def register(sub: Any) -> None:
         help="also write the figures as SVG, PDF and PNG into DIR",
     )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="write the report even when the ledger does not verify (it then says so on its "
+        "first page)",
+    )
     p.add_argument("--schema", action="store_true", help="print the JSON report's schema and exit")
     add_ledger_arg(p)
     p.set_defaults(handler=handle)
@@ -111,6 +117,18 @@ def handle(args: argparse.Namespace) -> int:
     parse_when(args.until, "--until", end_of_day=True)
     progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)
     with open_cli_ledger(args, create=False) as ledger:
+        from accounting.store.checkpoint import check_chain
+
+        chain = check_chain(ledger)
+        unverified = None if chain.ok else chain.message.removeprefix("ledger BROKEN ")
+        if unverified and not args.allow_unverified:
+            fail(
+                f"report: the ledger does not verify ({unverified}); run `ecoledger verify`, "
+                "or pass --allow-unverified for a report that says so",
+                EXIT_CHECK_FAILED,
+            )
+        if unverified:
+            print(f"ecoledger: warning: the ledger does not verify ({unverified})", file=sys.stderr)
         if args.run_id:
             scope = Scope("run", run_id=ledger.resolve_run(args.run_id))
         else:
@@ -125,6 +143,7 @@ def handle(args: argparse.Namespace) -> int:
             figures_dir=args.figures,
             force=args.force,
             say=progress,
+            unverified=unverified,
         )
     content = result.gathered.content
     print(

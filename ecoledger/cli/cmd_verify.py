@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from accounting.store import Anchor, verify
+from accounting.store.checkpoint import save_mark
 from accounting.store.verify import repair_triggers
 from ecoledger.cli.common import (
     EXIT_CHECK_FAILED,
@@ -84,6 +85,8 @@ def handle(args: argparse.Namespace) -> int:
     with open_cli_ledger(args, create=False) as ledger:
         repaired = repair_triggers(ledger) if args.repair_triggers else []
         result = verify(ledger, anchor=args.anchor)
+        if result.ok:
+            save_mark(ledger, result.head_seq, result.head_hash)
         report = _check_report(ledger, args.report) if args.report else None
     ok = result.ok and (report is None or bool(report.ok))
     if args.json:

@@ -47,6 +47,17 @@ def open_cli_ledger(args: argparse.Namespace, *, create: bool = True) -> Ledger:
     return open_ledger(getattr(args, "ledger", None), create=create)
 
 
+def warn_if_unverified(ledger: Ledger) -> str | None:
+    """One warning line on stderr when the ledger's chain does not verify (an incremental,
+    cheap check); returns it (None when intact)."""
+    from accounting.store.checkpoint import chain_warning
+
+    warning = chain_warning(ledger)
+    if warning:
+        print(f"ecoledger: warning: {warning}", file=sys.stderr)
+    return warning
+
+
 def positive_float(name: str) -> Callable[[str], float]:
     """An argparse type: a finite number > 0, with an error that names the option."""
 

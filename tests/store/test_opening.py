@@ -42,6 +42,7 @@ def test_migrations_are_recorded_in_order(ledger_url):
         "0002_append_only_triggers",
         "0003_power_batches",
         "0004_seq_positive",
+        "0005_meta",
     ]
     assert all(applied for _, applied in rows)
 
