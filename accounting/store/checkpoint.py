@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import select, text
 
 from accounting.store import schema
+from accounting.store.engines import SQLITE_BUSY_TIMEOUT_S
 from accounting.store.ledger import Ledger
 from accounting.store.verify import VerifyResult, verify
 
 MARK_KEY = "verified_upto"
+MARK_WAIT_MS = 250
 
 
 def read_mark(ledger: Ledger) -> tuple[int, str] | None:
@@ -38,26 +40,40 @@ def read_mark(ledger: Ledger) -> tuple[int, str] | None:
 
 
 def save_mark(ledger: Ledger, seq: int, digest: str) -> bool:
-    """Keep (seq, hash) as verified; False when the ledger cannot be written (read-only)."""
+    """Keep (seq, hash) as verified; False when the ledger cannot be written now (read-only,
+    or its write lock held: a reader waits at most :data:`MARK_WAIT_MS` for it)."""
     if seq < 1:
         return False
     statement = text(
         "INSERT INTO ecoledger_meta (key, value) VALUES (:key, :value) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
+    sqlite = ledger.dialect == "sqlite"
     try:
-        with ledger.engine.connect().execution_options(ecoledger_write=True) as conn:
-            with conn.begin():
-                conn.execute(statement, {"key": MARK_KEY, "value": f"{seq}:{digest}"})
+        with ledger.engine.connect() as conn:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={MARK_WAIT_MS}")
+                conn.commit()
+            try:
+                conn.execution_options(ecoledger_write=True)
+                with conn.begin():
+                    conn.execute(statement, {"key": MARK_KEY, "value": f"{seq}:{digest}"})
+            finally:
+                if sqlite:
+                    conn.execution_options(ecoledger_write=False)
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+                    conn.commit()
     except Exception:
         return False
     return True
 
 
-def check_chain(ledger: Ledger) -> VerifyResult:
-    """Verify from the last verified point to the head; move the point on when intact."""
+def check_chain(ledger: Ledger, *, save: bool = True) -> VerifyResult:
+    """Verify from the last verified point to the head; move the point on when intact
+    (``save=False``: the caller saves it with :func:`save_mark` once its command succeeded,
+    so that a command that fails leaves the ledger as it was)."""
     result = verify(ledger, since=read_mark(ledger))
-    if result.ok:
+    if result.ok and save:
         save_mark(ledger, result.head_seq, result.head_hash)
     return result
 

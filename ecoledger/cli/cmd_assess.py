@@ -95,12 +95,12 @@ def _assess(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     with open_cli_ledger(args, create=False) as ledger:
         assessment = assess_run(ledger, args.run_id, settings)
-        warn_if_unverified(ledger)
         if args.save_assumptions:
             assessment.settings.to_file(args.save_assumptions)
         if args.record:
             assert assessment.run_id is not None
             ledger.append([assessment.to_assumptions_entry(assessment.run_id)])
+        warn_if_unverified(ledger)  # last: a command that failed leaves the ledger untouched
     _show(assessment, args.json)
     return EXIT_OK
 

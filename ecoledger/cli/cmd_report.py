@@ -117,9 +117,9 @@ def handle(args: argparse.Namespace) -> int:
     parse_when(args.until, "--until", end_of_day=True)
     progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)
     with open_cli_ledger(args, create=False) as ledger:
-        from accounting.store.checkpoint import check_chain
+        from accounting.store.checkpoint import check_chain, save_mark
 
-        chain = check_chain(ledger)
+        chain = check_chain(ledger, save=False)  # the mark moves once the report is written
         unverified = None if chain.ok else chain.message.removeprefix("ledger BROKEN ")
         if unverified and not args.allow_unverified:
             fail(
@@ -145,6 +145,8 @@ def handle(args: argparse.Namespace) -> int:
             say=progress,
             unverified=unverified,
         )
+        if chain.ok:
+            save_mark(ledger, chain.head_seq, chain.head_hash)
     content = result.gathered.content
     print(
         f"wrote {result.paths[0]} ({args.format}; {len(content.runs)} run(s); chain hash "
