@@ -371,6 +371,44 @@ def tampered_figures(work: Path, row_type: Callable[..., Any]) -> Any:
     return row
 
 
+def read_only_folder(work: Path, row_type: Callable[..., Any]) -> Any:
+    from tests.faults.harness import analyse
+
+    row = row_type(
+        "ledger in a read-only folder",
+        "`chattr +i` on the ledger's folder (stops even root), then `ecoledger run`; the folder "
+        "made writable again, then one more run",
+    )
+    if os.geteuid() != 0 or not shutil.which("chattr"):
+        row.notes.append("skipped: needs root and chattr")
+        return row
+    folder = work / "shelf"
+    folder.mkdir()
+    ledger = folder / "ledger.db"
+    env = {"XDG_STATE_HOME": str(work / "ro-state")}
+    _cli("run", "--ledger", str(ledger), "--", "true", env=env)
+    subprocess.run(["chattr", "+i", str(folder)], check=True)
+    try:
+        done = _cli(
+            "run", "--ledger", str(ledger), "--", sys.executable, "-c", "print('job ran')", env=env
+        )
+        read = _cli("runs", "--ledger", str(ledger), env=env)
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    warnings = done.stderr.strip().splitlines()
+    run_id = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    _cli("run", "--ledger", str(ledger), "--", "true", env=env)
+    o = analyse(str(ledger), run_id)
+    ran = done.returncode == 0 and "job ran" in done.stdout
+    row.add(
+        f"job {'ran, exit 0' if ran else f'**exit {done.returncode}**'}; {len(warnings)} warning; "
+        f"`runs` read-only: exit {read.returncode}; written by the next run",
+        o,
+        ran and len(warnings) == 1 and read.returncode == 0 and o.status == "completed",
+    )
+    return row
+
+
 def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
     folder = work / "store-hardening"
     folder.mkdir(exist_ok=True)
@@ -381,4 +419,5 @@ def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
         verify_catches(folder, row_type),
         bad_entry(folder, row_type),
         tampered_figures(folder, row_type),
+        read_only_folder(folder, row_type),
     ]

@@ -20,9 +20,15 @@ from sqlalchemy.exc import IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
 from accounting.entries import entry_from_json
-from accounting.errors import AmbiguousRun, InputError, LedgerError, RunNotFound
+from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
-from accounting.store.engines import open_postgres, open_sqlite
+from accounting.store.engines import (
+    open_postgres,
+    open_sqlite,
+    open_sqlite_read_only,
+    probe_sqlite,
+    writable,
+)
 from accounting.store.entry_check import (
     payload_non_finite,
     recorded_at_column,
@@ -102,9 +108,12 @@ def _check_ids(entry: Any) -> None:
 class Ledger:
     """An open ledger. Use :func:`open_ledger`; close it, or use it as a context manager."""
 
-    def __init__(self, location: str, engine: Engine) -> None:
+    def __init__(self, location: str, engine: Engine, *, read_only: bool = False) -> None:
         self.location = location
         self.engine = engine
+        self.read_only = read_only
+        """Opened ``mode=ro``: this process cannot write the ledger (a read-only file or
+        folder). Reads work; a writer keeps its entries in a journal instead."""
 
     @property
     def display(self) -> str:
@@ -490,6 +499,8 @@ def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
     Raises :class:`NotALedger` for a file or database that is not an ecoledger ledger,
     :class:`NewerLedger` for one written by a newer version, both without changing it;
     :class:`LedgerError` when it cannot be reached. Messages never show a password.
+    An existing SQLite ledger this process cannot write (a read-only file or folder) is
+    checked and opened read-only (``mode=ro``): ``ledger.read_only`` is True.
     """
     location = ledger_location(location)
     url = sqlalchemy_url(location)
@@ -497,4 +508,10 @@ def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
         return Ledger(location, open_postgres(url, location, create=create))
     from pathlib import Path
 
-    return Ledger(location, open_sqlite(url, Path(url.removeprefix("sqlite:///")), create=create))
+    path = Path(url.removeprefix("sqlite:///"))
+    if path.exists() and not writable(path):
+        applied = probe_sqlite(path)
+        if applied is None:
+            raise NotALedger(f"ledger: {path} is empty (no ecoledger tables) and read-only")
+        return Ledger(location, open_sqlite_read_only(path), read_only=True)
+    return Ledger(location, open_sqlite(url, path, create=create))

@@ -91,6 +91,9 @@ class BufferedWriter:
         self.spilled = 0
         self.recovered = 0
         self.replayed = 0
+        self.journal_only = bool(getattr(ledger, "read_only", False))
+        """The ledger was opened read-only (a read-only file or folder): every entry goes
+        straight to the journal (in the user's state folder), with one warning."""
 
     # -- queueing (never blocks on the store) ----------------------------------------------
     def put(self, entry: Any) -> None:
@@ -135,6 +138,8 @@ class BufferedWriter:
                 self._before_flush()
             except Exception as exc:
                 self._warn_once(f"could not collect measurements: {one_line(exc)}")
+        if self.journal_only:
+            return self._journal_everything()
         if not force and self._clock() < self._retry_at:
             self._spill_overflow()
             return False
@@ -160,6 +165,21 @@ class BufferedWriter:
         self._retry_at = 0.0
         self.written += len(batch) + journaled
         return True
+
+    def _journal_everything(self) -> bool:
+        """A read-only ledger: keep what is queued in the journal; False (nothing written)."""
+        with self._lock:
+            queued = bool(self._pending)
+        if queued:
+            self._spill_all()
+            if self._journal.count and not self._warned:
+                self._warned = True
+                self._warn(
+                    f"the ledger {self.ledger.display} cannot be written (read-only); the job "
+                    f"goes on, and its record is kept in {self._journal.path}, written the next "
+                    "time a run opens this ledger where it can write"
+                )
+        return False
 
     def _drain_journal(self) -> int:
         if self._journal.count == 0:
@@ -247,7 +267,8 @@ class BufferedWriter:
 
     # -- life cycle ------------------------------------------------------------------------
     def _run(self) -> None:
-        self.replay_leftovers()
+        if not self.journal_only:
+            self.replay_leftovers()
         next_at = self._clock() + self.flush_interval_s
         while not self._stop.wait(max(0.0, next_at - self._clock())):
             # a fixed cadence: a slow flush does not push the next one back
@@ -274,6 +295,11 @@ class BufferedWriter:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=max(0.0, deadline - self._clock()))
+        if self.journal_only:
+            with self._flush_lock:
+                self._flush_locked(force=True)
+            self._journal.close()
+            return False
         done = False
         delay = min(0.5, self.flush_interval_s)
         while True:
