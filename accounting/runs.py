@@ -7,7 +7,7 @@ no ``RunEnded`` whose last entry is older than a few flush intervals reads as ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +25,10 @@ from accounting.entries import (
     entry_from_json,
 )
 from accounting.errors import RunNotFound
+from accounting.writer_alive import WriterState, writer_state
 
+LIVE_STATUSES = ("running", "stalled")
+"""A run without ``RunEnded`` whose writer lives: flushing (running) or silent (stalled)."""
 LOST_AFTER_MIN_S = 30.0
 LOST_AFTER_FLUSHES = 5
 DEFAULT_FLUSH_INTERVAL_S = 2.0
@@ -87,7 +90,7 @@ class RunView:
     project: str | None
     run_kind: str
     status: str
-    """completed | failed | interrupted | lost | budget_exceeded | running"""
+    """completed | failed | interrupted | lost | budget_exceeded | running | stalled"""
     started_at: datetime
     ended_at: datetime | None
     duration_s: float
@@ -133,7 +136,7 @@ class RunView:
 
     @property
     def finished(self) -> bool:
-        return self.status not in ("running",)
+        return self.status not in LIVE_STATUSES
 
 
 def apply_corrections(entries: Sequence[Any]) -> list[Any]:
@@ -170,8 +173,17 @@ def apply_corrections(entries: Sequence[Any]) -> list[Any]:
     return out + invalid
 
 
-def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunView:
-    """Fold one run's entries (chain order) into its :class:`RunView`."""
+def build_run_view(
+    entries: Iterable[Any],
+    now: datetime | None = None,
+    writer: Callable[[RunStarted], WriterState] = writer_state,
+) -> RunView:
+    """Fold one run's entries (chain order) into its :class:`RunView`.
+
+    A run without ``RunEnded``: when ``writer`` tells its writer is gone (same host), it is
+    ``lost`` at once; alive, it is ``running``, or ``stalled`` once silent for
+    ``LOST_AFTER_FLUSHES`` flush intervals (e.g. SIGSTOPped); when it cannot tell (another
+    host, an older entry), ``lost`` after max(30 s, 5 flush intervals) of silence."""
     items = apply_corrections(list(entries))
     started = next((e for e in items if isinstance(e, RunStarted)), None)
     if started is None:
@@ -251,8 +263,18 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
     else:
         flush = started.flush_interval_s or DEFAULT_FLUSH_INTERVAL_S
         silent_s = (now - last).total_seconds()
-        lost = silent_s > max(LOST_AFTER_MIN_S, LOST_AFTER_FLUSHES * flush)
-        status = "lost" if lost else "running"
+        state = writer(started)
+        if state == "gone":
+            lost = True
+            why = f"its writer (pid {started.source.pid} on {started.source.host}) is gone"
+        elif state == "alive":
+            lost = False
+            why = ""
+        else:
+            lost = silent_s > max(LOST_AFTER_MIN_S, LOST_AFTER_FLUSHES * flush)
+            why = "the writer died"
+        stalled = state == "alive" and silent_s > LOST_AFTER_FLUSHES * flush
+        status = "lost" if lost else ("stalled" if stalled else "running")
         ended_at = last if lost else None
         duration_s = ((last if lost else now) - started.started_at).total_seconds()
         if lost:
@@ -260,8 +282,18 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
                 ProblemView(
                     "run_lost",
                     "error",
-                    f"no entry since {last.isoformat(timespec='seconds')}: the writer died "
+                    f"no entry since {last.isoformat(timespec='seconds')}: {why} "
                     "(energy after the last flush is not recorded)",
+                )
+            )
+        elif stalled:
+            problems.append(
+                ProblemView(
+                    "run_stalled",
+                    "warning",
+                    f"its writer (pid {started.source.pid}) lives but has written nothing since "
+                    f"{last.isoformat(timespec='seconds')} ({silent_s:.0f} s, more than "
+                    f"{LOST_AFTER_FLUSHES} flush intervals): stopped or hung",
                 )
             )
 

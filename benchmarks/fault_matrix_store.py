@@ -409,6 +409,55 @@ def read_only_folder(work: Path, row_type: Callable[..., Any]) -> Any:
     return row
 
 
+def writer_status(work: Path, row_type: Callable[..., Any]) -> Any:
+    import json
+    import signal
+    import time
+
+    from tests.faults.harness import run_command, start, wait_for_new_run
+
+    row = row_type(
+        "writer stopped, then killed (status at once)",
+        "`ecoledger run --flush-interval 0.2`: SIGSTOP for 1.5 s, `show`; then SIGKILL, `show` "
+        "at once (no 30 s wait)",
+        flush_s=0.2,
+    )
+    ledger = str(work / "status.db")
+    job = start(
+        run_command(ledger, [sys.executable, "-c", "import time; time.sleep(60)"], flush_s=0.2),
+        work,
+        tag="writer-status",
+    )
+
+    def status(run_id: str) -> str:
+        done = _cli("show", run_id, "--ledger", ledger, "--json")
+        return str(json.loads(done.stdout)["status"]) if done.returncode == 0 else "error"
+
+    try:
+        run_id = wait_for_new_run(ledger, set())
+        job.proc.send_signal(signal.SIGSTOP)
+        time.sleep(1.5)
+        stopped = status(run_id)
+        job.proc.send_signal(signal.SIGKILL)
+        job.proc.wait(timeout=10)
+        t0 = time.monotonic()
+        killed = status(run_id)
+        after_s = time.monotonic() - t0
+    finally:
+        if job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+    row.trials = 1
+    row.outcomes.append(
+        f"stopped: `{stopped}`; killed: `{killed}` (a `show` started right after the kill, "
+        f"{after_s:.1f} s)"
+    )
+    row.statuses.append(killed)
+    row.verify.append(_verify_ok(Path(ledger)))
+    row.ok.append(stopped == "stalled" and killed == "lost")
+    return row
+
+
 def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
     folder = work / "store-hardening"
     folder.mkdir(exist_ok=True)
@@ -420,4 +469,5 @@ def store_rows(work: Path, row_type: Callable[..., Any]) -> list[Any]:
         bad_entry(folder, row_type),
         tampered_figures(folder, row_type),
         read_only_folder(folder, row_type),
+        writer_status(folder, row_type),
     ]

@@ -145,7 +145,7 @@ def assessment(
     assert state.ledger is not None
     settings = settings or AssumptionSettings()
     parent_seq = last_seq(state, view.parent_run_id) if view.parent_run_id else 0
-    bucket = _bucket() if view.status == "running" else 0
+    bucket = _bucket() if not view.finished else 0
     return _assessment(
         state.location,
         view.run_id,

@@ -23,6 +23,7 @@ PLOTLY_CONFIG = {
 STATUS_BADGES = {
     "completed": ":green-badge[completed]",
     "running": ":blue-badge[running]",
+    "stalled": ":orange-badge[stalled]",
     "failed": ":red-badge[failed]",
     "lost": ":red-badge[lost]",
     "interrupted": ":orange-badge[interrupted]",

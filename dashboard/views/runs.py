@@ -165,7 +165,7 @@ def run_detail(run_id: str) -> None:
         st.caption(f"Note: {note}")
 
 
-live = picked.status == "running"
+live = not picked.finished
 if live:
     st.fragment(run_every=LIVE_REFRESH_S)(run_detail)(picked.run_id)
 else:
