@@ -91,17 +91,20 @@ def runs(state: LedgerState) -> tuple[RunView, ...]:
     return _runs(state.location, state.head_seq, _bucket(), state.ledger)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _chain_warning(location: str, head_seq: int, bucket: int, _ledger: Ledger) -> str | None:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _chain_warning(
+    location: str, head_seq: int, bucket: int, run_id: str | None, _ledger: Ledger
+) -> str | None:
     from accounting.store.checkpoint import chain_warning
 
-    return chain_warning(_ledger)
+    return chain_warning(_ledger, [run_id] if run_id else [])
 
 
-def chain_warning(state: LedgerState) -> str | None:
-    """Why the ledger's chain does not verify (a cheap incremental check), or None."""
+def chain_warning(state: LedgerState, run_id: str | None = None) -> str | None:
+    """Why the ledger's chain does not verify (a cheap incremental check; with ``run_id``,
+    every row of that run too), or None."""
     assert state.ledger is not None
-    return _chain_warning(state.location, state.head_seq, _bucket(), state.ledger)
+    return _chain_warning(state.location, state.head_seq, _bucket(), run_id, state.ledger)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

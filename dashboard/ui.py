@@ -46,8 +46,10 @@ This page refreshes by itself once the run is recorded.
 RUN_PARAM = "run"
 
 
-def ledger_or_stop() -> data.LedgerState:
-    """The open ledger; a clear message (never a traceback) and stop when it is unusable."""
+def ledger_or_stop(banner: bool = True) -> data.LedgerState:
+    """The open ledger; a clear message (never a traceback) and stop when it is unusable.
+    ``banner``: say when the chain does not verify (a page that shows one run calls
+    :func:`chain_banner` with it instead)."""
     state = data.current()
     if state.error is not None:
         st.error(f"Cannot open the ledger. {state.error}", icon=None)
@@ -56,12 +58,18 @@ def ledger_or_stop() -> data.LedgerState:
             "PATH_OR_URL` (or set `ECOLEDGER_LEDGER`)."
         )
         st.stop()
-    warning = data.chain_warning(state)
+    if banner:
+        chain_banner(state)
+    return state
+
+
+def chain_banner(state: data.LedgerState, run_id: str | None = None) -> None:
+    """A banner when the chain does not verify (with ``run_id``: that run's rows included)."""
+    warning = data.chain_warning(state, run_id)
     if warning:
-        # the banner: the reason may quote tampered columns, so it is shown as plain text
+        # the reason may quote tampered columns: shown as plain text, never Markdown
         st.error("This ledger does not verify: the figures below may have been tampered with.")
         st.text(warning)
-    return state
 
 
 def runs_or_stop(state: data.LedgerState) -> tuple[RunView, ...]:

@@ -71,21 +71,31 @@ def payload_non_finite(payload: str) -> str | None:
 
 
 def payload_problem(
-    payload: str, columns: tuple[str, str, str, str] | None = None, *, schema: bool = True
+    payload: str,
+    columns: tuple[str, str, str, str] | None = None,
+    *,
+    schema: bool = True,
+    parsed: Any = None,
 ) -> str | None:
     """Why this payload cannot be a stored entry, or None. ``columns``: the row's
-    (id, run_id, kind, recorded_at), checked against the payload when given."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return "payload is not JSON (entry edited)"
+    (id, run_id, kind, recorded_at), checked against the payload when given. ``parsed``: the
+    payload already parsed by the caller (it is not parsed twice)."""
+    if parsed is None:
+        try:
+            parsed = json.loads(payload)
+        except ValueError:
+            return "payload is not JSON (entry edited)"
+    data = parsed
     if not isinstance(data, dict):
         return "payload is not a JSON object (entry edited)"
     if canonical_json(data) != payload:
         return "payload is not canonical JSON (entry edited)"
-    bad_number = non_finite_path(data)
-    if bad_number:
-        return f"payload.{bad_number} is not a finite number (entry edited)"
+    # canonical JSON writes a non-finite number as NaN/Infinity: without those tokens there
+    # is none to look for (1e999 would not have survived the canonical check)
+    if any(token in payload for token in NON_FINITE_TOKENS):
+        bad_number = non_finite_path(data)
+        if bad_number:
+            return f"payload.{bad_number} is not a finite number (entry edited)"
     if columns is not None:
         try:
             want = columns_of(data)
@@ -108,12 +118,14 @@ def payload_problem(
     return None
 
 
-def row_problem(row: Any) -> str | None:
+def row_problem(row: Any, parsed: Any = None) -> str | None:
     """Why a stored row (seq, id, run_id, kind, recorded_at, payload, prev_hash, hash) is
     invalid on its own, or None. Its place in the chain is checked by the caller."""
     if not isinstance(row.seq, int) or row.seq < 1:
         return f"seq {row.seq!r} is not ≥ 1"
-    problem = payload_problem(row.payload, (row.id, row.run_id, row.kind, row.recorded_at))
+    problem = payload_problem(
+        row.payload, (row.id, row.run_id, row.kind, row.recorded_at), parsed=parsed
+    )
     if problem:
         return problem
     if chain_hash(row.prev_hash, row.payload) != row.hash:

@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
@@ -35,6 +35,7 @@ from accounting.store.entry_check import (
     row_problem,
 )
 from accounting.store.location import is_postgres, ledger_location, mask_url, sqlalchemy_url
+from accounting.store.meta import read_mark_in, write_mark_in
 from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, downsample
 from accounting.store.readable import read_row
 
@@ -112,6 +113,7 @@ class Ledger:
         self.location = location
         self.engine = engine
         self.read_only = read_only
+        self._has_meta: bool | None = None
         """Opened ``mode=ro``: this process cannot write the ledger (a read-only file or
         folder). Reads work; a writer keeps its entries in a journal instead."""
 
@@ -140,6 +142,16 @@ class Ledger:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
         head = conn.execute(_HEAD).first()
         return (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
+
+    def _mark_at(self, conn: Connection, head: tuple[int, str]) -> bool:
+        """Inside the write lock: is the verified mark at this head (so that rows chained
+        after it by this process keep the whole chain verified)? A new ledger counts."""
+        if self._has_meta is None:
+            self._has_meta = inspect(conn).has_table(schema.meta.name)
+        if not self._has_meta:
+            return False
+        mark = read_mark_in(conn)
+        return mark == head or (mark is None and head[0] == 0)
 
     def _insert(self, conn: Connection, rows: list[dict[str, Any]], power: list[Any]) -> None:
         """executemany straight on the driver's cursor, inside the SQLAlchemy transaction
@@ -175,13 +187,17 @@ class Ledger:
             found.update(conn.execute(select(t.c.id, t.c.hash).where(t.c.id.in_(chunk))).all())
         return found
 
-    def append(self, new_entries: Sequence[Any], *, skip_existing: bool = False) -> list[str]:
+    def append(
+        self, new_entries: Sequence[Any], *, skip_existing: bool = False, keep_mark: bool = False
+    ) -> list[str]:
         """Append entries in one transaction, chained after the current head.
 
         Returns their hashes, in order. An id already in the ledger raises
         :class:`DuplicateEntry`, unless ``skip_existing``: then that entry is not written
         again and its stored hash is returned (a retry after a lost acknowledgement
-        writes each entry exactly once).
+        writes each entry exactly once). ``keep_mark``: when the verified mark is at the
+        head, move it along to the new head (rows this process chained itself; two small
+        statements more per transaction, so the batching writer asks for it, once a flush).
         """
         if not new_entries:
             return []
@@ -200,6 +216,7 @@ class Ledger:
             with self.engine.connect().execution_options(ecoledger_write=True) as conn:
                 with conn.begin():
                     seq, prev = self._lock_chain(conn)
+                    follow = keep_mark and self._mark_at(conn, (seq, prev))
                     existing = self._existing(conn, ids) if skip_existing else {}
                     rows: list[dict[str, Any]] = []
                     power: list[Any] = []
@@ -228,6 +245,8 @@ class Ledger:
                         prev = digest
                     if rows:
                         self._insert(conn, rows, power)
+                        if follow:
+                            write_mark_in(conn, seq, prev)
         except IntegrityError:
             with self.engine.connect() as conn, conn.begin():
                 taken = sorted(self._existing(conn, ids))

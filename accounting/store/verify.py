@@ -28,7 +28,7 @@ from sqlalchemy import select
 from accounting.canonical import GENESIS_HASH
 from accounting.errors import InputError
 from accounting.store import migrations, schema
-from accounting.store.entry_check import payload_problem, row_problem
+from accounting.store.entry_check import row_problem
 from accounting.store.ledger import Ledger
 from accounting.store.power import batch_row
 
@@ -123,7 +123,7 @@ class VerifyResult:
         }
 
 
-def _result(checked: int, head_seq: int, head_hash: str, findings: list[Finding]) -> VerifyResult:
+def result_of(checked: int, head_seq: int, head_hash: str, findings: list[Finding]) -> VerifyResult:
     if not findings:
         return VerifyResult(True, checked, head_seq, head_hash)
     first = findings[0]
@@ -304,6 +304,10 @@ def verify(
         if len(findings) >= MAX_FINDINGS:
             break
         problem: str | None = None
+        try:
+            parsed = json.loads(row.payload)
+        except ValueError:
+            parsed = None  # row_problem names it
         if row.seq != prev_seq + 1:
             gap = (
                 f"seq {prev_seq + 1}"
@@ -318,7 +322,7 @@ def verify(
                 "(an entry was inserted, removed or reordered before it)"
             )
         else:
-            problem = row_problem(row)
+            problem = row_problem(row, parsed)
         if anchor is not None and row.seq == anchor.seq:
             anchor_seen = True
             if problem is None and row.hash != anchor.hash:
@@ -328,11 +332,11 @@ def verify(
                 )
         if problem:
             findings.append(Finding(row.seq, row.id, problem))
-        if row.kind == "power_samples" and payload_problem(row.payload, schema=False) is None:
-            power_expected[row.seq] = (
-                row.id,
-                _fingerprint(batch_row(row.seq, json.loads(row.payload))),
-            )
+        if row.kind == "power_samples" and isinstance(parsed, dict):
+            try:
+                power_expected[row.seq] = (row.id, _fingerprint(batch_row(row.seq, parsed)))
+            except Exception:  # noqa: BLE001
+                pass  # a payload that is no power batch: already a finding
         checked += 1
         prev_seq, prev_hash, prev_id = row.seq, row.hash, row.id
     if anchor is not None and not anchor_seen and anchor.seq > start_seq:
@@ -347,7 +351,7 @@ def verify(
     findings += _check_power(ledger, start_seq, prev_seq, power_expected)
     findings += _outside_the_chain(ledger)
     findings += _guard_findings(ledger)
-    return _result(checked, prev_seq, prev_hash, findings)
+    return result_of(checked, prev_seq, prev_hash, findings)
 
 
 def repair_triggers(ledger: Ledger) -> list[str]:

@@ -188,18 +188,18 @@ class BufferedWriter:
             mine = set(self._run_ids)
         entries = [entry for entry in self._journal.read() if entry.run_id in mine]
         for start in range(0, len(entries), 1000):
-            self.ledger.append(entries[start : start + 1000], skip_existing=True)
+            self.ledger.append(entries[start : start + 1000], skip_existing=True, keep_mark=True)
         self._journal.clear()
         return len(entries)
 
     def _append(self, batch: list[Any]) -> None:
         try:
-            self.ledger.append(batch, skip_existing=True)
+            self.ledger.append(batch, skip_existing=True, keep_mark=True)
         except InputError:
             # one malformed entry must not hold the others back forever: isolate it
             for entry in batch:
                 try:
-                    self.ledger.append([entry], skip_existing=True)
+                    self.ledger.append([entry], skip_existing=True, keep_mark=True)
                 except InputError as exc:
                     self._warn(f"an entry was refused by the ledger and dropped: {exc}")
 

@@ -100,7 +100,9 @@ def _assess(args: argparse.Namespace) -> int:
         if args.record:
             assert assessment.run_id is not None
             ledger.append([assessment.to_assumptions_entry(assessment.run_id)])
-        warn_if_unverified(ledger)  # last: a command that failed leaves the ledger untouched
+        warn_if_unverified(
+            ledger, [assessment.run_id, assessment.amortization.parent_run_id]
+        )  # last: a command that failed leaves the ledger untouched
     _show(assessment, args.json)
     return EXIT_OK
 

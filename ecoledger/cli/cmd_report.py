@@ -99,6 +99,16 @@ class _Progress:
             print(f"  [{elapsed:5.1f} s] {message}", file=sys.stderr, flush=True)
 
 
+def _scope_runs(ledger: Any, args: argparse.Namespace) -> list[str]:
+    """The runs a report may show, whose every row the chain check reads: the run and the
+    training run it amortizes, or every run of the project."""
+    if args.run_id:
+        run_id = ledger.resolve_run(args.run_id)
+        parents = [e.parent_run_id for e in ledger.entries(run_id=run_id, kinds=["run_started"])]
+        return [run_id, *(p for p in parents if p)]
+    return [row.run_id for row in ledger.runs_index() if row.project == args.project]
+
+
 def handle(args: argparse.Namespace) -> int:
     if args.schema:
         from accounting.reports.json_report import schema_text
@@ -119,7 +129,7 @@ def handle(args: argparse.Namespace) -> int:
     with open_cli_ledger(args, create=False) as ledger:
         from accounting.store.checkpoint import check_chain, save_mark
 
-        chain = check_chain(ledger, save=False)  # the mark moves once the report is written
+        chain = check_chain(ledger, _scope_runs(ledger, args), save=False)  # mark: once written
         unverified = None if chain.ok else chain.message.removeprefix("ledger BROKEN ")
         if unverified and not args.allow_unverified:
             fail(

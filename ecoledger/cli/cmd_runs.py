@@ -65,7 +65,7 @@ def handle_runs(args: argparse.Namespace) -> int:
 def handle_show(args: argparse.Namespace) -> int:
     with open_cli_ledger(args, create=False) as ledger:
         report = run_report(ledger, args.run_id)
-        warn_if_unverified(ledger)
+        warn_if_unverified(ledger, [report["run_id"], report.get("parent_run_id")])
     if args.json:
         print_json(report)
     else:

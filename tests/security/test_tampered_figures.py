@@ -53,11 +53,55 @@ def _one_warning(err: str, seq: int) -> None:
 
 
 def test_show_and_assess_warn_in_one_line(tampered: tuple[Path, int], capsys: Any) -> None:
+    """The edited run's rows are checked wherever they sit, even before the verified mark
+    (which its writer kept at the head)."""
     path, seq = tampered
-    for argv in (["show", RUN_IDS[0]], ["show", RUN_IDS[1], "--json"], ["assess", RUN_IDS[0]]):
+    for argv in (["show", RUN_IDS[0]], ["show", RUN_IDS[0], "--json"], ["assess", RUN_IDS[0]]):
         done = cli(capsys, *argv, "--ledger", str(path))
         assert done.code == 0, done.err
         _one_warning(done.err, seq)
+
+
+def test_an_edit_after_the_verified_mark_is_seen_from_any_run(tmp_path: Path, capsys: Any) -> None:
+    path = write_two_run_ledger(tmp_path / "ledger.db")
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM ecoledger_meta")  # never verified: the check starts at seq 1
+    conn.commit()
+    conn.close()
+    seq = _tamper(path)
+    done = cli(capsys, "show", RUN_IDS[1], "--json", "--ledger", str(path))
+    assert done.code == 0, done.err
+    _one_warning(done.err, seq)
+
+
+def test_a_recomputed_chain_after_an_edit_moves_the_mark_and_is_seen(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """Rehashing every row after the edit (so each link holds) changes the hash at the mark."""
+    import hashlib
+
+    path = write_two_run_ledger(tmp_path / "ledger.db")
+    with open_ledger(str(path), create=False) as led:
+        assert check_chain(led).ok  # a reader verified it: the mark is at the head
+    seq = _tamper(path)
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TRIGGER entries_no_update;")
+    rows = conn.execute("SELECT seq, payload, prev_hash FROM entries ORDER BY seq").fetchall()
+    prev = (
+        rows[seq - 2][1]
+        and conn.execute("SELECT hash FROM entries WHERE seq = ?", (seq - 1,)).fetchone()[0]
+    )
+    for row_seq, payload, _ in rows[seq - 1 :]:
+        digest = hashlib.sha256((prev + payload).encode()).hexdigest()
+        conn.execute(
+            "UPDATE entries SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, row_seq)
+        )
+        prev = digest
+    conn.commit()
+    conn.close()
+    done = cli(capsys, "show", RUN_IDS[1], "--ledger", str(path))
+    assert done.code == 0, done.err
+    assert "does not verify" in done.err and "rewritten" in done.err
 
 
 def test_an_intact_ledger_gives_no_warning(tmp_path: Path, capsys: Any) -> None:
@@ -108,7 +152,7 @@ def test_the_dashboard_shows_a_banner(
 
     path, seq = tampered
     monkeypatch.setenv("ECOLEDGER_LEDGER", str(path))
-    at = app("overview").run()
+    at = app("runs", RUN_IDS[0]).run()  # the page of the edited run
     assert not at.exception, [e.value for e in at.exception]
     assert any("does not verify" in e.value for e in at.error)
     assert any(f"seq {seq}" in t.value for t in at.text)
@@ -117,13 +161,18 @@ def test_the_dashboard_shows_a_banner(
 def test_the_check_is_incremental_from_a_mark_kept_in_the_ledger(tmp_path: Path) -> None:
     path = write_two_run_ledger(tmp_path / "ledger.db")
     with open_ledger(str(path), create=False) as led:
-        assert read_mark(led) is None
+        assert read_mark(led) is None  # never verified
         first = check_chain(led)
         assert first.ok and first.checked == led.count()
         assert read_mark(led) == (first.head_seq, first.head_hash)
-        led.append([Problem(run_id=RUN_IDS[0], code="t", message="m", at=datetime.now(UTC))])
+        # the batching writer's flushes keep the mark at the head
+        led.append([Problem(run_id=RUN_IDS[0], code="t", message="a")], keep_mark=True)
+        assert read_mark(led) == led.head()
+        assert check_chain(led).checked == 0
+        # rows appended otherwise are recomputed, and only they
+        led.append([Problem(run_id=RUN_IDS[0], code="t", message="b", at=datetime.now(UTC))])
         second = check_chain(led)
-        assert second.ok and second.checked == 1  # only what was appended since
+        assert second.ok and second.checked == 1
         assert read_mark(led) == (second.head_seq, second.head_hash)
     # entries cut from the end after the mark: no anchor needed
     conn = sqlite3.connect(path)
@@ -139,3 +188,15 @@ def test_the_check_is_incremental_from_a_mark_kept_in_the_ledger(tmp_path: Path)
         assert read_mark(led) == (second.head_seq, second.head_hash), (
             "a failed check keeps the mark"
         )
+
+
+def test_the_batching_writer_keeps_the_mark_at_the_head(tmp_path: Path) -> None:
+    from accounting.store.writer import BufferedWriter
+
+    path = write_two_run_ledger(tmp_path / "ledger.db")
+    with open_ledger(str(path), create=False) as led:
+        assert check_chain(led).ok
+        writer = BufferedWriter(led, warn=lambda m: None)
+        writer.put(Problem(run_id=RUN_IDS[0], code="t", message="flushed"))
+        assert writer.close()
+        assert read_mark(led) == led.head()
