@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ POWER_POINTS = 2000
 STATUS_BUCKET_S = 5.0
 """A run with no run_ended turns from running to lost with time alone: views of the run
 list are recomputed at least this often."""
+CHAIN_WAIT_S = 1.0
+"""How long a page waits for the chain check before drawing; a longer check (the first on a
+large ledger) shows its banner when it ends, without holding the page."""
 OVERVIEW_DRAWS = 1000
 """Monte Carlo draws per run for the overview's summed interval (central values do not
 depend on draws; a run's own page uses the default 10,000, as ``ecoledger assess``)."""
@@ -91,20 +95,26 @@ def runs(state: LedgerState) -> tuple[RunView, ...]:
     return _runs(state.location, state.head_seq, _bucket(), state.ledger)
 
 
+@st.cache_resource(show_spinner=False)
+def _chain_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoledger-chain-check")
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _chain_warning(
+def _chain_check(
     location: str, head_seq: int, bucket: int, run_id: str | None, _ledger: Ledger
-) -> str | None:
+) -> Future[str | None]:
     from accounting.store.checkpoint import chain_warning
 
-    return chain_warning(_ledger, [run_id] if run_id else [])
+    return _chain_pool().submit(chain_warning, _ledger, [run_id] if run_id else [])
 
 
-def chain_warning(state: LedgerState, run_id: str | None = None) -> str | None:
-    """Why the ledger's chain does not verify (a cheap incremental check; with ``run_id``,
-    every row of that run too), or None."""
+def chain_check(state: LedgerState, run_id: str | None = None) -> Future[str | None]:
+    """The chain check, running in the background (a ledger never verified is read whole
+    once): its result is why the chain does not verify, or None. With ``run_id``, every row
+    of that run is checked too."""
     assert state.ledger is not None
-    return _chain_warning(state.location, state.head_seq, _bucket(), run_id, state.ledger)
+    return _chain_check(state.location, state.head_seq, _bucket(), run_id, state.ledger)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

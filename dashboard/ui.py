@@ -6,6 +6,8 @@ Numbers are formatted here for display only; every value comes from the library.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import datetime
 from typing import Any
 
@@ -64,8 +66,23 @@ def ledger_or_stop(banner: bool = True) -> data.LedgerState:
 
 
 def chain_banner(state: data.LedgerState, run_id: str | None = None) -> None:
-    """A banner when the chain does not verify (with ``run_id``: that run's rows included)."""
-    warning = data.chain_warning(state, run_id)
+    """A banner when the chain does not verify (with ``run_id``: that run's rows included).
+    The check runs in the background; the page waits for it at most ``CHAIN_WAIT_S``."""
+    check = data.chain_check(state, run_id)
+    try:
+        _show_chain_warning(check.result(timeout=data.CHAIN_WAIT_S))
+    except FuturesTimeout:
+        st.fragment(run_every=2)(_chain_banner_later)(check)
+
+
+def _chain_banner_later(check: Future[str | None]) -> None:
+    if check.done():
+        _show_chain_warning(check.result())
+    else:
+        st.caption("Checking the ledger's hash chain…")
+
+
+def _show_chain_warning(warning: str | None) -> None:
     if warning:
         # the reason may quote tampered columns: shown as plain text, never Markdown
         st.error("This ledger does not verify: the figures below may have been tampered with.")

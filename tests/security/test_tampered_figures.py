@@ -148,10 +148,13 @@ def test_an_allowed_unverified_report_says_so_on_its_first_page(
 def test_the_dashboard_shows_a_banner(
     tampered: tuple[Path, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import dashboard.data
     from tests.dashboard.helpers import app
 
     path, seq = tampered
     monkeypatch.setenv("ECOLEDGER_LEDGER", str(path))
+    # the page waits for the background check (its banner otherwise comes a moment later)
+    monkeypatch.setattr(dashboard.data, "CHAIN_WAIT_S", 120.0)
     at = app("runs", RUN_IDS[0]).run()  # the page of the edited run
     assert not at.exception, [e.value for e in at.exception]
     assert any("does not verify" in e.value for e in at.error)
