@@ -87,6 +87,11 @@ class RunStarted(_Entry):
     tags: tuple[str, ...] = ()
     ecoledger_version: str = ""
     flush_interval_s: float | None = None
+    writer_start_ticks: int | None = None
+    """The writing process's start time (clock ticks since boot, ``/proc/PID/stat``); with
+    ``source.pid`` and ``writer_boot_id`` it tells at once whether the writer still lives."""
+    writer_boot_id: str | None = None
+    """The kernel's boot id when the run started (``/proc/sys/kernel/random/boot_id``)."""
 
 
 class RunEnded(_Entry):

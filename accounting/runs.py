@@ -7,7 +7,7 @@ no ``RunEnded`` whose last entry is older than a few flush intervals reads as ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,10 @@ from accounting.entries import (
     entry_from_json,
 )
 from accounting.errors import RunNotFound
+from accounting.writer_alive import WriterState, writer_state
 
+LIVE_STATUSES = ("running", "stalled")
+"""A run without ``RunEnded`` whose writer lives: flushing (running) or silent (stalled)."""
 LOST_AFTER_MIN_S = 30.0
 LOST_AFTER_FLUSHES = 5
 DEFAULT_FLUSH_INTERVAL_S = 2.0
@@ -96,7 +99,7 @@ class RunView:
     project: str | None
     run_kind: str
     status: str
-    """completed | failed | interrupted | lost | budget_exceeded | running"""
+    """completed | failed | interrupted | lost | budget_exceeded | running | stalled"""
     started_at: datetime
     ended_at: datetime | None
     duration_s: float
@@ -142,7 +145,7 @@ class RunView:
 
     @property
     def finished(self) -> bool:
-        return self.status not in ("running",)
+        return self.status not in LIVE_STATUSES
 
 
 def apply_corrections(entries: Sequence[Any]) -> list[Any]:
@@ -152,9 +155,23 @@ def apply_corrections(entries: Sequence[Any]) -> list[Any]:
         return list(entries)
     replaced: dict[str, Any] = {}
     voided: set[str] = set()
+    invalid: list[Any] = []
     for correction in corrections:
         if correction.replacement_json:
-            replaced[correction.target_id] = entry_from_json(correction.replacement_json)
+            try:
+                replaced[correction.target_id] = entry_from_json(correction.replacement_json)
+            except ValueError as exc:  # pydantic's ValidationError too: keep the original
+                invalid.append(
+                    Problem(
+                        run_id=correction.run_id,
+                        recorded_at=correction.recorded_at,
+                        source=correction.source,
+                        code="entry_invalid",
+                        severity="error",
+                        message=f"correction {correction.id}: its replacement does not parse "
+                        f"({str(exc).splitlines()[0][:160]}); the corrected entry is kept as it was",
+                    )
+                )
         else:
             voided.add(correction.target_id)
     out = []
@@ -162,7 +179,7 @@ def apply_corrections(entries: Sequence[Any]) -> list[Any]:
         if isinstance(entry, Correction) or entry.id in voided:
             continue
         out.append(replaced.get(entry.id, entry))
-    return out
+    return out + invalid
 
 
 def _facts_of(facts: DeviceFacts | None) -> dict[str, Any]:
@@ -178,8 +195,17 @@ def _facts_of(facts: DeviceFacts | None) -> dict[str, Any]:
     }
 
 
-def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunView:
-    """Fold one run's entries (chain order) into its :class:`RunView`."""
+def build_run_view(
+    entries: Iterable[Any],
+    now: datetime | None = None,
+    writer: Callable[[RunStarted], WriterState] = writer_state,
+) -> RunView:
+    """Fold one run's entries (chain order) into its :class:`RunView`.
+
+    A run without ``RunEnded``: when ``writer`` tells its writer is gone (same host), it is
+    ``lost`` at once; alive, it is ``running``, or ``stalled`` once silent for
+    ``LOST_AFTER_FLUSHES`` flush intervals (e.g. SIGSTOPped); when it cannot tell (another
+    host, an older entry), ``lost`` after max(30 s, 5 flush intervals) of silence."""
     items = apply_corrections(list(entries))
     started = next((e for e in items if isinstance(e, RunStarted)), None)
     if started is None:
@@ -199,7 +225,7 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
     last = started.recorded_at
     for entry in items:
         last = max(last, entry.recorded_at)
-        if entry.source.host not in hosts:
+        if entry.source.host and entry.source.host not in hosts:
             hosts.append(entry.source.host)
         if isinstance(entry, Energy):
             if entry.window == RUN_WINDOW:
@@ -262,8 +288,18 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
     else:
         flush = started.flush_interval_s or DEFAULT_FLUSH_INTERVAL_S
         silent_s = (now - last).total_seconds()
-        lost = silent_s > max(LOST_AFTER_MIN_S, LOST_AFTER_FLUSHES * flush)
-        status = "lost" if lost else "running"
+        state = writer(started)
+        if state == "gone":
+            lost = True
+            why = f"its writer (pid {started.source.pid} on {started.source.host}) is gone"
+        elif state == "alive":
+            lost = False
+            why = ""
+        else:
+            lost = silent_s > max(LOST_AFTER_MIN_S, LOST_AFTER_FLUSHES * flush)
+            why = "the writer died"
+        stalled = state == "alive" and silent_s > LOST_AFTER_FLUSHES * flush
+        status = "lost" if lost else ("stalled" if stalled else "running")
         ended_at = last if lost else None
         duration_s = ((last if lost else now) - started.started_at).total_seconds()
         if lost:
@@ -271,8 +307,18 @@ def build_run_view(entries: Iterable[Any], now: datetime | None = None) -> RunVi
                 ProblemView(
                     "run_lost",
                     "error",
-                    f"no entry since {last.isoformat(timespec='seconds')}: the writer died "
+                    f"no entry since {last.isoformat(timespec='seconds')}: {why} "
                     "(energy after the last flush is not recorded)",
+                )
+            )
+        elif stalled:
+            problems.append(
+                ProblemView(
+                    "run_stalled",
+                    "warning",
+                    f"its writer (pid {started.source.pid}) lives but has written nothing since "
+                    f"{last.isoformat(timespec='seconds')} ({silent_s:.0f} s, more than "
+                    f"{LOST_AFTER_FLUSHES} flush intervals): stopped or hung",
                 )
             )
 

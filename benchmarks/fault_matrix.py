@@ -731,6 +731,10 @@ def main() -> None:
             )
         )
         rows += pg_rows
+        section("store hardening")
+        from benchmarks.fault_matrix_store import store_rows
+
+        rows += store_rows(work, Row)
         section("fuzz")
         fz = fuzz_rows(work, args.fuzz)
     text = render(rows, fz, command, time.monotonic() - t0)

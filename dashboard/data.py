@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ POWER_POINTS = 2000
 STATUS_BUCKET_S = 5.0
 """A run with no run_ended turns from running to lost with time alone: views of the run
 list are recomputed at least this often."""
+CHAIN_WAIT_S = 1.0
+"""How long a page waits for the chain check before drawing; a longer check (the first on a
+large ledger) shows its banner when it ends, without holding the page."""
 OVERVIEW_DRAWS = 1000
 """Monte Carlo draws per run for the overview's summed interval (central values do not
 depend on draws; a run's own page uses the default 10,000, as ``ecoledger assess``)."""
@@ -91,6 +95,28 @@ def runs(state: LedgerState) -> tuple[RunView, ...]:
     return _runs(state.location, state.head_seq, _bucket(), state.ledger)
 
 
+@st.cache_resource(show_spinner=False)
+def _chain_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoledger-chain-check")
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _chain_check(
+    location: str, head_seq: int, bucket: int, run_id: str | None, _ledger: Ledger
+) -> Future[str | None]:
+    from accounting.store.checkpoint import chain_warning
+
+    return _chain_pool().submit(chain_warning, _ledger, [run_id] if run_id else [])
+
+
+def chain_check(state: LedgerState, run_id: str | None = None) -> Future[str | None]:
+    """The chain check, running in the background (a ledger never verified is read whole
+    once): its result is why the chain does not verify, or None. With ``run_id``, every row
+    of that run is checked too."""
+    assert state.ledger is not None
+    return _chain_check(state.location, state.head_seq, _bucket(), run_id, state.ledger)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _last_seqs(location: str, head_seq: int, _ledger: Ledger) -> dict[str, int]:
     return {row.run_id: row.last_seq for row in _ledger.runs_index()}
@@ -132,7 +158,7 @@ def assessment(
     assert state.ledger is not None
     settings = settings or AssumptionSettings()
     parent_seq = last_seq(state, view.parent_run_id) if view.parent_run_id else 0
-    bucket = _bucket() if view.status == "running" else 0
+    bucket = _bucket() if not view.finished else 0
     return _assessment(
         state.location,
         view.run_id,

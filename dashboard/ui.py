@@ -6,6 +6,8 @@ Numbers are formatted here for display only; every value comes from the library.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ PLOTLY_CONFIG = {
 STATUS_BADGES = {
     "completed": ":green-badge[completed]",
     "running": ":blue-badge[running]",
+    "stalled": ":orange-badge[stalled]",
     "failed": ":red-badge[failed]",
     "lost": ":red-badge[lost]",
     "interrupted": ":orange-badge[interrupted]",
@@ -45,8 +48,10 @@ This page refreshes by itself once the run is recorded.
 RUN_PARAM = "run"
 
 
-def ledger_or_stop() -> data.LedgerState:
-    """The open ledger; a clear message (never a traceback) and stop when it is unusable."""
+def ledger_or_stop(banner: bool = True) -> data.LedgerState:
+    """The open ledger; a clear message (never a traceback) and stop when it is unusable.
+    ``banner``: say when the chain does not verify (a page that shows one run calls
+    :func:`chain_banner` with it instead)."""
     state = data.current()
     if state.error is not None:
         st.error(f"Cannot open the ledger. {state.error}", icon=None)
@@ -55,7 +60,33 @@ def ledger_or_stop() -> data.LedgerState:
             "PATH_OR_URL` (or set `ECOLEDGER_LEDGER`)."
         )
         st.stop()
+    if banner:
+        chain_banner(state)
     return state
+
+
+def chain_banner(state: data.LedgerState, run_id: str | None = None) -> None:
+    """A banner when the chain does not verify (with ``run_id``: that run's rows included).
+    The check runs in the background; the page waits for it at most ``CHAIN_WAIT_S``."""
+    check = data.chain_check(state, run_id)
+    try:
+        _show_chain_warning(check.result(timeout=data.CHAIN_WAIT_S))
+    except FuturesTimeout:
+        st.fragment(run_every=2)(_chain_banner_later)(check)
+
+
+def _chain_banner_later(check: Future[str | None]) -> None:
+    if check.done():
+        _show_chain_warning(check.result())
+    else:
+        st.caption("Checking the ledger's hash chain…")
+
+
+def _show_chain_warning(warning: str | None) -> None:
+    if warning:
+        # the reason may quote tampered columns: shown as plain text, never Markdown
+        st.error("This ledger does not verify: the figures below may have been tampered with.")
+        st.text(warning)
 
 
 def runs_or_stop(state: data.LedgerState) -> tuple[RunView, ...]:

@@ -136,7 +136,7 @@ class RunRecorder:
                     meter_cpu_s=meter_cpu_s,
                 )
             )
-        if not self.writer.close():
+        if not self.writer.close() and not self.writer.journal_only:  # (it said so once)
             self._warn(
                 f"{self.writer.pending} entries could not be written to {self.ledger.display}"
             )

@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from accounting.entries import RUN_KINDS, RunStarted, new_id
+from accounting.writer_alive import writer_identity
 from train_hooks.carbon import DEFAULT_PUE, check_country, intensity_g_per_kwh
 from train_hooks.errors import BudgetExceeded
 from train_hooks.hostinfo import gpus_of_rank, host_root_pid, placement
@@ -323,6 +324,7 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             flush_interval_s=o["flush_interval_s"] or FLUSH_INTERVAL_S,
             parent_run_id=o.get("parent_run_id"),
             expected_uses=o.get("expected_uses"),
+            **writer_identity(),
         )
     recorder.start(started)
     if owner and o.get("shared_gpu") == "attribute":

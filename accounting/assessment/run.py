@@ -139,7 +139,7 @@ def _gather(
         energy=_energy_factor(view),
         segments=segments,
     )
-    if view.status in ("running", "lost"):
+    if view.status in ("running", "stalled", "lost"):
         notes.append(f"run is {view.status}: energy up to its last flush")
     if view.approximated_share > 0:
         notes.append(f"{view.approximated_share:.0%} of the IT energy is approximated")

@@ -139,9 +139,14 @@ class Provenance:
     generated_at: str
     settings_requested: dict[str, Any]
     """The assumption settings as given (``--assumptions``); what ``verify`` recomputes with."""
+    unverified: str | None = None
+    """Why the ledger did not verify, when the report was written anyway
+    (``--allow-unverified``); None for a verified ledger."""
 
     def to_json(self) -> dict[str, Any]:
+        extra = {} if self.unverified is None else {"unverified": self.unverified}
         return {
+            **extra,
             "ecoledger_version": self.ecoledger_version,
             "ledger": self.ledger,
             "anchor_seq": self.anchor_seq,

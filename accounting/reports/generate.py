@@ -11,6 +11,7 @@ one line in well under a second; every browser call then runs under one deadline
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import tempfile
@@ -81,6 +82,16 @@ def check_target(path: Path, option: str, force: bool) -> None:
         raise InputError(f"{option} {path}: is a folder, give a file name")
     if path.exists() and not force:
         raise InputError(f"{option} {path}: file exists (use --force to overwrite)")
+
+
+def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
+    """The same report, saying on its first page that its ledger does not verify."""
+    from accounting.reports.statement import with_text
+
+    content = gathered.content
+    provenance = dataclasses.replace(content.provenance, unverified=reason)
+    content = with_text(dataclasses.replace(content, provenance=provenance))
+    return dataclasses.replace(gathered, content=content)
 
 
 def gather(
@@ -163,11 +174,14 @@ def write_report(
     say: Say = _quiet,
     generated_at: str = "",
     html_figures: str = "auto",
+    unverified: str | None = None,
 ) -> ReportResult:
     """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG).
 
     ``html_figures``: ``auto`` (static when a browser is found, else interactive),
-    ``static`` or ``interactive``."""
+    ``static`` or ``interactive``. ``unverified``: why the ledger does not verify, when the
+    report is written anyway; the report then says so on its first page (and in its JSON
+    provenance)."""
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if html_figures not in HTML_FIGURES:
@@ -191,6 +205,8 @@ def write_report(
     label = ledger.display
     command = regenerate_command(scope, fmt, out_path, label, assumptions_file, fig_dir)
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
+    if unverified:
+        gathered = mark_unverified(gathered, unverified)
     say(f"gathered {len(gathered.content.runs)} run(s) and their assessments")
     written: list[Path] = []
     figures: Any = ()

@@ -287,7 +287,22 @@ def report_schema() -> dict[str, Any]:
                     "command": {"type": "string", "description": "regenerates the report"},
                     "generated_at": STR,
                     "settings_requested": {"type": "object"},
+                    "unverified": {
+                        "type": "string",
+                        "description": "why the ledger did not verify; only in a report "
+                        "written with --allow-unverified",
+                    },
                 },
+                required=[
+                    "ecoledger_version",
+                    "ledger",
+                    "anchor_seq",
+                    "anchor_hash",
+                    "anchor",
+                    "command",
+                    "generated_at",
+                    "settings_requested",
+                ],
             ),
         },
     }

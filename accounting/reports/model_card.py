@@ -93,6 +93,11 @@ def environmental_impact(content: ReportContent) -> str:
         "Carbon emissions were measured with ecoledger (see the report below) rather than "
         "estimated from hardware and hours.",
         "",
+        *(
+            [f"**WARNING: UNVERIFIED LEDGER** ({md(content.provenance.unverified)}).", ""]
+            if content.provenance.unverified
+            else []
+        ),
         f"- **Hardware Type:** {md(meta['hardware_used'])}",
         f"- **Hours used:** {sig(content.duration_s / 3600)} h ({sig(content.gpu_hours)} "
         "GPU-hours)",

@@ -85,7 +85,17 @@ def statement_text(content: ReportContent) -> str:
             f"included: {hours(content.duration_s)} of runs and {sig(content.gpu_hours)} "
             f"GPU-hours on {hardware_phrase(content)} in {where}."
         )
+    unverified = content.provenance.unverified
+    warning = (
+        [
+            f"WARNING: UNVERIFIED LEDGER. The ledger this report was made from does not verify "
+            f"({unverified}); its figures may have been tampered with."
+        ]
+        if unverified
+        else []
+    )
     sentences = [
+        *warning,
         opening,
         f"Energy was measured per device ({methods_phrase(content)}); "
         f"{percent(content.approximated_share)} of the IT energy is approximated.",

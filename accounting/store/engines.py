@@ -9,6 +9,7 @@ import os
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError
@@ -41,7 +42,10 @@ def sqlite_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
         if str(mode).lower() != "wal":
-            cur.execute("PRAGMA journal_mode=WAL")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.Error:  # a read-only (immutable) connection: it only reads
+                pass
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -68,6 +72,23 @@ def _newer(shown: str, names: list[str]) -> NewerLedger:
     )
 
 
+def writable(path: Path) -> bool:
+    """Can SQLite write this existing ledger file here? Its folder must take the ``-wal`` and
+    ``-shm`` files unless they are already there (``access``: honours ``chattr +i``)."""
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK):
+        return True
+    return all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+
+
+def read_only_uri(path: Path) -> str:
+    """A ``mode=ro`` URI; ``immutable=1`` as well where SQLite could not even create the
+    ``-shm`` file it needs to read a WAL database (a read-only folder: nobody writes there)."""
+    immutable = not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists()
+    return f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
 def probe_sqlite(path: Path) -> list[str] | None:
     """Read-only look at an existing file: the migrations applied, or None for an empty
     database. Raises NotALedger/NewerLedger without writing a byte to the file."""
@@ -77,7 +98,7 @@ def probe_sqlite(path: Path) -> list[str] | None:
         if handle.read(16) != SQLITE_MAGIC:
             raise NotALedger(f"ledger: {path} is not an ecoledger ledger (not a SQLite file)")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=SQLITE_BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=SQLITE_BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
         raise LedgerError(f"ledger: cannot open {path}: {exc}") from None
     try:
@@ -92,6 +113,10 @@ def probe_sqlite(path: Path) -> list[str] | None:
                 f"{schema.migrations.name})"
             )
         applied = [row[0] for row in conn.execute(f"SELECT name FROM {schema.migrations.name}")]
+    except sqlite3.OperationalError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise NotALedger(f"ledger: {path} is not an ecoledger ledger ({exc})") from None
+        raise LedgerError(f"ledger: cannot read {path}: {exc}") from None
     except sqlite3.DatabaseError as exc:
         raise NotALedger(f"ledger: {path} is not an ecoledger ledger ({exc})") from None
     finally:
@@ -99,6 +124,11 @@ def probe_sqlite(path: Path) -> list[str] | None:
     if set(applied) - migrations.KNOWN:
         raise _newer(str(path), applied)
     return applied
+
+
+def open_sqlite_read_only(path: Path) -> Engine:
+    """An engine that only reads (``mode=ro``): for a ledger this process cannot write."""
+    return sqlite_engine(f"sqlite:///{read_only_uri(path)}&uri=true")
 
 
 def open_sqlite(url: str, path: Path, *, create: bool) -> Engine:

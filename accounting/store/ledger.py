@@ -11,20 +11,33 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
 from accounting.entries import entry_from_json
-from accounting.errors import AmbiguousRun, InputError, LedgerError, RunNotFound
+from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
-from accounting.store.engines import open_postgres, open_sqlite
+from accounting.store.engines import (
+    open_postgres,
+    open_sqlite,
+    open_sqlite_read_only,
+    probe_sqlite,
+    writable,
+)
+from accounting.store.entry_check import (
+    payload_non_finite,
+    recorded_at_column,
+    row_problem,
+)
 from accounting.store.location import is_postgres, ledger_location, mask_url, sqlalchemy_url
+from accounting.store.meta import read_mark_in, write_mark_in
 from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, downsample
+from accounting.store.readable import read_row
 
 MIN_PREFIX = 8
 MAX_ID_CHARS = 64
@@ -78,22 +91,6 @@ class RunIndexRow:
     last_seq: int
 
 
-def recorded_at_column(value: str | datetime) -> str:
-    """The ``recorded_at`` column: ISO 8601 in UTC with ``+00:00`` (sorts as text)."""
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.astimezone(UTC).isoformat()
-
-
-def columns_of(payload: dict[str, Any]) -> tuple[str, str, str, str]:
-    """(id, run_id, kind, recorded_at) as the columns must hold them for this payload."""
-    return (
-        str(payload["id"]),
-        str(payload["run_id"]),
-        str(payload["kind"]),
-        recorded_at_column(str(payload["recorded_at"])),
-    )
-
-
 def _check_ids(entry: Any) -> None:
     for field in ("id", "run_id"):
         value = getattr(entry, field)
@@ -112,9 +109,13 @@ def _check_ids(entry: Any) -> None:
 class Ledger:
     """An open ledger. Use :func:`open_ledger`; close it, or use it as a context manager."""
 
-    def __init__(self, location: str, engine: Engine) -> None:
+    def __init__(self, location: str, engine: Engine, *, read_only: bool = False) -> None:
         self.location = location
         self.engine = engine
+        self.read_only = read_only
+        self._has_meta: bool | None = None
+        """Opened ``mode=ro``: this process cannot write the ledger (a read-only file or
+        folder). Reads work; a writer keeps its entries in a journal instead."""
 
     @property
     def display(self) -> str:
@@ -141,6 +142,16 @@ class Ledger:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_APPEND_LOCK})")
         head = conn.execute(_HEAD).first()
         return (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
+
+    def _mark_at(self, conn: Connection, head: tuple[int, str]) -> bool:
+        """Inside the write lock: is the verified mark at this head (so that rows chained
+        after it by this process keep the whole chain verified)? A new ledger counts."""
+        if self._has_meta is None:
+            self._has_meta = inspect(conn).has_table(schema.meta.name)
+        if not self._has_meta:
+            return False
+        mark = read_mark_in(conn)
+        return mark == head or (mark is None and head[0] == 0)
 
     def _insert(self, conn: Connection, rows: list[dict[str, Any]], power: list[Any]) -> None:
         """executemany straight on the driver's cursor, inside the SQLAlchemy transaction
@@ -176,13 +187,17 @@ class Ledger:
             found.update(conn.execute(select(t.c.id, t.c.hash).where(t.c.id.in_(chunk))).all())
         return found
 
-    def append(self, new_entries: Sequence[Any], *, skip_existing: bool = False) -> list[str]:
+    def append(
+        self, new_entries: Sequence[Any], *, skip_existing: bool = False, keep_mark: bool = False
+    ) -> list[str]:
         """Append entries in one transaction, chained after the current head.
 
         Returns their hashes, in order. An id already in the ledger raises
         :class:`DuplicateEntry`, unless ``skip_existing``: then that entry is not written
         again and its stored hash is returned (a retry after a lost acknowledgement
-        writes each entry exactly once).
+        writes each entry exactly once). ``keep_mark``: when the verified mark is at the
+        head, move it along to the new head (rows this process chained itself; two small
+        statements more per transaction, so the batching writer asks for it, once a flush).
         """
         if not new_entries:
             return []
@@ -193,10 +208,15 @@ class Ledger:
         for entry in new_entries:
             _check_ids(entry)
         payloads = [canonical_json(entry) for entry in new_entries]
+        for entry, payload in zip(new_entries, payloads, strict=True):
+            where = payload_non_finite(payload)
+            if where:  # verify would reject it, and every reader after it
+                raise InputError(f"entry.{where}: must be a finite number (entry {entry.id})")
         try:
             with self.engine.connect().execution_options(ecoledger_write=True) as conn:
                 with conn.begin():
                     seq, prev = self._lock_chain(conn)
+                    follow = keep_mark and self._mark_at(conn, (seq, prev))
                     existing = self._existing(conn, ids) if skip_existing else {}
                     rows: list[dict[str, Any]] = []
                     power: list[Any] = []
@@ -225,6 +245,8 @@ class Ledger:
                         prev = digest
                     if rows:
                         self._insert(conn, rows, power)
+                        if follow:
+                            write_mark_in(conn, seq, prev)
         except IntegrityError:
             with self.engine.connect() as conn, conn.begin():
                 taken = sorted(self._existing(conn, ids))
@@ -249,15 +271,9 @@ class Ledger:
             return 0
         for before, row in zip([None, *rows[:-1]], rows, strict=True):
             where = f"seq {row.seq} (id {row.id})"
-            if chain_hash(row.prev_hash, row.payload) != row.hash:
-                raise ChainMismatch(f"{where}: hash does not match prev_hash + payload")
-            if columns_of(json.loads(row.payload)) != (
-                row.id,
-                row.run_id,
-                row.kind,
-                row.recorded_at,
-            ):
-                raise ChainMismatch(f"{where}: id/run_id/kind/recorded_at differ from the payload")
+            problem = row_problem(row)  # what verify would reject is never written
+            if problem:
+                raise ChainMismatch(f"{where}: {problem}")
             if before is not None and (row.seq != before.seq + 1 or row.prev_hash != before.hash):
                 raise ChainMismatch(f"{where}: does not follow seq {before.seq} (not one chain)")
         t = schema.entries
@@ -326,13 +342,16 @@ class Ledger:
         for row in rows:
             yield StoredEntry(*row)
 
-    def iter_stored(self, page: int = 5000, upto_seq: int | None = None) -> Iterator[StoredEntry]:
-        """Every row in chain order, read a page at a time (for verify, export, copy).
+    def iter_stored(
+        self, page: int = 5000, upto_seq: int | None = None, after_seq: int = 0
+    ) -> Iterator[StoredEntry]:
+        """Every row in chain order (after ``after_seq``), a page at a time (for verify,
+        export, copy).
 
         Appends are serialized and committed in seq order, so each page continues the last.
         """
         upto = self.head()[0] if upto_seq is None else upto_seq
-        after = 0
+        after = after_seq
         while after < upto:
             rows = list(self.stored(after_seq=after, upto_seq=upto, limit=page))
             if not rows:
@@ -341,8 +360,15 @@ class Ledger:
             after = rows[-1].seq
 
     def entries(self, run_id: str | None = None, kinds: Iterable[str] | None = None) -> list[Any]:
-        """Parsed, frozen entries in chain order."""
-        return [entry_from_json(row.payload) for row in self.stored(run_id, kinds)]
+        """Parsed, frozen entries in chain order. A row that does not parse reads as an
+        ``entry_invalid`` problem on its run (:mod:`accounting.store.readable`)."""
+        return [
+            entry
+            for row in self.stored(run_id, kinds)
+            for entry in read_row(
+                row.seq, row.id, row.run_id, row.kind, row.recorded_at, row.payload
+            )
+        ]
 
     def entry(self, entry_id: str) -> Any | None:
         """One parsed entry by id, or None."""
@@ -397,7 +423,7 @@ class Ledger:
         """Every started run, newest first, from two indexed queries in one snapshot."""
         t = schema.entries
         marks = (
-            select(t.c.seq, t.c.run_id, t.c.payload)
+            select(t.c.seq, t.c.id, t.c.run_id, t.c.kind, t.c.recorded_at, t.c.payload)
             .where(t.c.kind.in_(["run_started", "run_ended"]))
             .order_by(t.c.seq)
         )
@@ -411,12 +437,13 @@ class Ledger:
             }
         started: dict[str, Any] = {}
         ended: dict[str, Any] = {}
-        for _seq, run_id, payload in mark_rows:
-            entry = entry_from_json(payload)
-            if entry.kind == "run_started":
-                started.setdefault(run_id, entry)
-            else:
-                ended[run_id] = entry  # the last run_ended wins
+        for mark in mark_rows:
+            run_id = mark[2]
+            for entry in read_row(*mark):
+                if entry.kind == "run_started":
+                    started.setdefault(run_id, entry)
+                elif entry.kind == "run_ended":
+                    ended[run_id] = entry  # the last run_ended wins
         rows = []
         for run_id, start in started.items():
             end = ended.get(run_id)
@@ -491,6 +518,8 @@ def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
     Raises :class:`NotALedger` for a file or database that is not an ecoledger ledger,
     :class:`NewerLedger` for one written by a newer version, both without changing it;
     :class:`LedgerError` when it cannot be reached. Messages never show a password.
+    An existing SQLite ledger this process cannot write (a read-only file or folder) is
+    checked and opened read-only (``mode=ro``): ``ledger.read_only`` is True.
     """
     location = ledger_location(location)
     url = sqlalchemy_url(location)
@@ -498,4 +527,10 @@ def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
         return Ledger(location, open_postgres(url, location, create=create))
     from pathlib import Path
 
-    return Ledger(location, open_sqlite(url, Path(url.removeprefix("sqlite:///")), create=create))
+    path = Path(url.removeprefix("sqlite:///"))
+    if path.exists() and not writable(path):
+        applied = probe_sqlite(path)
+        if applied is None:
+            raise NotALedger(f"ledger: {path} is empty (no ecoledger tables) and read-only")
+        return Ledger(location, open_sqlite_read_only(path), read_only=True)
+    return Ledger(location, open_sqlite(url, path, create=create))

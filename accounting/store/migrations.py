@@ -47,6 +47,30 @@ POSTGRES_POWER_APPEND_ONLY = (
 )
 
 
+SQLITE_SEQ_POSITIVE = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_seq_positive BEFORE INSERT ON {table} "
+    f"WHEN NEW.seq IS NULL OR NEW.seq <= 0 "
+    f"BEGIN SELECT RAISE(ABORT, 'ecoledger: seq must be > 0 in {table}'); END"
+    for table in ("entries", "power_batches")
+)
+"""SQLite cannot add a CHECK to an existing table: a trigger refuses the insert instead."""
+
+SEQ_CONSTRAINTS = ("entries_seq_positive", "power_batches_seq_positive")
+
+GUARDS: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "entries_no_update",
+        "entries_no_delete",
+        "power_batches_no_update",
+        "power_batches_no_delete",
+        *SEQ_CONSTRAINTS,
+    ),
+    "postgresql": ("entries_append_only", "power_batches_append_only", *SEQ_CONSTRAINTS),
+}
+"""The triggers (and, on PostgreSQL, CHECK constraints) that keep the ledger append-only
+and its seq > 0, by name."""
+
+
 def _execute(conn: Connection, statement: str) -> None:
     """Run DDL as written (psycopg would read a bare ``%`` as a parameter)."""
     if conn.dialect.name == "postgresql":
@@ -76,6 +100,10 @@ def _m0003_power_batches(conn: Connection) -> None:
     rows = [batch_row(seq, json.loads(payload)) for seq, payload in conn.execute(query)]
     if rows:
         conn.execute(insert(schema.power_batches), rows)
+    _power_append_only(conn)
+
+
+def _power_append_only(conn: Connection) -> None:
     statements = (
         SQLITE_POWER_APPEND_ONLY if conn.dialect.name == "sqlite" else POSTGRES_POWER_APPEND_ONLY
     )
@@ -83,10 +111,76 @@ def _m0003_power_batches(conn: Connection) -> None:
         _execute(conn, statement)
 
 
+def _m0004_seq_positive(conn: Connection) -> None:
+    """seq > 0 in entries and power_batches, enforced by the database (a row at seq ≤ 0
+    would sit outside the chain, unseen by a verify that walks seq 1, 2, …).
+
+    On PostgreSQL a ``CHECK … NOT VALID``: rows already there are not re-checked (verify
+    reports them), so a tampered ledger still opens."""
+    if conn.dialect.name == "sqlite":
+        for statement in SQLITE_SEQ_POSITIVE:
+            _execute(conn, statement)
+        return
+    present = set(_pg_constraints(conn))
+    for table in ("entries", "power_batches"):
+        name = f"{table}_seq_positive"
+        if name not in present:
+            _execute(conn, f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (seq > 0) NOT VALID")
+
+
+def _pg_constraints(conn: Connection) -> list[str]:
+    return [
+        row[0]
+        for row in conn.exec_driver_sql(
+            "SELECT conname FROM pg_constraint WHERE conrelid IN "
+            "('entries'::regclass, 'power_batches'::regclass)"
+        )
+    ]
+
+
+def present_guards(conn: Connection) -> set[str]:
+    """The names of the guard triggers/constraints this database holds."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {row[0] for row in rows}
+    rows = conn.exec_driver_sql(
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
+        "('entries'::regclass, 'power_batches'::regclass)"
+    )
+    return {row[0] for row in rows} | set(_pg_constraints(conn))
+
+
+def missing_guards(conn: Connection) -> list[str]:
+    """Guard triggers/constraints that should be there and are not (dropped by hand). A
+    ledger opened read-only before ``0004_seq_positive`` was applied is not asked for its
+    seq guards."""
+    have = present_guards(conn)
+    expected = GUARDS.get(conn.dialect.name, ())
+    if "0004_seq_positive" not in applied(conn):
+        expected = tuple(name for name in expected if name not in SEQ_CONSTRAINTS)
+    return [name for name in expected if name not in have]
+
+
+def repair_guards(conn: Connection) -> list[str]:
+    """Re-create the missing guards (inside a write transaction); return their names."""
+    missing = missing_guards(conn)
+    if missing:
+        _m0002_append_only(conn)
+        _power_append_only(conn)
+        _m0004_seq_positive(conn)
+    return missing
+
+
+def _m0005_meta(conn: Connection) -> None:
+    schema.meta.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_entries", _m0001_entries),
     ("0002_append_only_triggers", _m0002_append_only),
     ("0003_power_batches", _m0003_power_batches),
+    ("0004_seq_positive", _m0004_seq_positive),
+    ("0005_meta", _m0005_meta),
 )
 KNOWN = {name for name, _ in MIGRATIONS}
 MIGRATE_LOCK = 0x6563_6F6D  # "ecom": one advisory lock for schema changes

@@ -70,3 +70,12 @@ migrations = Table(
     Column("name", String(128), primary_key=True),
     Column("applied_at", String(40), nullable=False),
 )
+
+meta = Table(
+    "ecoledger_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+"""Small bookkeeping values, never figures: e.g. ``verified_upto`` = ``SEQ:HASH``, the head
+at the last successful verification (where the cheap incremental check starts)."""

@@ -21,11 +21,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import ValidationError
-
-from accounting.canonical import chain_hash
 from accounting.entries import entry_from_json
 from accounting.errors import InputError, LedgerError
+from accounting.store.entry_check import row_problem
 from accounting.store.ledger import Ledger, StoredEntry
 from accounting.store.verify import VerifyResult, verify
 
@@ -175,20 +173,14 @@ def _row_from_line(number: int, line: str) -> StoredEntry:
         value = data[name]
         if len(value) != 64 or any(char not in "0123456789abcdef" for char in value):
             raise InputError(f"{where}: {name} must be 64 lowercase hex digits")
-    try:
-        entry_from_json(data["payload"])
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"]) or "payload"
-        raise InputError(f"{where}: payload.{place}: {first['msg']}") from None
-    except ValueError as exc:
-        raise InputError(f"{where}: payload is not an ecoledger entry ({exc})") from None
     row = StoredEntry(**data)
-    if chain_hash(row.prev_hash, row.payload) != row.hash:
+    problem = row_problem(row)  # exactly what verify would reject
+    if problem and problem.startswith("hash"):
         raise InputError(
-            f"{where} (seq {row.seq}, id {row.id}): hash does not match prev_hash + payload "
-            "(the file was edited)"
+            f"{where} (seq {row.seq}, id {row.id}): {problem.replace('entry edited', 'the file was edited')}"
         )
+    if problem:
+        raise InputError(f"{where}: {problem}")
     return row
 
 

@@ -2,9 +2,13 @@
 
 For each entry in ``seq`` order: ``seq`` follows the previous one, ``prev_hash`` equals the
 previous entry's ``hash``, ``hash == sha256(prev_hash + payload)``, the payload is canonical
-JSON, and the ``id``/``run_id``/``kind``/``recorded_at`` columns agree with it. Then every
-``power_batches`` row must match its power_samples entry. This finds an entry edited, removed,
-inserted or reordered, even with the append-only triggers dropped.
+JSON of an entry that parses against its schema with finite numbers, and the
+``id``/``run_id``/``kind``/``recorded_at`` columns agree with it (one function,
+:func:`~accounting.store.entry_check.row_problem`, shared with ``import``). Then every
+``power_batches`` row must match its power_samples entry, and no entry lacks its row; no row
+may sit at seq ≤ 0 or (a power batch) beyond the head without its entry; and the append-only
+guards (triggers, seq constraints) must all be there. This finds an entry edited, removed,
+inserted or reordered, even with the append-only triggers dropped. Every finding names its seq.
 
 What a chain cannot show by itself: entries removed from the *end*, or a whole chain
 recomputed after an edit. Both are caught by an *anchor*: a (seq, hash) pair kept outside the
@@ -21,10 +25,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
+from accounting.canonical import GENESIS_HASH
 from accounting.errors import InputError
-from accounting.store import schema
-from accounting.store.ledger import Ledger, StoredEntry, columns_of
+from accounting.store import migrations, schema
+from accounting.store.entry_check import row_problem
+from accounting.store.ledger import Ledger
 from accounting.store.power import batch_row
 
 
@@ -50,9 +55,31 @@ class Anchor:
         return f"{self.seq}:{self.hash}"
 
 
+MAX_FINDINGS = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing verify found wrong; ``seq``/``id`` name the row when there is one."""
+
+    seq: int | None
+    id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.seq is None:
+            return self.reason
+        return f"seq {self.seq}" + (f" (id {self.id})" if self.id else "") + f": {self.reason}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"seq": self.seq, "id": self.id, "reason": self.reason}
+
+
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of :func:`verify`. ``checked`` counts entries read before stopping."""
+    """The outcome of :func:`verify`. ``checked`` counts entries read; ``findings`` lists
+    every problem found (at most :data:`MAX_FINDINGS`), the first one also in
+    ``first_bad_seq``/``first_bad_id``/``reason``."""
 
     ok: bool
     checked: int
@@ -61,6 +88,7 @@ class VerifyResult:
     first_bad_seq: int | None = None
     first_bad_id: str | None = None
     reason: str = ""
+    findings: tuple[Finding, ...] = ()
 
     @property
     def message(self) -> str:
@@ -69,7 +97,18 @@ class VerifyResult:
                 f"ledger intact: {self.checked} entries checked; "
                 f"head {self.head_seq}:{self.head_hash}"
             )
-        return f"ledger BROKEN at seq {self.first_bad_seq} (id {self.first_bad_id}): {self.reason}"
+        if self.first_bad_seq is None:
+            first = f"ledger BROKEN: {self.reason}"
+        else:
+            first = (
+                f"ledger BROKEN at seq {self.first_bad_seq} (id {self.first_bad_id}): {self.reason}"
+            )
+        more = self.findings[1:]
+        if not more:
+            return first
+        named = "; ".join(str(finding) for finding in more[:5])
+        rest = f"; and {len(more) - 5} more" if len(more) > 5 else ""
+        return f"{first} (also: {named}{rest})"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -80,33 +119,24 @@ class VerifyResult:
             "first_bad_seq": self.first_bad_seq,
             "first_bad_id": self.first_bad_id,
             "reason": self.reason or None,
+            "findings": [finding.as_dict() for finding in self.findings],
         }
 
 
-def _broken(checked: int, row: StoredEntry, reason: str) -> VerifyResult:
-    return VerifyResult(False, checked, row.seq, row.hash, row.seq, row.id, reason)
-
-
-def _payload_problem(row: StoredEntry) -> str | None:
-    try:
-        data = json.loads(row.payload)
-    except ValueError:
-        return "payload is not JSON (entry edited)"
-    if not isinstance(data, dict):
-        return "payload is not a JSON object (entry edited)"
-    if canonical_json(data) != row.payload:
-        return "payload is not canonical JSON (entry edited)"
-    try:
-        columns = columns_of(data)
-    except (KeyError, ValueError, TypeError):
-        return "payload lacks id, run_id, kind or recorded_at (entry edited)"
-    names = ("id", "run_id", "kind", "recorded_at")
-    for name, want, have in zip(
-        names, columns, (row.id, row.run_id, row.kind, row.recorded_at), strict=True
-    ):
-        if want != have:
-            return f"column {name} ({have!r}) differs from the payload ({want!r}) (entry edited)"
-    return None
+def result_of(checked: int, head_seq: int, head_hash: str, findings: list[Finding]) -> VerifyResult:
+    if not findings:
+        return VerifyResult(True, checked, head_seq, head_hash)
+    first = findings[0]
+    return VerifyResult(
+        False,
+        checked,
+        head_seq,
+        head_hash,
+        first.seq,
+        first.id,
+        first.reason,
+        tuple(findings[:MAX_FINDINGS]),
+    )
 
 
 def _fingerprint(values: dict[str, object]) -> tuple[object, ...]:
@@ -124,105 +154,208 @@ def _fingerprint(values: dict[str, object]) -> tuple[object, ...]:
 
 
 def _check_power(
-    ledger: Ledger, upto_seq: int, expected: dict[int, tuple[str, tuple[object, ...]]]
-) -> tuple[int, str | None, str] | None:
-    """Every power_batches row up to ``upto_seq`` matches its entry, and none is missing.
-    Returns (seq, id, reason) of the first mismatch, or None."""
+    ledger: Ledger,
+    after_seq: int,
+    upto_seq: int,
+    expected: dict[int, tuple[str, tuple[object, ...]]],
+) -> list[Finding]:
+    """Every power_batches row after ``after_seq`` matches its entry, none is missing, and
+    none lies beyond the head without its entry."""
     pb = schema.power_batches
-    after = 0
+    t = schema.entries
+    findings: list[Finding] = []
+    after = after_seq
     seen: set[int] = set()
+    beyond: list[int] = []
     while True:
-        query = (
-            select(pb).where(pb.c.seq > after, pb.c.seq <= upto_seq).order_by(pb.c.seq).limit(2000)
-        )
+        query = select(pb).where(pb.c.seq > after).order_by(pb.c.seq).limit(2000)
         with ledger.engine.connect() as conn, conn.begin():
             rows = conn.execute(query).all()
         if not rows:
             break
         for row in rows:
             seq = int(row.seq)
+            if seq > upto_seq:
+                beyond.append(seq)  # appended since verify began, or planted: see below
+                continue
             if seq not in expected:
-                return (
-                    seq,
-                    None,
-                    "a power_batches row has no power_samples entry (samples inserted)",
+                findings.append(
+                    Finding(
+                        seq,
+                        None,
+                        "a power_batches row has no power_samples entry (samples inserted)",
+                    )
                 )
+                continue
             entry_id, want = expected[seq]
             if _fingerprint(dict(row._mapping)) != want:
-                return (
-                    seq,
-                    entry_id,
-                    "power_batches row differs from the entry's samples (samples edited)",
+                findings.append(
+                    Finding(
+                        seq,
+                        entry_id,
+                        "power_batches row differs from the entry's samples (samples edited)",
+                    )
                 )
             seen.add(seq)
         after = int(rows[-1].seq)
-    missing = sorted(set(expected) - seen)
-    if missing:
-        return (
-            missing[0],
-            expected[missing[0]][0],
-            "the entry's power_batches row is missing (samples removed)",
+    if beyond:
+        # a batch and its entry commit together: a visible batch has a visible entry
+        with ledger.engine.connect() as conn, conn.begin():
+            held = {
+                int(row[0])
+                for row in conn.execute(
+                    select(t.c.seq).where(t.c.seq.in_(beyond), t.c.kind == "power_samples")
+                )
+            }
+        for seq in beyond:
+            if seq not in held:
+                findings.append(
+                    Finding(
+                        seq,
+                        None,
+                        "a power_batches row has no power_samples entry (samples inserted "
+                        "beyond the head)",
+                    )
+                )
+    for seq in sorted(set(expected) - seen):
+        findings.append(
+            Finding(
+                seq, expected[seq][0], "the entry's power_batches row is missing (samples removed)"
+            )
         )
-    return None
+    return findings
 
 
-def verify(ledger: Ledger, anchor: Anchor | None = None) -> VerifyResult:
-    """Recompute the chain up to the head seen at the start (later appends are not read)."""
+def _outside_the_chain(ledger: Ledger) -> list[Finding]:
+    """Rows at seq ≤ 0, which a walk from seq 1 never reads."""
+    findings = []
+    for table in (schema.entries, schema.power_batches):
+        has_id = "id" in table.c
+        columns = [table.c.seq, table.c.id] if has_id else [table.c.seq]
+        with ledger.engine.connect() as conn, conn.begin():
+            rows = conn.execute(
+                select(*columns).where(table.c.seq <= 0).order_by(table.c.seq)
+            ).all()
+        for row in rows:
+            findings.append(
+                Finding(
+                    int(row[0]),
+                    str(row[1]) if has_id else None,
+                    f"a {table.name} row at seq ≤ 0, outside the chain (inserted behind "
+                    "ecoledger's back)",
+                )
+            )
+    return findings
+
+
+def _guard_findings(ledger: Ledger) -> list[Finding]:
+    with ledger.engine.connect() as conn, conn.begin():
+        missing = migrations.missing_guards(conn)
+    if not missing:
+        return []
+    return [
+        Finding(
+            None,
+            None,
+            f"the append-only guards {', '.join(missing)} are missing (dropped by hand; "
+            "`ecoledger verify --repair-triggers` re-creates them)",
+        )
+    ]
+
+
+def verify(
+    ledger: Ledger, anchor: Anchor | None = None, *, since: tuple[int, str] | None = None
+) -> VerifyResult:
+    """Recompute the chain up to the head seen at the start (later appends are not read).
+
+    ``since``: a (seq, hash) verified earlier; only the rows after it are recomputed (the
+    row at that seq must still hold that hash). Every finding is collected, not just the
+    first.
+    """
     head_seq, _ = ledger.head()
     prev_seq, prev_hash, prev_id = 0, GENESIS_HASH, None
+    findings: list[Finding] = []
+    if since is not None and since[0] > head_seq:
+        findings.append(
+            Finding(
+                since[0],
+                None,
+                f"seq {since[0]} was verified earlier but the head is now seq {head_seq}: "
+                "entries were removed from the end",
+            )
+        )
+    elif since is not None and since[0] > 0:
+        held = list(ledger.stored(after_seq=since[0] - 1, upto_seq=since[0]))
+        if held and held[0].hash == since[1]:
+            prev_seq, prev_hash, prev_id = since[0], since[1], held[0].id
+        else:
+            findings.append(
+                Finding(
+                    since[0],
+                    held[0].id if held else None,
+                    "no longer holds the hash verified earlier (the chain was rewritten)",
+                )
+            )
+    start_seq = prev_seq
     checked = 0
     power_expected: dict[int, tuple[str, tuple[object, ...]]] = {}
     anchor_seen = False
-    for row in ledger.iter_stored(upto_seq=head_seq):
+    for row in ledger.iter_stored(upto_seq=head_seq, after_seq=start_seq):
+        if len(findings) >= MAX_FINDINGS:
+            break
+        problem: str | None = None
+        try:
+            parsed = json.loads(row.payload)
+        except ValueError:
+            parsed = None  # row_problem names it
         if row.seq != prev_seq + 1:
             gap = (
                 f"seq {prev_seq + 1}"
                 if row.seq == prev_seq + 2
                 else f"seq {prev_seq + 1}–{row.seq - 1}"
             )
-            return _broken(checked, row, f"{gap} missing before it (entry removed or reordered)")
-        if row.prev_hash != prev_hash:
+            problem = f"{gap} missing before it (entry removed or reordered)"
+        elif row.prev_hash != prev_hash:
             after = f"seq {prev_seq} (id {prev_id})" if prev_id else "the start of the chain"
-            return _broken(
-                checked,
-                row,
+            problem = (
                 f"prev_hash does not match the hash of {after} "
-                "(an entry was inserted, removed or reordered before it)",
+                "(an entry was inserted, removed or reordered before it)"
             )
-        if chain_hash(row.prev_hash, row.payload) != row.hash:
-            return _broken(checked, row, "hash does not match prev_hash + payload (entry edited)")
-        problem = _payload_problem(row)
-        if problem:
-            return _broken(checked, row, problem)
+        else:
+            problem = row_problem(row, parsed)
         if anchor is not None and row.seq == anchor.seq:
-            if row.hash != anchor.hash:
-                return _broken(
-                    checked,
-                    row,
-                    f"hash {row.hash[:12]}… differs from the anchor {anchor.hash[:12]}… "
-                    "(the chain was rewritten since the anchor was taken)",
-                )
             anchor_seen = True
-        if row.kind == "power_samples":
-            power_expected[row.seq] = (
-                row.id,
-                _fingerprint(batch_row(row.seq, json.loads(row.payload))),
-            )
+            if problem is None and row.hash != anchor.hash:
+                problem = (
+                    f"hash {row.hash[:12]}… differs from the anchor {anchor.hash[:12]}… "
+                    "(the chain was rewritten since the anchor was taken)"
+                )
+        if problem:
+            findings.append(Finding(row.seq, row.id, problem))
+        if row.kind == "power_samples" and isinstance(parsed, dict):
+            try:
+                power_expected[row.seq] = (row.id, _fingerprint(batch_row(row.seq, parsed)))
+            except Exception:  # noqa: BLE001
+                pass  # a payload that is no power batch: already a finding
         checked += 1
         prev_seq, prev_hash, prev_id = row.seq, row.hash, row.id
-    if anchor is not None and not anchor_seen:
-        return VerifyResult(
-            False,
-            checked,
-            prev_seq,
-            prev_hash,
-            anchor.seq,
-            None,
-            f"the anchor's seq {anchor.seq} is beyond the head (seq {prev_seq}): "
-            "entries were removed from the end",
+    if anchor is not None and not anchor_seen and anchor.seq > start_seq:
+        findings.append(
+            Finding(
+                anchor.seq,
+                None,
+                f"the anchor's seq {anchor.seq} is beyond the head (seq {prev_seq}): "
+                "entries were removed from the end",
+            )
         )
-    power_problem = _check_power(ledger, prev_seq, power_expected)
-    if power_problem is not None:
-        bad_seq, bad_id, reason = power_problem
-        return VerifyResult(False, checked, prev_seq, prev_hash, bad_seq, bad_id, reason)
-    return VerifyResult(True, checked, prev_seq, prev_hash)
+    findings += _check_power(ledger, start_seq, prev_seq, power_expected)
+    findings += _outside_the_chain(ledger)
+    findings += _guard_findings(ledger)
+    return result_of(checked, prev_seq, prev_hash, findings)
+
+
+def repair_triggers(ledger: Ledger) -> list[str]:
+    """Re-create the append-only guards that were dropped; return their names."""
+    with ledger.engine.connect().execution_options(ecoledger_write=True) as conn:
+        with conn.begin():
+            return migrations.repair_guards(conn)

@@ -80,7 +80,10 @@ class BufferedWriter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned = False
-        self._journal = Journal(ledger.location)
+        self._said: set[str] = set()
+        self._journal = Journal(ledger.location, warn=self._warn_unique)
+        self._run_ids: set[str] = set()
+        """The runs whose entries this writer was given: only theirs leave its journal."""
         self._failures = 0
         self._retry_at = 0.0
         self.written = 0
@@ -88,15 +91,21 @@ class BufferedWriter:
         self.spilled = 0
         self.recovered = 0
         self.replayed = 0
+        self.journal_only = bool(getattr(ledger, "read_only", False))
+        """The ledger was opened read-only (a read-only file or folder): every entry goes
+        straight to the journal (in the user's state folder), with one warning."""
 
     # -- queueing (never blocks on the store) ----------------------------------------------
     def put(self, entry: Any) -> None:
         with self._lock:
             self._pending.append(entry)
+            self._run_ids.add(entry.run_id)
 
     def put_many(self, entries: Iterable[Any]) -> None:
+        batch = list(entries)
         with self._lock:
-            self._pending.extend(entries)
+            self._pending.extend(batch)
+            self._run_ids.update(entry.run_id for entry in batch)
 
     @property
     def pending(self) -> int:
@@ -129,6 +138,8 @@ class BufferedWriter:
                 self._before_flush()
             except Exception as exc:
                 self._warn_once(f"could not collect measurements: {one_line(exc)}")
+        if self.journal_only:
+            return self._journal_everything()
         if not force and self._clock() < self._retry_at:
             self._spill_overflow()
             return False
@@ -155,23 +166,40 @@ class BufferedWriter:
         self.written += len(batch) + journaled
         return True
 
+    def _journal_everything(self) -> bool:
+        """A read-only ledger: keep what is queued in the journal; False (nothing written)."""
+        with self._lock:
+            queued = bool(self._pending)
+        if queued:
+            self._spill_all()
+            if self._journal.count and not self._warned:
+                self._warned = True
+                self._warn(
+                    f"the ledger {self.ledger.display} cannot be written (read-only); the job "
+                    f"goes on, and its record is kept in {self._journal.path}, written the next "
+                    "time a run opens this ledger where it can write"
+                )
+        return False
+
     def _drain_journal(self) -> int:
         if self._journal.count == 0:
             return 0
-        entries = self._journal.read()
+        with self._lock:
+            mine = set(self._run_ids)
+        entries = [entry for entry in self._journal.read() if entry.run_id in mine]
         for start in range(0, len(entries), 1000):
-            self.ledger.append(entries[start : start + 1000], skip_existing=True)
+            self.ledger.append(entries[start : start + 1000], skip_existing=True, keep_mark=True)
         self._journal.clear()
         return len(entries)
 
     def _append(self, batch: list[Any]) -> None:
         try:
-            self.ledger.append(batch, skip_existing=True)
+            self.ledger.append(batch, skip_existing=True, keep_mark=True)
         except InputError:
             # one malformed entry must not hold the others back forever: isolate it
             for entry in batch:
                 try:
-                    self.ledger.append([entry], skip_existing=True)
+                    self.ledger.append([entry], skip_existing=True, keep_mark=True)
                 except InputError as exc:
                     self._warn(f"an entry was refused by the ledger and dropped: {exc}")
 
@@ -216,6 +244,12 @@ class BufferedWriter:
             return
         self.spilled += len(rest)
 
+    def _warn_unique(self, message: str) -> None:
+        """Each distinct message once (a journal refused at start is refused again at close)."""
+        if message not in self._said:
+            self._said.add(message)
+            self._warn(message)
+
     def _warn_once(self, message: str) -> None:
         if not self._warned:
             self._warned = True
@@ -224,7 +258,7 @@ class BufferedWriter:
     def replay_leftovers(self) -> int:
         """Append journals left on this ledger by writers that died; never raises."""
         try:
-            count = replay_journals(self.ledger, skip=self._journal.path)
+            count = replay_journals(self.ledger, skip=self._journal.path, warn=self._warn_unique)
         except Exception as exc:
             self._warn_once(f"could not replay a leftover journal: {one_line(exc)}")
             return 0
@@ -233,7 +267,8 @@ class BufferedWriter:
 
     # -- life cycle ------------------------------------------------------------------------
     def _run(self) -> None:
-        self.replay_leftovers()
+        if not self.journal_only:
+            self.replay_leftovers()
         next_at = self._clock() + self.flush_interval_s
         while not self._stop.wait(max(0.0, next_at - self._clock())):
             # a fixed cadence: a slow flush does not push the next one back
@@ -260,6 +295,11 @@ class BufferedWriter:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=max(0.0, deadline - self._clock()))
+        if self.journal_only:
+            with self._flush_lock:
+                self._flush_locked(force=True)
+            self._journal.close()
+            return False
         done = False
         delay = min(0.5, self.flush_interval_s)
         while True:
@@ -283,7 +323,7 @@ class BufferedWriter:
             else:
                 # the writer thread is stuck inside the store: keep the in-flight batch too,
                 # in a journal of its own (a late commit is deduplicated at the replay)
-                journals.append(Journal(self.ledger.location))
+                journals.append(Journal(self.ledger.location, warn=self._warn_unique))
                 self._spill_all(journals[-1])
             for journal in journals:
                 if journal.count:

@@ -16,7 +16,7 @@ LIVE_REFRESH_S = 3
 NO_PROJECT = "(no project)"
 
 st.title("Runs")
-state = ui.ledger_or_stop()
+state = ui.ledger_or_stop(banner=False)
 views = ui.runs_or_stop(state)
 
 with st.expander("Filter runs", expanded=True):
@@ -165,7 +165,8 @@ def run_detail(run_id: str) -> None:
         st.caption(f"Note: {note}")
 
 
-live = picked.status == "running"
+ui.chain_banner(state, picked.run_id)
+live = not picked.finished
 if live:
     st.fragment(run_every=LIVE_REFRESH_S)(run_detail)(picked.run_id)
 else:

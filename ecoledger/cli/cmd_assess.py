@@ -18,7 +18,13 @@ from ecoledger.cli.assumption_options import (
     number,
     settings_from_args,
 )
-from ecoledger.cli.common import EXIT_OK, add_ledger_arg, open_cli_ledger, print_json
+from ecoledger.cli.common import (
+    EXIT_OK,
+    add_ledger_arg,
+    open_cli_ledger,
+    print_json,
+    warn_if_unverified,
+)
 
 ASSESS_EXAMPLE = """example:
   ecoledger assess 1a2b3c4d --country FRA --compare-countries POL,SWE --json
@@ -94,6 +100,9 @@ def _assess(args: argparse.Namespace) -> int:
         if args.record:
             assert assessment.run_id is not None
             ledger.append([assessment.to_assumptions_entry(assessment.run_id)])
+        warn_if_unverified(
+            ledger, [assessment.run_id, assessment.amortization.parent_run_id]
+        )  # last: a command that failed leaves the ledger untouched
     _show(assessment, args.json)
     return EXIT_OK
 

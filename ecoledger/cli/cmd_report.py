@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger
+from ecoledger.cli.common import EXIT_CHECK_FAILED, EXIT_OK, add_ledger_arg, fail, open_cli_ledger
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 EXAMPLES = """examples:
@@ -62,6 +62,12 @@ def register(sub: Any) -> None:
         help="also write the figures as SVG, PDF and PNG into DIR",
     )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="write the report even when the ledger does not verify (it then says so on its "
+        "first page)",
+    )
     p.add_argument("--schema", action="store_true", help="print the JSON report's schema and exit")
     add_ledger_arg(p)
     p.set_defaults(handler=handle)
@@ -93,6 +99,16 @@ class _Progress:
             print(f"  [{elapsed:5.1f} s] {message}", file=sys.stderr, flush=True)
 
 
+def _scope_runs(ledger: Any, args: argparse.Namespace) -> list[str]:
+    """The runs a report may show, whose every row the chain check reads: the run and the
+    training run it amortizes, or every run of the project."""
+    if args.run_id:
+        run_id = ledger.resolve_run(args.run_id)
+        parents = [e.parent_run_id for e in ledger.entries(run_id=run_id, kinds=["run_started"])]
+        return [run_id, *(p for p in parents if p)]
+    return [row.run_id for row in ledger.runs_index() if row.project == args.project]
+
+
 def handle(args: argparse.Namespace) -> int:
     if args.schema:
         from accounting.reports.json_report import schema_text
@@ -111,6 +127,18 @@ def handle(args: argparse.Namespace) -> int:
     parse_when(args.until, "--until", end_of_day=True)
     progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)
     with open_cli_ledger(args, create=False) as ledger:
+        from accounting.store.checkpoint import check_chain, save_mark
+
+        chain = check_chain(ledger, _scope_runs(ledger, args), save=False)  # mark: once written
+        unverified = None if chain.ok else chain.message.removeprefix("ledger BROKEN ")
+        if unverified and not args.allow_unverified:
+            fail(
+                f"report: the ledger does not verify ({unverified}); run `ecoledger verify`, "
+                "or pass --allow-unverified for a report that says so",
+                EXIT_CHECK_FAILED,
+            )
+        if unverified:
+            print(f"ecoledger: warning: the ledger does not verify ({unverified})", file=sys.stderr)
         if args.run_id:
             scope = Scope("run", run_id=ledger.resolve_run(args.run_id))
         else:
@@ -125,7 +153,10 @@ def handle(args: argparse.Namespace) -> int:
             figures_dir=args.figures,
             force=args.force,
             say=progress,
+            unverified=unverified,
         )
+        if chain.ok:
+            save_mark(ledger, chain.head_seq, chain.head_hash)
     content = result.gathered.content
     print(
         f"wrote {result.paths[0]} ({args.format}; {len(content.runs)} run(s); chain hash "

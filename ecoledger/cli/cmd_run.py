@@ -19,6 +19,7 @@ from typing import Any
 
 from accounting.entries import RunStarted, new_id
 from accounting.store.location import LEDGER_ENV, mask_url
+from accounting.writer_alive import writer_identity
 from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
 from ecoledger.cli.live import LiveLine, print_summary
 from ecoledger.cli.redact import redact_command
@@ -221,6 +222,7 @@ def handle(args: argparse.Namespace) -> int:
         started_at=datetime.now(UTC),
         command=command,
         flush_interval_s=args.flush_interval,
+        **writer_identity(),
         **fields,
     )
     env = dict(os.environ)

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from accounting.runs import list_runs
-from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json
+from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json, warn_if_unverified
 from ecoledger.cli.render import render_run_text, run_report
 
 
@@ -65,6 +65,7 @@ def handle_runs(args: argparse.Namespace) -> int:
 def handle_show(args: argparse.Namespace) -> int:
     with open_cli_ledger(args, create=False) as ledger:
         report = run_report(ledger, args.run_id)
+        warn_if_unverified(ledger, [report["run_id"], report.get("parent_run_id")])
     if args.json:
         print_json(report)
     else:

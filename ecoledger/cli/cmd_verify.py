@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from accounting.store import Anchor, verify
+from accounting.store.checkpoint import save_mark
+from accounting.store.verify import repair_triggers
 from ecoledger.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -21,6 +23,7 @@ EXAMPLES = """examples:
   ecoledger verify --ledger postgresql://me@db.example/ecoledger --json
   ecoledger verify --anchor 1042:3f5a…(64 hex digits)   # the head printed by an earlier verify
   ecoledger verify --report carbon-report.json
+  ecoledger verify --repair-triggers   # re-create append-only triggers dropped by hand
 """
 
 
@@ -52,6 +55,12 @@ def register(sub: Any) -> None:
         default=None,
         help="also check that a JSON report's figures match this ledger",
     )
+    parser.add_argument(
+        "--repair-triggers",
+        action="store_true",
+        help="re-create the append-only triggers and seq constraints if they were dropped, "
+        "then verify",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -74,7 +83,10 @@ def _check_report(ledger: Any, path: str) -> Any:
 
 def handle(args: argparse.Namespace) -> int:
     with open_cli_ledger(args, create=False) as ledger:
+        repaired = repair_triggers(ledger) if args.repair_triggers else []
         result = verify(ledger, anchor=args.anchor)
+        if result.ok:
+            save_mark(ledger, result.head_seq, result.head_hash)
         report = _check_report(ledger, args.report) if args.report else None
     ok = result.ok and (report is None or bool(report.ok))
     if args.json:
@@ -82,8 +94,16 @@ def handle(args: argparse.Namespace) -> int:
         if report is not None:
             data["report"] = {"path": args.report, "ok": bool(report.ok), "message": report.message}
         data["ok"] = ok
+        if args.repair_triggers:
+            data["repaired_triggers"] = repaired
         print_json(data)
     else:
+        if args.repair_triggers:
+            print(
+                f"re-created: {', '.join(repaired)}"
+                if repaired
+                else "append-only triggers: all present, nothing to repair"
+            )
         print(result.message)
         if report is not None:
             print(f"report {args.report}: {'OK' if report.ok else 'MISMATCH'}: {report.message}")

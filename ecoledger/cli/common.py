@@ -11,7 +11,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from accounting.errors import EcoledgerError, InputError
@@ -50,6 +50,17 @@ def open_cli_ledger(args: argparse.Namespace, *, create: bool = True) -> Ledger:
     from accounting.store import open_ledger  # SQLAlchemy: only for commands that open one
 
     return open_ledger(getattr(args, "ledger", None), create=create)
+
+
+def warn_if_unverified(ledger: Ledger, run_ids: Sequence[str | None] = ()) -> str | None:
+    """One warning line on stderr when the ledger's chain does not verify (an incremental,
+    cheap check, plus every row of the runs shown); returns it (None when intact)."""
+    from accounting.store.checkpoint import chain_warning
+
+    warning = chain_warning(ledger, [run_id for run_id in run_ids if run_id])
+    if warning:
+        print(f"ecoledger: warning: {warning}", file=sys.stderr)
+    return warning
 
 
 def positive_float(name: str) -> Callable[[str], float]:

@@ -41,6 +41,8 @@ def test_migrations_are_recorded_in_order(ledger_url):
         "0001_entries",
         "0002_append_only_triggers",
         "0003_power_batches",
+        "0004_seq_positive",
+        "0005_meta",
     ]
     assert all(applied for _, applied in rows)
 
