@@ -170,6 +170,10 @@ class Tracker:
         self._guard.remove()
 
 
+MAX_NAME_CHARS = 200
+"""Names and projects are bounded (as by ``ecoledger run --name``)."""
+
+
 def _validate(o: dict[str, Any]) -> None:
     if o["kind"] not in RUN_KINDS:
         raise ValueError(f"kind must be one of {', '.join(RUN_KINDS)}, got {o['kind']!r}")
@@ -199,6 +203,12 @@ def _validate(o: dict[str, Any]) -> None:
             raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}")
     if o["country"] is not None:
         o["country"] = check_country(o["country"])
+    for name in ("name", "project"):
+        value = o.get(name)
+        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_NAME_CHARS):
+            raise ValueError(
+                f"{name} must be at most {MAX_NAME_CHARS} characters, with no NUL character"
+            )
 
 
 def _default_name() -> str:

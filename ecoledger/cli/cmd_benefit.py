@@ -12,6 +12,7 @@ from typing import Any
 
 from accounting.entries import Benefit
 from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger, print_json
+from ecoledger.cli.text import recordable
 
 EXAMPLE = """example:
   ecoledger benefit add 1a2b3c4d --social 1200 --rationale "triage time saved" --source "pilot 2024"
@@ -76,8 +77,8 @@ def _add(args: argparse.Namespace) -> int:
             basis=basis,  # type: ignore[arg-type]
             usd=amount if unit == "USD" else None,
             avoided_kgco2e=amount if unit == "kgCO2e" else None,
-            rationale=args.rationale.strip(),
-            reference=args.source.strip(),
+            rationale=recordable(args.rationale.strip()),
+            reference=recordable(args.source.strip()),
         )
         ledger.append([entry])
     if args.json:

@@ -33,6 +33,7 @@ from ecoledger.cli.supervise import (
     Supervisor,
     exit_status,
 )
+from ecoledger.cli.text import recordable, term
 
 SAMPLE_HZ_RANGE = (0.001, 100.0)
 FLUSH_INTERVAL_RANGE_S = (0.05, 60.0)
@@ -170,7 +171,7 @@ def handle(args: argparse.Namespace) -> int:
         cmd = cmd[1:]
     if not cmd:
         fail("run: no command given (usage: ecoledger run [options] -- CMD [ARGS...])")
-    command = redact_command(cmd)
+    command = redact_command([recordable(a) for a in cmd])
     if args.name is None:
         # the default name is the command: never its secrets
         args.name = " ".join(command).strip("- ")[:120] or "run"
@@ -270,7 +271,7 @@ def _supervise(
         )
     left = supervisor.left_behind()
     if left:
-        listed = ", ".join(f"{p.pid} ({p.name})" for p in left)
+        listed = ", ".join(f"{p.pid} ({term(p.name)})" for p in left)
         message = f"{len(left)} processes started by the job still run, unmetered: {listed}"
         print(f"ecoledger: warning: {message}", file=sys.stderr)
         recorder.problem("processes_left", message)
