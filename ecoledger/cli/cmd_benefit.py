@@ -10,6 +10,7 @@ import argparse
 import math
 from typing import Any
 
+from accounting.assessment.settings import MAX_INPUT
 from accounting.entries import Benefit
 from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger, print_json
 from ecoledger.cli.text import recordable
@@ -62,8 +63,8 @@ def _add(args: argparse.Namespace) -> int:
         amount = float(getattr(args, key))
     except ValueError:
         fail(f"{option}: must be a number, got {getattr(args, key)!r}")
-    if not math.isfinite(amount) or amount < 0:
-        fail(f"{option}: must be a finite number ≥ 0, got {getattr(args, key)}")
+    if not math.isfinite(amount) or not 0 <= amount <= MAX_INPUT:
+        fail(f"{option}: must be a finite number from 0 to {MAX_INPUT:g}, got {getattr(args, key)}")
     if not args.rationale.strip():
         fail("--rationale: must not be empty")
     if not args.source.strip():
