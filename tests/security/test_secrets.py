@@ -8,6 +8,7 @@ The expected redactions are written by hand.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,35 @@ def test_no_secret_in_the_ledger_outputs_reports_or_exports(tmp_path: Path) -> N
     assert "sk-proj-***" in texts["show --json"]  # the command is there, redacted
     leaks = [(where, m) for where, text in texts.items() for m in MARKERS if m in text]
     assert leaks == []
+
+
+def test_a_postgresql_query_password_is_masked_in_every_output(
+    postgres_url: Callable[[], str], tmp_path: Path
+) -> None:
+    """``?password=`` (libpq accepts it; the test server trusts, so it is ignored there)."""
+    url = postgres_url() + "?password=PgQu3ryPW"
+    done = cli_process("run", "--ledger", url, "--", "true")
+    assert done.code == 0, done.err
+    run_id = done.out.strip().splitlines()[-1]
+    sqlite_ledger = tmp_path / "src.db"
+    assert cli_process("run", "--ledger", str(sqlite_ledger), "--", "true").code == 0
+    other = postgres_url() + "?sslmode=disable&password=PgQu3ryPW"
+    outputs = [
+        done,
+        cli_process("runs", "--ledger", url),
+        cli_process("verify", "--ledger", url, "--json"),
+        cli_process("ledger", "copy", str(sqlite_ledger), other),
+        cli_process(
+            "report", run_id, "--ledger", url, "--format", "md", "--out", str(tmp_path / "r.md")
+        ),  # fmt: skip
+        cli_process(
+            "report", run_id, "--ledger", url, "--format", "json", "--out", str(tmp_path / "r.json")
+        ),  # fmt: skip
+    ]
+    for result in outputs:
+        assert result.code == 0, result.err
+        assert "PgQu3ryPW" not in result.out + result.err, result.out + result.err
+    assert "password=***" in outputs[2].out  # verify --json names the ledger, masked
+    for report in ("r.md", "r.json"):
+        text = (tmp_path / report).read_text()
+        assert "PgQu3ryPW" not in text and "password=***" in text
