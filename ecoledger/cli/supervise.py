@@ -158,7 +158,22 @@ class Supervisor:
                 pass
             if self._kill_at is not None and not self.killed and self._clock() >= self._kill_at:
                 self._kill()
+            self._relay_stop()
             tick()
+
+    def _relay_stop(self) -> None:
+        """Ctrl-Z at the terminal stops the job (its group has the foreground): stop with
+        it, so that the shell gets the terminal back, and resume it when we are resumed."""
+        child = self.child
+        if self._tty_fd is None or child is None or _state(child.pid) != "T":
+            return
+        gave = self._tty_given
+        self._take_terminal()
+        os.kill(os.getpid(), signal.SIGTSTP)  # the shell's job control continues us (fg, bg)
+        if gave:
+            self._give_terminal(child.pid)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGCONT)
 
     def finish(self) -> None:
         """After the child is gone: signals are only noted, the terminal is taken back and
@@ -191,6 +206,8 @@ class Supervisor:
         if self._tty_fd is None:
             return
         try:
+            if os.tcgetpgrp(self._tty_fd) != os.getpgrp():
+                return  # we run in the background ourselves: the terminal is not ours to give
             with _ttou_ignored():
                 os.tcsetpgrp(self._tty_fd, pgid)
             self._tty_given = True
@@ -264,6 +281,17 @@ def _become_subreaper() -> None:
     can see and name them at the end. Linux only; elsewhere nothing changes."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _state(pid: int) -> str:
+    """The one-letter state of ``pid`` (``T``: stopped), or "" when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("utf-8", "backslashreplace")
+    except OSError:
+        return ""
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[0] if fields else ""
 
 
 def _processes() -> list[tuple[int, int, int, str, str]]:

@@ -7,10 +7,13 @@ and takes it back at the end, so the shell that started it can read the terminal
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -67,3 +70,61 @@ def test_the_terminal_is_taken_back_at_the_end(tmp_path: object) -> None:
     assert "job read first" in out, out
     assert "shell read second" in out, out
     assert code == 0, out
+
+
+class Terminal:
+    """An interactive bash in a pseudo-terminal (``script``), driven line by line."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            ["script", "-qfec", "bash --norc --noprofile -i", "/dev/null"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PS1": "$ "},
+        )
+        self.out = b""
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := os.read(self.proc.stdout.fileno(), 4096):
+            with self._lock:
+                self.out += chunk
+
+    def type(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait_for(self, marker: bytes, timeout_s: float = TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if marker in self.out:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"{marker!r} never appeared in: {self.out[-2000:]!r}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def test_ctrl_z_stops_the_job_and_fg_resumes_it(tmp_path: object) -> None:
+    job = "print('job ' + 'ready', flush=True); print('job read', input())"
+    term = Terminal()
+    try:
+        term.type(run_line(tmp_path, job).encode() + b"\n")
+        term.wait_for(b"job ready")
+        term.type(b"\x1a")  # Ctrl-Z
+        term.wait_for(b"Stopped")  # the shell has its terminal back
+        term.type(b"fg\n")
+        term.type(b"after\n")
+        term.wait_for(b"job read after")
+        term.type(b"exit\n")
+        term.proc.wait(timeout=TIMEOUT_S)
+    finally:
+        term.close()
