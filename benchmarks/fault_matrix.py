@@ -40,6 +40,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from tests.faults import fuzz  # noqa: E402
 from tests.faults.harness import (  # noqa: E402
+    SIGNAL_MOMENTS,
     TRACK_JOB,
     ChattrReadOnly,
     Outcome,
@@ -203,22 +204,115 @@ def statuses(work: Path) -> list[Row]:
 
 def signals(work: Path, trials: int) -> list[Row]:
     ledger = str(work / "signals.db")
-    rng = random.Random(7)
     rows = []
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         name = signal.Signals(signum).name
         row = Row(
-            f"{name} during a flush",
-            f"{name} to `ecoledger run` 0.2–3 s after start, flush interval 0.2 s "
-            "(the signal often lands in a flush); checked: every flush whole",
+            f"{name} at a chosen moment",
+            f"{name} to `ecoledger run`, reached by events (no sleeps): as soon as its run "
+            "appears (the job may not have started), after two flushes, or while another "
+            "process holds the SQLite write lock (the writer stuck in a flush); flush 0.2 s",
             flush_s=0.2,
         )
         for i in range(trials):
-            o, code = signal_run_trial(ledger, work, rng, signum, tag=f"sig{name}{i}")
-            ok = o.status == "interrupted" and o.verify_ok and o.torn_flushes == 0
-            row.add(f"{_exit(code)}, 0 torn flushes" if o.torn_flushes == 0 else "**torn**", o, ok)
+            moment = SIGNAL_MOMENTS[i % len(SIGNAL_MOMENTS)]
+            o, code = signal_run_trial(ledger, work, signum, moment, tag=f"sig{name}{i}")
+            ok = (
+                o.status == "interrupted"
+                and o.error == name
+                and o.exit_code == code
+                and o.verify_ok
+                and o.torn_flushes == 0
+            )
+            row.add(f"{moment}: {_exit(code)}, {o.torn_flushes} torn flushes", o, ok)
         rows.append(row)
     return rows
+
+
+def pytest_row(fault: str, how: str, *nodeids: str) -> Row:
+    """A row whose trials are tests (each a real subprocess, file, terminal or browser)."""
+    row = Row(fault, how + f" (`{' '.join(n.removeprefix('tests/') for n in nodeids)}`)")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *nodeids],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    last = (done.stdout.strip().splitlines() or ["no output"])[-1]
+    passed = done.returncode == 0
+    row.add(("tests pass: " if passed else "**tests FAIL**: ") + last.strip("= "), None, passed)
+    return row
+
+
+def job_and_outputs() -> list[Row]:
+    """Issue 14's job, terminal and output faults, each checked by its tests."""
+    f, s = "tests/faults/", "tests/security/"
+    return [
+        pytest_row(
+            "job deaf to SIGTERM",
+            "SIGTERM to `ecoledger run --kill-after 0.5`, the job ignores it: SIGKILL after "
+            "0.5 s, `interrupted` (SIGTERM), exit 137, a `job_killed` problem",
+            f + "test_signals.py::test_a_job_deaf_to_sigterm_is_killed_after_kill_after",
+        ),
+        pytest_row(
+            "second Ctrl-C",
+            "two SIGINTs to a job that ignores SIGINT, `--kill-after 3600`: killed at the second",
+            f + "test_signals.py::test_a_second_ctrl_c_kills_at_once",
+        ),
+        pytest_row(
+            "job reads the terminal",
+            "`ecoledger run -- python -c 'input()'` under `script -qfc`, a line typed: the job "
+            "reads it, and the shell reads the terminal again afterwards",
+            f + "test_terminal.py",
+        ),
+        pytest_row(
+            "job leaves processes behind",
+            "a double-forked daemon (setsid) and a background child: named, pid and command, "
+            "in a `processes_left` problem",
+            f + "test_signals.py::test_processes_left_behind_are_named",
+        ),
+        pytest_row(
+            "bytes that are not UTF-8",
+            "`\\xff` in `--name`, `--tag` and the command: recorded as `\\xff`, exit 7 passes through",
+            s + "test_hostile_names.py::test_bytes_that_are_not_utf8_are_recorded_escaped",
+            s
+            + "test_hostile_names.py::test_a_command_that_is_not_utf8_gets_an_escaped_default_name",
+        ),
+        pytest_row(
+            "terminal injection",
+            "a name with OSC/CSI escapes, a newline, CR, a bidi override and C1: `run`, `runs`, "
+            "`show`, `assess`, md, latex, html, model-card carry no control character; NUL and "
+            "names over 200 characters refused",
+            s + "test_hostile_names.py",
+        ),
+        pytest_row(
+            "dashboard user strings",
+            "name, project, tag, benefit note and problem as Markdown image, link, raw HTML and "
+            "KaTeX, in chromium: shown as text, 0 requests to the URLs they point at",
+            "tests/dashboard/test_browser_hostile.py",
+        ),
+        pytest_row(
+            "secrets in the command",
+            "bare tokens (sk-, sk-proj-, ghp_, github_pat_, hf_, AKIA, xoxb-, glpat-), Bearer "
+            "(also in `sh -c`), JSON api_key, --pw/--passwd/--secret*, URL passwords with / or "
+            "@, ?password=: none in the ledger bytes (WAL too), show/runs --json, 5 report "
+            "formats, 2 exports, errors",
+            s + "test_secrets.py",
+        ),
+        pytest_row(
+            "`--out` onto a device, FIFO, symlink or folder",
+            "export and report `--out X --force` on a FIFO, a symlink, a folder and a copy of "
+            "/dev/null; `--figures` with a symlinked file or folder: refused, nothing replaced",
+            s + "test_output_files.py",
+        ),
+        pytest_row(
+            "huge numbers",
+            "estimate with 1e308 inputs, --seed -1, benefit add 1e308, a ledger already "
+            "holding two 1e308 benefits: exit 2 naming the input, or finite results; no "
+            "NaN/Infinity in JSON",
+            s + "test_numbers.py",
+        ),
+    ]
 
 
 def _store_row(row: Row, trial: Any, flush_s: float) -> None:
@@ -695,7 +789,9 @@ def render(rows: list[Row], fuzz_rows_: list[Row], command: str, wall_s: float) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=10, help="SIGKILL trials of ecoledger run")
-    parser.add_argument("--signals", type=int, default=5, help="SIGINT and SIGTERM trials each")
+    parser.add_argument(
+        "--signals", type=int, default=5, help="SIGTERM, SIGINT and SIGHUP trials each"
+    )
     parser.add_argument("--fuzz", type=int, default=200, help="hypothesis examples per input")
     parser.add_argument("--out", default=str(REPO / "docs" / "fault-matrix.md"))
     args = parser.parse_args()
@@ -714,6 +810,8 @@ def main() -> None:
         rows += statuses(work)
         section("signals")
         rows += signals(work, args.signals)
+        section("job, terminal and outputs")
+        rows += job_and_outputs()
         section("sqlite")
         rows += sqlite_faults(work)
         section("postgres")

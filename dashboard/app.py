@@ -40,5 +40,5 @@ st.markdown(
 
 state = ui.ledger_or_stop()
 with st.sidebar:
-    st.caption(f"Ledger: `{state.shown}`  \n{state.head_seq:,} entries")
+    st.caption(f"Ledger: {ui.plain(state.shown)}  \n{state.head_seq:,} entries")
 navigation.run()

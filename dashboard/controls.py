@@ -17,6 +17,7 @@ from accounting.assessment import Assessment, AssumptionSettings
 from accounting.errors import InputError
 from accounting.factors import carbon_intensity, codecarbon_data, embodied, pue, scc, water
 from accounting.runs import RunView
+from dashboard.ui import plain
 
 RUN_OWN = "run"
 COUNTRY = "country"
@@ -50,7 +51,7 @@ class Controls:
                 continue
             value = f"{factor.value:,.6g} {factor.unit}"
             spread = "" if factor.exact else f" (range {factor.low:,.4g}–{factor.high:,.4g})"
-            slot.caption(f"Used: **{value}**{spread}. Source: {factor.source}")
+            slot.caption(f"Used: **{value}**{spread}. Source: {plain(factor.source)}")
 
 
 def _slot(container: Any, controls: Controls, name: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from accounting.reports.escape import markdown_text
 from accounting.reports.figures.style import money
 from accounting.runs import RunView
 from dashboard import data
@@ -48,13 +49,25 @@ This page refreshes by itself once the run is recorded.
 RUN_PARAM = "run"
 
 
+def plain(text: object) -> str:
+    """User text (a name, a project, a tag, a note, a problem, an error) for any Streamlit
+    element that renders Markdown: shown as the text itself, never as a link, an image,
+    math, an emoji or colour code, nor HTML."""
+    return markdown_text(text).replace(":", "\\:")
+
+
+def code_safe(text: object) -> str:
+    """User text for inside a code block (no backticks, one line)."""
+    return " ".join(str(text).replace("`", "'").split())
+
+
 def ledger_or_stop(banner: bool = True) -> data.LedgerState:
     """The open ledger; a clear message (never a traceback) and stop when it is unusable.
     ``banner``: say when the chain does not verify (a page that shows one run calls
     :func:`chain_banner` with it instead)."""
     state = data.current()
     if state.error is not None:
-        st.error(f"Cannot open the ledger. {state.error}", icon=None)
+        st.error(f"Cannot open the ledger. {plain(state.error)}", icon=None)
         st.markdown(
             "Start the dashboard on an ecoledger ledger: `ecoledger dashboard --ledger "
             "PATH_OR_URL` (or set `ECOLEDGER_LEDGER`)."
@@ -94,7 +107,7 @@ def runs_or_stop(state: data.LedgerState) -> tuple[RunView, ...]:
     views = data.runs(state)
     if not views:
         st.info("No runs recorded yet.")
-        st.markdown(FIRST_RUN_HELP.format(ledger=state.shown))
+        st.markdown(FIRST_RUN_HELP.format(ledger=code_safe(state.shown)))
         _wait_for_first_run(state.head_seq)
         st.stop()
     return views

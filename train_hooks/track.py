@@ -180,6 +180,10 @@ class Tracker:
         self._guard.remove()
 
 
+MAX_NAME_CHARS = 200
+"""Names and projects are bounded (as by ``ecoledger run --name``)."""
+
+
 def _validate(o: dict[str, Any]) -> None:
     from train_hooks.mlflow_log import check_log_to
 
@@ -215,6 +219,12 @@ def _validate(o: dict[str, Any]) -> None:
     check_sync(o.get("sync", "auto"))
     if o.get("shared_gpu", "whole") not in ("whole", "attribute"):
         raise ValueError(f"shared_gpu must be 'whole' or 'attribute', got {o['shared_gpu']!r}")
+    for name in ("name", "project"):
+        value = o.get(name)
+        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_NAME_CHARS):
+            raise ValueError(
+                f"{name} must be at most {MAX_NAME_CHARS} characters, with no NUL character"
+            )
 
 
 def _default_name() -> str:

@@ -14,7 +14,7 @@ from accounting.assessment.engine import assess
 from accounting.assessment.factor_set import ENERGY, resolve_factors
 from accounting.assessment.quantities import Quantities
 from accounting.assessment.result import Assessment
-from accounting.assessment.settings import AssumptionSettings
+from accounting.assessment.settings import MAX_INPUT, AssumptionSettings
 from accounting.errors import InputError
 from accounting.factors import embodied
 from accounting.factors.factor import Factor
@@ -44,6 +44,24 @@ class EstimateInputs:
 
         for name in ("energy_kwh", "gpus", "gpu_power_w", "hours", "gpu_hours"):
             positive(name, getattr(self, name))
+        for name in (
+            "energy_kwh",
+            "gpus",
+            "gpu_power_w",
+            "hours",
+            "gpu_hours",
+            "cpu_power_w",
+            "ram_power_w",
+            "social_benefit_usd",
+            "avoided_kgco2e",
+        ):
+            value = getattr(self, name)
+            if value is not None and math.isfinite(value) and abs(value) > MAX_INPUT:
+                option = "--social-benefit" if name == "social_benefit_usd" else name
+                raise InputError(
+                    f"--{option.lstrip('-').replace('_', '-')}: must be at most {MAX_INPUT:g}, "
+                    f"got {value:g}"
+                )
         for name in ("cpu_power_w", "ram_power_w", "social_benefit_usd", "avoided_kgco2e"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value >= 0):

@@ -7,6 +7,7 @@ training run (``parent_run_id``) carries that run's cost × uses / expected uses
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from accounting.assessment.engine import ParentRun, assess
 from accounting.assessment.factor_set import ENERGY, FactorSet, Segments, resolve_factors
 from accounting.assessment.quantities import Quantities
 from accounting.assessment.result import Assessment
-from accounting.assessment.settings import AssumptionSettings
+from accounting.assessment.settings import MAX_INPUT, AssumptionSettings
 from accounting.assessment.shared_gpu import attribute_shared_gpus
 from accounting.entries import RUN_WINDOW, Energy
 from accounting.errors import InputError
@@ -81,6 +82,8 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
         "per_item": usage.items,
     }
     for benefit in view.benefits:
+        if out_of_range(benefit):
+            continue  # noted by benefit_notes(): one such entry must not break every report
         if benefit.benefit_kind == "social":
             amount = (benefit.usd or 0.0) * counts[benefit.basis]
             social += amount
@@ -110,6 +113,24 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
         f"{len(view.devices)} device(s)",
         device_hours_source=hours_source,
     )
+
+
+def out_of_range(benefit: Any) -> bool:
+    """A Benefit whose amount is not finite or beyond ``MAX_INPUT`` (it could only have
+    been written by an older version or another tool): left out of the sums, with a note."""
+    for value in (benefit.usd, benefit.avoided_kgco2e):
+        if value is not None and not (math.isfinite(value) and abs(value) <= MAX_INPUT):
+            return True
+    return False
+
+
+def benefit_notes(view: RunView) -> list[str]:
+    return [
+        f"benefit entry {b.id[:12]} left out: its amount ({b.usd or b.avoided_kgco2e:g}) is "
+        f"beyond {MAX_INPUT:g}; record a corrected benefit"
+        for b in view.benefits
+        if out_of_range(b)
+    ]
 
 
 def _gather(
@@ -143,6 +164,7 @@ def _gather(
         notes.append(f"run is {view.status}: energy up to its last flush")
     if view.approximated_share > 0:
         notes.append(f"{view.approximated_share:.0%} of the IT energy is approximated")
+    notes += benefit_notes(view)
     return view, q, fs, settings, notes
 
 

@@ -27,6 +27,10 @@ SENSITIVITY_OUTPUTS = ("operational_kgco2e", "net_benefit", "water_l")
 """``--sensitivity-of``: the output whose one-at-a-time swings are ranked (first: default)."""
 
 DEFAULT_DRAWS = 10_000
+MAX_INPUT = 1e15
+"""The largest value any numeric input may take (kWh, USD, g/kWh, L, kg, uses): products of
+a few such inputs stay finite, so no result is ever inf or NaN."""
+MAX_SEED = 2**32 - 1
 DEFAULT_SEED = 20_230_517
 
 
@@ -97,8 +101,8 @@ class AssumptionSettings(BaseModel):
     )
     @classmethod
     def _non_negative(cls, value: float | None) -> float | None:
-        if value is not None and (not math.isfinite(value) or value < 0):
-            raise ValueError(f"must be a finite number ≥ 0, got {value}")
+        if value is not None and (not math.isfinite(value) or not 0 <= value <= MAX_INPUT):
+            raise ValueError(f"must be a finite number between 0 and {MAX_INPUT:g}, got {value}")
         return value
 
     @field_validator("pue")
@@ -110,6 +114,8 @@ class AssumptionSettings(BaseModel):
             raise ValueError(f"PUE must be > 0, got {value}")
         if value < 1:
             raise ValueError(f"PUE must be ≥ 1 (facility energy ≥ IT energy), got {value}")
+        if value > 100:
+            raise ValueError(f"PUE must be ≤ 100, got {value}")
         return value
 
     @field_validator("utilization")
@@ -167,15 +173,22 @@ class AssumptionSettings(BaseModel):
     @field_validator("lifetime_years")
     @classmethod
     def _lifetime(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ValueError(f"must be > 0 years, got {value}")
+        if value is not None and not (math.isfinite(value) and 0 < value <= 1000):
+            raise ValueError(f"must be > 0 and ≤ 1000 years, got {value}")
         return value
 
     @field_validator("gpus_per_host", "expected_uses")
     @classmethod
     def _positive_int(cls, value: int | None) -> int | None:
-        if value is not None and value <= 0:
-            raise ValueError(f"must be > 0, got {value}")
+        if value is not None and not 0 < value <= MAX_INPUT:
+            raise ValueError(f"must be > 0 and ≤ {MAX_INPUT:g}, got {value}")
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        if not 0 <= value <= MAX_SEED:
+            raise ValueError(f"must be a whole number from 0 to {MAX_SEED}, got {value}")
         return value
 
     @field_validator("emission_year")

@@ -12,7 +12,6 @@ one line in well under a second; every browser call then runs under one deadline
 from __future__ import annotations
 
 import dataclasses
-import os
 import shlex
 import tempfile
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from accounting.errors import InputError
+from accounting.output_files import check_folder, check_target, write_atomic
 from accounting.reports.content import Gathered, Scope, gather_project, gather_run
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
@@ -73,15 +73,6 @@ def regenerate_command(
         argv += ["--figures", str(figures_dir)]
     argv += ["--ledger", ledger_label, "--force"]
     return shlex.join(argv)
-
-
-def check_target(path: Path, option: str, force: bool) -> None:
-    if not path.parent.is_dir():
-        raise InputError(f"{option} {path}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise InputError(f"{option} {path}: is a folder, give a file name")
-    if path.exists() and not force:
-        raise InputError(f"{option} {path}: file exists (use --force to overwrite)")
 
 
 def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
@@ -150,17 +141,6 @@ def render_text(gathered: Gathered, fmt: str, figures: Any = ()) -> str:
     raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     ledger: Any,
     scope: Scope,
@@ -193,10 +173,7 @@ def write_report(
         check_target(bib_path, "--out (its .bib)", force)
     fig_dir = Path(figures_dir) if figures_dir is not None else None
     if fig_dir is not None:
-        if not fig_dir.parent.is_dir():
-            raise InputError(f"--figures {fig_dir}: folder {fig_dir.parent} does not exist")
-        if fig_dir.exists() and not fig_dir.is_dir():
-            raise InputError(f"--figures {fig_dir}: is a file, give a folder")
+        check_folder(fig_dir, "--figures")
     plan = plan_figures(fmt, fig_dir, html_figures)
     if settings is None:
         from accounting.assessment import AssumptionSettings
@@ -231,14 +208,14 @@ def write_report(
         say("printing the PDF with the browser")
         with tempfile.TemporaryDirectory(prefix="ecoledger-report-") as tmp:
             printed = html_to_pdf(html, Path(tmp) / "report.pdf", plan.browser, deadline)
-            _write_atomic(out_path, printed.read_bytes())
+            write_atomic(out_path, printed.read_bytes())
     else:
-        _write_atomic(out_path, render_text(gathered, fmt, figures).encode("utf-8"))
+        write_atomic(out_path, render_text(gathered, fmt, figures).encode("utf-8"))
     paths = [out_path]
     if bib_path is not None:
         from accounting.reports.latex import render_bibtex
 
-        _write_atomic(bib_path, render_bibtex(gathered.content).encode("utf-8"))
+        write_atomic(bib_path, render_bibtex(gathered.content).encode("utf-8"))
         paths.append(bib_path)
     return ReportResult(tuple(paths + written), gathered)
 
@@ -314,14 +291,10 @@ def _figures(
 
     say("building the figures")
     named = publication_figures(ledger, gathered)
-    if fig_dir is not None and not force:
+    if fig_dir is not None and fig_dir.is_dir():
         for n in named:
             for ext in FIGURE_FORMATS:
-                existing = fig_dir / f"{n.name}.{ext}"
-                if existing.exists():
-                    raise InputError(
-                        f"--figures {fig_dir}: {existing.name} exists (use --force to overwrite)"
-                    )
+                check_target(fig_dir / f"{n.name}.{ext}", "--figures", force)
     formats = FIGURE_FORMATS if fig_dir is not None else ("svg",)
     jobs = [FigureJob(n.name, fmt, n.figure) for n in named for fmt in formats]
     say("starting the browser for the figures (kaleido)")
@@ -330,6 +303,6 @@ def _figures(
         fig_dir.mkdir(exist_ok=True)
         for job in jobs:
             path = fig_dir / job.file
-            path.write_bytes(images[job.file])
+            write_atomic(path, images[job.file])
             written.append(path)
     return [(n.name, n.caption, svg_data_uri(images[f"{n.name}.svg"])) for n in named]

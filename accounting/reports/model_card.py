@@ -113,6 +113,7 @@ def environmental_impact(content: ReportContent) -> str:
 
 
 def render_model_card(content: ReportContent) -> str:
-    front = yaml.safe_dump(metadata(content), sort_keys=False, allow_unicode=True, width=1000)
+    # ASCII only: non-ASCII (bidi overrides included) is written as \u escapes, and reads back
+    front = yaml.safe_dump(metadata(content), sort_keys=False, allow_unicode=False, width=1000)
     body = document_markdown(build_document(content, "model-card"), heading_level=3)
     return f"---\n{front}---\n\n{environmental_impact(content)}\n{body}"

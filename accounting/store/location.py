@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 from accounting.errors import InputError
+from accounting.store.masking import mask_url
+
+__all__ = ["mask_url"]  # its home is accounting.store.masking; kept importable from here
 
 DEFAULT_LEDGER_PATH = "ecoledger.db"
 LEDGER_ENV = "ECOLEDGER_LEDGER"
@@ -42,8 +45,3 @@ def sqlite_path(location: str) -> Path | None:
         return None
     url = sqlalchemy_url(location)
     return Path(url.removeprefix("sqlite:///"))
-
-
-def mask_url(location: str) -> str:
-    """The location with any password replaced by ``***``: safe for output, logs and reports."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", location)

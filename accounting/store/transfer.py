@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -23,6 +21,7 @@ from typing import IO, Any
 
 from accounting.entries import entry_from_json
 from accounting.errors import InputError, LedgerError
+from accounting.output_files import atomic_output, refuse_special
 from accounting.store.entry_check import row_problem
 from accounting.store.ledger import Ledger, StoredEntry
 from accounting.store.verify import VerifyResult, verify
@@ -70,26 +69,19 @@ def _rows(ledger: Ledger, run_id: str | None) -> Iterator[StoredEntry]:
 
 @contextmanager
 def _atomic_output(out: str, force: bool, binary: bool) -> Iterator[IO[Any]]:
-    """Write to a temporary file beside ``out`` and move it in place only when complete."""
+    """Write to a temporary file beside ``out`` and move it in place only when complete
+    (a target that is not a regular file is refused, even with ``force``)."""
     if out == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
     target = Path(out).expanduser()
-    if target.is_dir():
-        raise InputError(f"--out: {target} is a folder")
+    refuse_special(target, "--out")
     if not target.parent.exists():
         raise InputError(f"--out: folder does not exist: {target.parent}")
     if target.exists() and not force:
         raise InputError(f"--out: {target} exists (use --force to overwrite it)")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        handle = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="", encoding="utf-8")
-        with handle:
-            yield handle
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target, binary=binary) as handle:
+        yield handle
 
 
 def export_entries(

@@ -108,13 +108,13 @@ try:
     )
     assessment = data.assessment(state, view, settings)
 except (InputError, ValueError) as exc:
-    st.error(str(exc).strip().splitlines()[0])
+    st.error(ui.plain(str(exc).strip().splitlines()[0]))
     st.stop()
 ui.chart(figures.counterfactual_bars(assessment), key="cmp_counterfactuals")
 best = min(assessment.counterfactuals, key=lambda c: c.operational_kgco2e, default=None)
 if best is not None and best.saving_kgco2e > 0:
     st.caption(
-        f"Lowest: **{best.where}**, saving {ui.kg(best.saving_kgco2e)} and "
+        f"Lowest: **{ui.plain(best.where)}**, saving {ui.kg(best.saving_kgco2e)} and "
         f"{ui.usd(best.saving_usd, assessment.money_unit)} of carbon cost against "
-        f"{assessment.location}."
+        f"{ui.plain(assessment.location)}."
     )

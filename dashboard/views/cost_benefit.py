@@ -20,12 +20,12 @@ view = ui.pick_run(views, key="cb_run")
 st.subheader("Assumptions")
 controls = assumption_controls(view)
 if controls.error or controls.settings is None:
-    st.error(f"Check the assumptions: {controls.error}")
+    st.error(f"Check the assumptions: {ui.plain(controls.error)}")
     st.stop()
 try:
     assessment = data.assessment(state, view, controls.settings)
 except InputError as exc:
-    st.error(f"Check the assumptions: {str(exc).splitlines()[0]}")
+    st.error(f"Check the assumptions: {ui.plain(str(exc).splitlines()[0])}")
     st.stop()
 controls.show_sources(assessment)
 cur = assessment.money_unit
@@ -43,7 +43,7 @@ m[3].metric(
 )
 st.caption(f"Same as `{cli_equivalent(view.run_id, controls.settings)}`")
 for note in assessment.notes:
-    st.caption(f"Note: {note}")
+    st.caption(f"Note: {ui.plain(note)}")
 
 st.subheader("Emissions, water and their uncertainty")
 market = assessment.operational_market_kgco2e

@@ -83,13 +83,13 @@ picked = ui.pick_run(shown, key="runs_pick", label="Open run")
 def run_detail(run_id: str) -> None:
     here = data.current() if live else state  # a live fragment reads the newest entries
     if here.ledger is None:
-        st.error(f"Cannot read the ledger. {here.error}")
+        st.error(f"Cannot read the ledger. {ui.plain(here.error)}")
         return
     view = data.run(here, run_id)
-    st.subheader(view.name)
+    st.subheader(ui.plain(view.name))
     st.markdown(
         f"{ui.status_badge(view.status)} · {view.run_kind} · project "
-        f"**{view.project or '—'}** · started {ui.when(view.started_at)} · "
+        f"**{ui.plain(view.project or '—')}** · started {ui.when(view.started_at)} · "
         f"{ui.duration(view.duration_s)} · run id `{view.run_id}`"
     )
     if view.status == "running":
@@ -104,7 +104,9 @@ def run_detail(run_id: str) -> None:
         "Facility energy", ui.kwh(assessment.energy_facility_kwh), help=f"PUE {assessment.pue:g}"
     )
     m[2].metric(
-        "Operational carbon", ui.kg(assessment.operational_kgco2e), help=assessment.location
+        "Operational carbon",
+        ui.kg(assessment.operational_kgco2e),
+        help=ui.plain(assessment.location),
     )
     m[3].metric("Water", ui.litres(assessment.water_l))
     m[4].metric("GPU-hours", f"{view.gpu_hours:.3g} h")
@@ -152,7 +154,9 @@ def run_detail(run_id: str) -> None:
         u[3].metric(
             "Training run amortized",
             f"{a.share:.2%}" if a.applied else "—",
-            help=a.note or "share of the training run's cost carried by this run",
+            help=ui.plain(a.note)
+            if a.note
+            else "share of the training run's cost carried by this run",
         )
         ui.chart(figures.energy_per_request(view), key=f"requests_{view.run_id}")
     st.markdown("**Problems**")
@@ -160,9 +164,10 @@ def run_detail(run_id: str) -> None:
         st.caption("None recorded.")
     for p in view.problems:
         show = {"error": st.error, "warning": st.warning}.get(p.severity, st.info)
-        show(f"**{p.code}**: {p.message}")
+        code = p.code if p.code.replace("_", "").isalnum() else ui.plain(p.code)
+        show(f"**{code}**: {ui.plain(p.message)}")
     for note in assessment.notes:
-        st.caption(f"Note: {note}")
+        st.caption(f"Note: {ui.plain(note)}")
 
 
 ui.chain_banner(state, picked.run_id)

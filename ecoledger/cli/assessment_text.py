@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accounting.assessment import Assessment
+from ecoledger.cli.text import term, term_lines
 
 
 def _qty(value: float | None, unit: str) -> str:
@@ -25,9 +26,9 @@ def render(a: Assessment) -> str:
     dollars = f"{a.money_unit}" + (
         f", published in {a.scc_dollar_year} USD, " if a.scc_dollar_year else ", "
     )
-    out.append(f"Assessment of {a.subject}")
+    out.append(f"Assessment of {term(a.subject)}")
     out.append(
-        f"  grid: {a.location} ({a.factor('carbon_intensity').value:,.1f} gCO2e/kWh) · "
+        f"  grid: {term(a.location)} ({a.factor('carbon_intensity').value:,.1f} gCO2e/kWh) · "
         f"PUE {a.pue:g} · SCC {scc} = {a.factor('social_cost_of_carbon').value:,.0f} /tCO2e "
         f"({dollars}emission year {a.emission_year})"
     )
@@ -137,8 +138,8 @@ def render(a: Assessment) -> str:
                 f"{_usd(c.carbon_cost):>14} {a.money_unit}"
             )
     for note in a.notes:
-        out.append(f"  note: {note}")
+        out.append(f"  note: {term(note)}")
     out.append(
         f"  Embodied boundary: {a.boundary}. Sources: ecoledger assess --json (assumptions)."
     )
-    return "\n".join(out)
+    return term_lines("\n".join(out))

@@ -10,8 +10,10 @@ import argparse
 import math
 from typing import Any
 
+from accounting.assessment.settings import MAX_INPUT
 from accounting.entries import Benefit
 from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger, print_json
+from ecoledger.cli.text import recordable
 
 EXAMPLE = """example:
   ecoledger benefit add 1a2b3c4d --social 1200 --rationale "triage time saved" --source "pilot 2024"
@@ -61,8 +63,8 @@ def _add(args: argparse.Namespace) -> int:
         amount = float(getattr(args, key))
     except ValueError:
         fail(f"{option}: must be a number, got {getattr(args, key)!r}")
-    if not math.isfinite(amount) or amount < 0:
-        fail(f"{option}: must be a finite number ≥ 0, got {getattr(args, key)}")
+    if not math.isfinite(amount) or not 0 <= amount <= MAX_INPUT:
+        fail(f"{option}: must be a finite number from 0 to {MAX_INPUT:g}, got {getattr(args, key)}")
     if not args.rationale.strip():
         fail("--rationale: must not be empty")
     if not args.source.strip():
@@ -76,8 +78,8 @@ def _add(args: argparse.Namespace) -> int:
             basis=basis,  # type: ignore[arg-type]
             usd=amount if unit == "USD" else None,
             avoided_kgco2e=amount if unit == "kgCO2e" else None,
-            rationale=args.rationale.strip(),
-            reference=args.source.strip(),
+            rationale=recordable(args.rationale.strip()),
+            reference=recordable(args.source.strip()),
         )
         ledger.append([entry])
     if args.json:

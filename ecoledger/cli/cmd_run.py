@@ -8,10 +8,8 @@ entry: it never stops the child.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import signal
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -20,79 +18,27 @@ from typing import Any
 from accounting.entries import RunStarted, new_id
 from accounting.store.location import LEDGER_ENV, mask_url
 from accounting.writer_alive import writer_identity
-from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
+from ecoledger.cli.common import (
+    add_ledger_arg,
+    fail,
+    non_negative_float,
+    open_cli_ledger,
+    positive_float,
+)
 from ecoledger.cli.live import LiveLine, print_summary
 from ecoledger.cli.redact import redact_command
 from ecoledger.cli.run_options import add_run_options, run_started_fields
+from ecoledger.cli.supervise import (
+    DEFAULT_KILL_AFTER_S,
+    INTERRUPTING_SIGNALS,
+    Supervisor,
+    exit_status,
+)
+from ecoledger.cli.text import recordable, term
 
-PR_SET_PDEATHSIG = 1
 SAMPLE_HZ_RANGE = (0.001, 100.0)
 FLUSH_INTERVAL_RANGE_S = (0.05, 60.0)
-WATCHDOG_GRACE_S = 5.0
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
-
-
-def _watch_child_group(pgid: int) -> tuple[int, int] | None:
-    """Fork a tiny watchdog that ends the child's whole process group if we die.
-
-    ``PR_SET_PDEATHSIG`` reaches only the direct child; a shell's children, or a launcher's
-    workers, would be orphaned when ``ecoledger run`` is SIGKILLed. The watchdog (its own
-    session, deaf to SIGINT/SIGTERM) blocks on a pipe that only we can write: EOF means we
-    died, so it sends SIGTERM to the group, then SIGKILL after a grace period. A byte means
-    the run ended normally. Returns (write fd, watchdog pid), or None if fork failed.
-    """
-    try:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # pragma: no cover - the watchdog process
-        try:
-            os.close(write_fd)
-            os.setsid()
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            if os.read(read_fd, 1) == b"":
-                _end_group(pgid)
-        finally:
-            os._exit(0)
-    os.close(read_fd)
-    return write_fd, pid
-
-
-def _end_group(pgid: int) -> None:  # pragma: no cover - runs in the watchdog
-    import time
-
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + WATCHDOG_GRACE_S
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            os.killpg(pgid, 0)
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _release_watchdog(watchdog: tuple[int, int] | None) -> None:
-    if watchdog is None:
-        return
-    write_fd, pid = watchdog
-    try:
-        os.write(write_fd, b"x")
-    except OSError:
-        pass
-    os.close(write_fd)
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+KILL_AFTER_RANGE_S = (0.0, 3600.0)
 
 
 def bounded_float(name: str, low: float, high: float, unit: str) -> Any:
@@ -108,6 +54,16 @@ def bounded_float(name: str, low: float, high: float, unit: str) -> Any:
         return value
 
     return parse
+
+
+def kill_after_value(text: str) -> float:
+    value = non_negative_float("--kill-after")(text)
+    low, high = KILL_AFTER_RANGE_S
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            f"--kill-after must be between {low:g} and {high:g} s, got {text!r}"
+        )
+    return value
 
 
 def register(sub: Any) -> None:
@@ -138,6 +94,14 @@ def register(sub: Any) -> None:
         default=2.0,
         metavar="S",
         help="seconds between ledger writes, 0.05 to 60 (default 2)",
+    )
+    p.add_argument(
+        "--kill-after",
+        type=kill_after_value,
+        default=DEFAULT_KILL_AFTER_S,
+        metavar="S",
+        help="after a forwarded signal, SIGKILL the job if it still runs S seconds later "
+        "(default 10; a second Ctrl-C kills at once)",
     )
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(handler=handle)
@@ -203,19 +167,36 @@ def _open_or_defer(args: argparse.Namespace) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from train_hooks.recorder import RunRecorder
-
     cmd = list(args.cmd)
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     if not cmd:
         fail("run: no command given (usage: ecoledger run [options] -- CMD [ARGS...])")
-    command = redact_command(cmd)
+    command = redact_command([recordable(a) for a in cmd])
     if args.name is None:
         # the default name is the command: never its secrets
         args.name = " ".join(command).strip("- ")[:120] or "run"
     fields = run_started_fields(args)
     ledger = _open_or_defer(args)
+    # from here on a signal is caught (noted, then forwarded): it never raises in the middle
+    supervisor = Supervisor(kill_after_s=args.kill_after)
+    try:
+        return _supervise(args, cmd, command, fields, ledger, supervisor)
+    finally:
+        supervisor.finish()
+        supervisor.restore()
+
+
+def _supervise(
+    args: argparse.Namespace,
+    cmd: list[str],
+    command: list[str],
+    fields: dict[str, Any],
+    ledger: Any,
+    supervisor: Supervisor,
+) -> int:
+    from train_hooks.recorder import RunRecorder
+
     run_id = new_id()
     started = RunStarted(
         run_id=run_id,
@@ -241,22 +222,13 @@ def handle(args: argparse.Namespace) -> int:
     except Exception:  # the ledger cannot take writes now: the job runs all the same
         deferred_start = started  # queued by the recorder, written once the ledger is back
     t0 = time.monotonic()
+    if supervisor.forwarded:  # interrupted before the job began: it is not started at all
+        return _end_unstarted(ledger, run_id, deferred_start, supervisor, warn, args, t0)
     try:
-        child = subprocess.Popen(cmd, env=env, process_group=0, preexec_fn=_die_with_parent)
+        child = supervisor.start(cmd, env)
     except OSError as exc:
+        _end_unstarted(ledger, run_id, deferred_start, supervisor, warn, args, t0, failed=True)
         fail(f"run: cannot start {cmd[0]!r}: {exc.strerror or exc}")
-    watchdog = _watch_child_group(child.pid)
-
-    forwarded: list[int] = []
-
-    def forward(signum: int, _frame: Any) -> None:
-        forwarded.append(signum)
-        try:
-            os.killpg(child.pid, signum)
-        except ProcessLookupError:
-            pass
-
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     recorder = None
     try:
         meter = None
@@ -282,35 +254,81 @@ def handle(args: argparse.Namespace) -> int:
             print(f"ecoledger: warning: {message}", file=sys.stderr)
             recorder.problem("gpu_unavailable", message)
         live = LiveLine(recorder, intensity_g_per_kwh=fields_intensity(args))
-        while True:
-            try:
-                returncode = child.wait(timeout=1.0)
-                break
-            except subprocess.TimeoutExpired:
-                live.update()
+        returncode = supervisor.wait(live.update)
         live.close()
     finally:
         if recorder is None:
-            returncode = child.wait()
-        _release_watchdog(watchdog)
+            returncode = supervisor.wait(lambda: None)
     # the child is gone: a signal now must not tear the run's end (it is only noted), and
     # the writer's close is bounded, so finishing always ends
-    for s in previous:
-        signal.signal(s, lambda signum, _frame: forwarded.append(signum))
-    try:
-        status, error = _status(returncode, forwarded)
-        if status != "interrupted" and _budget_stopped_inside(ledger, run_id):
-            status, error = "budget_exceeded", "BudgetExceeded"
-        recorder.finish(status, exit_code=returncode, error=error)
-        if recorder.writer.pending:  # kept in the journal: the ledger cannot be read either
-            print(run_id)
-        else:
-            print_summary(ledger, run_id)
+    supervisor.finish()
+    code = exit_status(returncode)
+    status, error = _status(returncode, supervisor)
+    if status != "interrupted" and _budget_stopped_inside(ledger, run_id):
+        status, error = "budget_exceeded", "BudgetExceeded"
+    if supervisor.killed:
+        recorder.problem(
+            "job_killed",
+            f"the job was sent SIGKILL ({_kill_reason(supervisor)})",
+        )
+    left = supervisor.left_behind()
+    if left:
+        listed = ", ".join(f"{p.pid} ({term(p.name)})" for p in left)
+        message = f"{len(left)} processes started by the job still run, unmetered: {listed}"
+        print(f"ecoledger: warning: {message}", file=sys.stderr)
+        recorder.problem("processes_left", message)
+    recorder.finish(status, exit_code=code, error=error)
+    if recorder.writer.pending:  # kept in the journal: the ledger cannot be read either
+        print(run_id)
+    else:
+        print_summary(ledger, run_id)
+    ledger.close()
+    return code
+
+
+def _kill_reason(supervisor: Supervisor) -> str:
+    if supervisor.forwarded.count(signal.SIGINT) >= 2:
+        return "a second SIGINT"
+    first = signal.Signals(supervisor.forwarded[0]).name
+    return f"still running {supervisor.kill_after_s:g} s after it was sent {first}"
+
+
+def _end_unstarted(
+    ledger: Any,
+    run_id: str,
+    deferred_start: RunStarted | None,
+    supervisor: Supervisor,
+    warn: Any,
+    args: argparse.Namespace,
+    t0: float,
+    *,
+    failed: bool = False,
+) -> int:
+    """Record the end of a run whose job never started (interrupted first, or not found)."""
+    from train_hooks.recorder import RunRecorder
+
+    recorder = RunRecorder(
+        ledger,
+        run_id,
+        flush_interval_s=args.flush_interval,
+        origin="ecoledger run",
+        warn=warn,
+        t0_monotonic=t0,
+    )
+    recorder.start(deferred_start)
+    if failed:
+        recorder.finish("failed", error="the command could not be started")
         ledger.close()
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    return returncode if returncode >= 0 else 128 - returncode
+        return 2
+    signum = supervisor.forwarded[0]
+    recorder.finish("interrupted", exit_code=128 + signum, error=signal.Signals(signum).name)
+    print(
+        f"ecoledger: interrupted ({signal.Signals(signum).name}) before the job started",
+        file=sys.stderr,
+    )
+    print(run_id)
+    ledger.close()
+    return 128 + signum
 
 
 def _budget_stopped_inside(ledger: Any, run_id: str) -> bool:
@@ -325,13 +343,18 @@ def _budget_stopped_inside(ledger: Any, run_id: str) -> bool:
         return False
 
 
-def _status(returncode: int, forwarded: list[int]) -> tuple[Any, str | None]:
-    if forwarded:
-        return "interrupted", signal.Signals(forwarded[0]).name
+def _status(returncode: int, supervisor: Supervisor) -> tuple[Any, str | None]:
+    """The run's status: ``interrupted`` when a signal was forwarded to the job, or when the
+    job died of SIGINT/SIGTERM/SIGHUP sent to it directly (Ctrl-C at the terminal reaches
+    the job's foreground group, not us)."""
+    first = supervisor.first_signal
+    if first is not None:
+        return "interrupted", signal.Signals(first).name
     if returncode == 0:
         return "completed", None
     if returncode < 0:
-        return "failed", signal.Signals(-returncode).name
+        name = signal.Signals(-returncode).name
+        return ("interrupted" if -returncode in INTERRUPTING_SIGNALS else "failed"), name
     return "failed", f"exit code {returncode}"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from accounting.runs import list_runs
 from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json, warn_if_unverified
 from ecoledger.cli.render import render_run_text, run_report
+from ecoledger.cli.text import term
 
 
 def register(sub: Any) -> None:
@@ -57,7 +58,7 @@ def handle_runs(args: argparse.Namespace) -> int:
     for v in views:
         print(
             f"{v.run_id[:8]:<10} {v.started_at.strftime('%Y-%m-%d %H:%M:%S'):<20} {v.status:<15} "
-            f"{v.run_kind:<11} {v.energy_it_kwh * 1000:10.3f}  {v.name}"
+            f"{v.run_kind:<11} {v.energy_it_kwh * 1000:10.3f}  {term(v.name)}"
         )
     return 0
 

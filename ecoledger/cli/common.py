@@ -92,13 +92,19 @@ def non_negative_float(name: str) -> Callable[[str], float]:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
-    sys.stdout.write("\n")
+    """JSON on stdout; never NaN or Infinity (they are not JSON): a clear error instead."""
+    try:
+        text = json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=False)
+    except ValueError:
+        fail("the result is not a finite number: an input is too large (see --help for bounds)")
+    sys.stdout.write(text + "\n")
 
 
 def error_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    return mask_url(text)
+    from ecoledger.cli.text import term
+
+    return term(mask_url(text))
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:

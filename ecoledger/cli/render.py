@@ -102,6 +102,10 @@ def _qty(value: float | None, unit: str, scale: float = 1.0) -> str:
 
 
 def render_run_text(r: dict[str, Any]) -> str:
+    """The text form, every user string escaped for the terminal."""
+    from ecoledger.cli.text import term_all
+
+    r = term_all(r)
     cur = r.get("money_unit") or r.get("currency", "USD")
     missing = r.get("not_estimated") or {}
     embodied = (

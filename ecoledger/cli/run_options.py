@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from accounting.entries import RUN_KINDS
+from ecoledger.cli.text import name_value, recordable
 
 
 def pue_value(text: str) -> float:
@@ -37,8 +38,15 @@ def count_value(name: str) -> Any:
 
 
 def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") -> None:
-    p.add_argument("--name", default=None, help="run name (default: the command)")
-    p.add_argument("--project", default=None, help="project the run belongs to")
+    p.add_argument(
+        "--name", type=name_value("--name"), default=None, help="run name (default: the command)"
+    )
+    p.add_argument(
+        "--project",
+        type=name_value("--project"),
+        default=None,
+        help="project the run belongs to",
+    )
     p.add_argument("--kind", choices=RUN_KINDS, default=kind_default, help="what the run does")
     p.add_argument(
         "--country",
@@ -66,7 +74,14 @@ def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") 
         metavar="N",
         help="expected number of uses of the model (for amortization)",
     )
-    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
+    p.add_argument(
+        "--tag",
+        type=name_value("--tag"),
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="a tag (repeatable)",
+    )
 
 
 def check_country(code: str) -> str:
@@ -82,7 +97,9 @@ def run_started_fields(args: argparse.Namespace, ledger: Any | None = None) -> d
     """Validated RunStarted fields from the shared options (raises on bad input)."""
     country = check_country(args.country) if args.country else None
     name = args.name or (
-        " ".join(args.cmd).strip("- ")[:120] if getattr(args, "cmd", None) else "run"
+        " ".join(recordable(a) for a in args.cmd).strip("- ")[:120]
+        if getattr(args, "cmd", None)
+        else "run"
     )
     parent = None
     if args.trains_from:

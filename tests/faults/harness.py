@@ -500,29 +500,71 @@ def kill_track_trial(
     return analyse(ledger, run_id, killed_at=killed_at, now=lost_now(killed_at)), delay
 
 
+SIGNAL_MOMENTS = ("at_start", "steady", "blocked_flush")
+
+
+def wait_for_flushes(ledger: str, run_id: str, count: int, timeout_s: float = 60.0) -> None:
+    """Until the run has ``count`` run-window Energy entries (that many flushes happened)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with open_ledger(ledger, create=False) as led:
+                n = sum(1 for e in led.entries(run_id=run_id, kinds=["energy"]))
+        except Exception:
+            n = 0
+        if n >= count:
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"run {run_id} did not reach {count} flushes within {timeout_s} s")
+
+
 def signal_run_trial(
     ledger: str,
     folder: Path,
-    rng: random.Random,
     signum: int,
+    moment: str,
     *,
     flush_s: float = 0.2,
-    max_wait_s: float = 3.0,
     tag: str = "sig",
+    job: list[str] | None = None,
+    extra: list[str] | None = None,
 ) -> tuple[Outcome, int]:
-    """SIGINT/SIGTERM to ``ecoledger run`` at a random moment; with a 0.2 s flush interval a
-    good share of the signals land while a flush is being collected or written."""
+    """A signal to ``ecoledger run`` at a chosen moment, by events, not by the clock:
+
+    - ``at_start``: as soon as its ``RunStarted`` is in the ledger (the job may not even
+      have started: the supervision must already catch it);
+    - ``steady``: after two flushes;
+    - ``blocked_flush``: after a flush, while another process holds the SQLite write lock,
+      so that the writer is stuck inside a flush when the signal lands (released 0.5 s later).
+    """
+    if moment not in SIGNAL_MOMENTS:
+        raise ValueError(f"moment must be one of {SIGNAL_MOMENTS}, got {moment!r}")
     known = run_ids(ledger)
-    job = start(run_command(ledger, child_python(LOOP_CHILD), flush_s=flush_s), folder, None, tag)
+    proc = start(
+        run_command(ledger, job or child_python(LOOP_CHILD), flush_s=flush_s, extra=extra),
+        folder,
+        None,
+        tag,
+    )
+    lock = SqliteLockHolder(ledger)
     try:
         run_id = wait_for_new_run(ledger, known)
-        time.sleep(rng.uniform(0.2, max_wait_s))
-        job.proc.send_signal(signum)
-        code = job.proc.wait(timeout=60)
+        if moment != "at_start":
+            wait_for_flushes(ledger, run_id, 2)
+        if moment == "blocked_flush":
+            lock.inject()
+            time.sleep(2 * flush_s)  # the next flush is now waiting on the lock
+        proc.proc.send_signal(signum)
+        if moment == "blocked_flush":
+            time.sleep(0.5)
+            lock.restore()
+        code = proc.proc.wait(timeout=60)
     finally:
-        if job.proc.poll() is None:
-            job.proc.kill()
-            job.proc.wait()
+        if lock.proc is not None and lock.proc.poll() is None:
+            lock.proc.kill()
+        if proc.proc.poll() is None:
+            proc.proc.kill()
+            proc.proc.wait()
     return analyse(ledger, run_id), code
 
 
