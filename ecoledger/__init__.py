@@ -12,19 +12,14 @@ The Python API (imported on first use, so ``import ecoledger`` and the CLI stay 
     ecoledger.meter_inference(model, tokens=lambda inputs, outputs: ...)
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("ecoledger")
-except PackageNotFoundError:  # running from a checkout without install
-    __version__ = "0.0.0+local"
 
 __all__ = ["BudgetExceeded", "Run", "__version__", "meter_inference", "track"]
 
 _API = {"track", "meter_inference", "Run", "BudgetExceeded"}
 
 if TYPE_CHECKING:  # what a user's type checker sees; at run time __getattr__ imports these
+    __version__: str
     import os
     from collections.abc import Callable
     from typing import TypeVar, overload
@@ -60,7 +55,19 @@ if TYPE_CHECKING:  # what a user's type checker sees; at run time __getattr__ im
         (bare or with arguments) decorates a function."""
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ecoledger")
+    except PackageNotFoundError:  # running from a checkout without install
+        return "0.0.0+local"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on first use: importlib.metadata scans every install
+        globals()["__version__"] = value = _version()
+        return value
     if name in _API:
         import train_hooks
 

@@ -2,8 +2,10 @@
 self-contained HTML, PDF, JSON (with a schema) and Hugging Face model-card metadata, with
 publication figures (SVG/PDF/PNG) from the dashboard's chart functions.
 
-Importing this package is light: plotly, kaleido and chromium are used only by
-:mod:`accounting.reports.export_figures` and :mod:`accounting.reports.pdf`, when asked.
+Importing this package is light: plotly is imported only when figures are asked for, and a
+browser is used only for static figures (kaleido, in :mod:`accounting.reports.figure_worker`)
+and PDF (:mod:`accounting.reports.pdf`), always under the deadline of
+:mod:`accounting.reports.browser`. HTML needs no browser: its figures can be interactive.
 """
 
 from __future__ import annotations

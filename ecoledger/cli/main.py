@@ -71,14 +71,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"ecoledger: error: {message}\n")
 
 
-def _top_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[_Parser]]:
-    from ecoledger import __version__
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
 
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from ecoledger import __version__
+
+        print(f"ecoledger {__version__}")
+        parser.exit(0)
+
+
+def _top_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[_Parser]]:
     parser = _Parser(
         prog="ecoledger",
         description="Meter ML jobs, price their energy, carbon and water, and weigh them against benefits.",
     )
-    parser.add_argument("--version", action="version", version=f"ecoledger {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     return parser, sub
 

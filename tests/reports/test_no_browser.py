@@ -195,3 +195,28 @@ def test_verify_ignores_the_interactive_figures_and_their_policy() -> None:
     assert "sha256" not in stripped and "<script" not in stripped
     assert "default-src 'none'; style-src 'unsafe-inline'; img-src data:" in stripped
     assert stripped.endswith("<p>a</p>\n<p>b</p>")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
+def test_a_browser_that_crashes_mid_figure_is_one_line_and_exit_2(
+    own_ledger: FixtureIds, tmp_path: Path
+) -> None:
+    """The probe passes (a real chromium), then the browser kaleido drives dies after 2 s."""
+    crash = _script(
+        tmp_path,
+        "crashing-browser",
+        f'case "$*" in *--dump-dom*) exec {CHROMIUM} "$@";; esac\n'
+        f'{CHROMIUM} "$@" &\nsleep 2\nkill -9 $!\nexit 139',
+    )
+    out = tmp_path / "report.md"
+    env = {"BROWSER_PATH": str(crash), "ECOLEDGER_BROWSER_TIMEOUT_S": "20"}
+    args = ("--format", "md", "--out", str(out), "--figures", str(tmp_path / "figs"))
+    code, _, err, took = _report(own_ledger, *args, env=env)
+    assert code == 2, err
+    assert took < 40, took
+    lines = _error_lines(err)
+    assert len(lines) == 1 and lines[0].startswith("ecoledger: error: figures: "), err
+    assert "Traceback" not in err and not out.exists()
+    left = subprocess.run(["pgrep", "-f", str(crash)], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "the crashing browser's script was left running"
