@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # what a user's type checker sees; at run time __getattr__ im
         parent_run_id: str | None = None,
         expected_uses: int | None = None,
         log_to: str | None = None,
+        sync: str | Callable[[], None] | None = "auto",
+        shared_gpu: str = "whole",
     ) -> Tracker: ...
     def track(*args: Any, **kwargs: Any) -> Any:
         """``with ecoledger.track(...) as run:`` yields a :class:`Run`; ``@ecoledger.track``
