@@ -308,7 +308,11 @@ def resolve_factors(
 
 def _in_dollar_year(factor: Factor, target: int) -> Factor:
     """The factor in ``target`` USD (CPI-U ratio); a user's own value is taken as given in it."""
-    if factor.dollar_year is None or factor.dollar_year == target:
+    if factor.dollar_year is None:
+        return dataclasses.replace(
+            factor, source=f"{factor.source}; taken as {target} USD", dollar_year=target
+        )
+    if factor.dollar_year == target:
         return dataclasses.replace(factor, dollar_year=target)
     m = multiplier(factor.dollar_year, target)
     return dataclasses.replace(

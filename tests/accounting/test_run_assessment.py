@@ -308,3 +308,44 @@ def test_assess_unknown_run_is_bad_input(capsys, ledger_path):
         add_run(ledger, "u" * 32, [(0.0, 60.0, KWH_J)])
     code, _, err = cli(capsys, "assess", "zzzzzzzzzz", "--ledger", ledger_path)
     assert code == 2 and "run" in err
+
+
+def test_measured_gpu_without_a_published_footprint_gets_the_stated_default(ledger_path):
+    # issue 15: a T4 has no published product carbon footprint: the stated default, a wider
+    # range and a note, instead of silently borrowing the A100's figure
+    with open_ledger(ledger_path) as ledger:
+        add_run(
+            ledger,
+            "t" * 32,
+            [(0.0, 3600.0, KWH_J)],
+            device_kind="gpu",
+            device_model="Tesla T4",
+            method="nvml_energy_counter",
+        )
+        a = assess_run(ledger, "t" * 32)
+    gpu = a.factor("embodied_per_gpu")
+    assert (gpu.low, gpu.value, gpu.high) == (50.0, 150.0, 400.0)
+    assert a.gpu_model == "Tesla T4"
+    assert any("'Tesla T4'" in note for note in a.notes)
+
+
+def test_inference_run_sci_per_request_includes_the_training_share(ledger_path):
+    # SCI = (E × I + M) / R; the inference run also carries R / expected uses of the
+    # training run's E × I + M. Here: no embodied (hosts 0 kg, no GPU), PUE 1, 400 g/kWh.
+    s = AssumptionSettings(
+        pue=1.0, intensity_g_per_kwh=400.0, embodied_kg_per_host=0.0, expected_uses=1000
+    )
+    with open_ledger(ledger_path) as ledger:
+        add_run(ledger, "p" * 32, [(0.0, 3600.0, 10 * KWH_J)])
+        add_run(
+            ledger,
+            "i" * 32,
+            [(0.0, 60.0, KWH_J)],
+            run_kind="inference",
+            parent_run_id="p" * 32,
+            requests=100,
+        )
+        a = assess_run(ledger, "i" * 32, s)
+    # own: 1 kWh × 400 g = 400 g; training: 10 kWh × 400 g = 4,000 g × 100 / 1,000 = 400 g
+    assert a.sci.unit == "request"
+    assert a.sci.gco2e_per_unit == pytest.approx((400.0 + 400.0) / 100, rel=1e-9)
