@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from accounting.factors.factor import Factor
 
@@ -63,15 +62,15 @@ def pert_mode(low: float, mean: float, high: float) -> float:
     return min(high, max(low, (6.0 * mean - low - high) / 4.0))
 
 
-def pert_from_uniform(u: np.ndarray, low: float, mean: float, high: float) -> np.ndarray:
-    """Inverse CDF of the mean-pinned Beta-PERT, vectorized."""
+def draw_pert(rng: np.random.Generator, n: int, low: float, mean: float, high: float) -> np.ndarray:
+    """``n`` draws of the mean-pinned Beta-PERT on [low, high]."""
     if high <= low:
-        return np.full_like(u, low)
+        return np.full(n, low, dtype=float)
     width = high - low
     mode = pert_mode(low, mean, high)
     alpha = 1.0 + 4.0 * (mode - low) / width
     beta = 1.0 + 4.0 * (high - mode) / width
-    return low + width * special.betaincinv(alpha, beta, u)
+    return low + width * rng.beta(alpha, beta, n)
 
 
 def lognormal_sigma(low: float, high: float) -> float:
@@ -79,26 +78,29 @@ def lognormal_sigma(low: float, high: float) -> float:
     return math.log(high / low) / (2.0 * Z95)
 
 
-def lognormal_from_uniform(u: np.ndarray, low: float, mean: float, high: float) -> np.ndarray:
-    """Inverse CDF of the mean-pinned lognormal (falls back to PERT when low ≤ 0)."""
+def draw_lognormal(
+    rng: np.random.Generator, n: int, low: float, mean: float, high: float
+) -> np.ndarray:
+    """``n`` draws of the mean-pinned lognormal (a PERT when low ≤ 0)."""
     if low <= 0 or mean <= 0:
-        return pert_from_uniform(u, low, mean, high)
+        return draw_pert(rng, n, low, mean, high)
     sigma = lognormal_sigma(low, high)
     mu = math.log(mean) - sigma * sigma / 2.0
-    return np.exp(mu + sigma * special.ndtri(u))
+    return rng.lognormal(mu, sigma, n)
 
 
-def draw_factor(factor: Factor, u: np.ndarray) -> np.ndarray:
+def draw_factor(factor: Factor, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` draws of one factor from its own stream ``rng``."""
     if factor.exact:
-        return np.full_like(u, factor.value)
+        return np.full(n, factor.value, dtype=float)
     if factor.distribution == "lognormal":
-        return lognormal_from_uniform(u, factor.low, factor.value, factor.high)
-    return pert_from_uniform(u, factor.low, factor.value, factor.high)
+        return draw_lognormal(rng, n, factor.low, factor.value, factor.high)
+    return draw_pert(rng, n, factor.low, factor.value, factor.high)
 
 
-def uniforms(name: str, n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
-    return rng.random(n)
+def stream(name: str, seed: int) -> np.random.Generator:
+    """The random stream of one name: the same name and seed always draw the same."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
 
 
 def draw(
@@ -116,8 +118,8 @@ def draw(
     """
     out: dict[str, np.ndarray] = {}
     for name, factor in factors.items():
-        stream = f"{name}@{run_tag}" if name in per_run and run_tag else stream_key(factor)
-        out[name] = draw_factor(factor, uniforms(stream, n, seed))
+        key = f"{name}@{run_tag}" if name in per_run and run_tag else stream_key(factor)
+        out[name] = draw_factor(factor, stream(key, seed), n)
     return out
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from accounting.assessment import AssumptionSettings, assess
 from accounting.assessment.factor_set import resolve_factors
-from accounting.assessment.monte_carlo import draw_factor, uniforms
+from accounting.assessment.monte_carlo import draw_factor, stream
 from accounting.assessment.quantities import Quantities
 from accounting.factors import electricity_price, scc
 from tests.accounting.helpers import cli, estimate_json
@@ -37,7 +37,7 @@ def test_headline_sits_between_p35_and_p65_with_default_settings(capsys, case):
 def test_electricity_price_draws_have_the_published_mean():
     # EIA 2023: 0.127 USD/kWh is the published average; the old mode-based triangular
     # (0.08, 0.127, 0.30) had a mean of 0.169 (33 % above).
-    draws = draw_factor(electricity_price.DEFAULT, uniforms("price", 200_000, 1))
+    draws = draw_factor(electricity_price.DEFAULT, stream("price", 1), 200_000)
     assert draws.mean() == pytest.approx(0.127, rel=0.005)
     assert draws.min() >= 0.08 and draws.max() <= 0.30
 
@@ -46,7 +46,7 @@ def test_scc_draws_around_its_own_discount_rate_with_the_published_mean():
     # EPA 2023 Table ES-1: 190 USD/t (2020 USD) at 2.0 % for 2020 emissions. The old draw
     # spanned the 2.5 %..1.5 % values (120..340) and had a mean 14 % above 190.
     factor = scc.preset("scc:epa-2023-2.0", 2020)
-    draws = draw_factor(factor, uniforms("scc", 400_000, 2))
+    draws = draw_factor(factor, stream("scc", 2), 400_000)
     assert draws.mean() == pytest.approx(190.0, rel=0.01)
     assert factor.distribution == "lognormal"
 
