@@ -43,6 +43,7 @@ INSTANT_EVERY_S = 0.1
 # the buffer is exact at any cadence; reading it often keeps the extrapolation between reads
 # short (a window boundary extrapolates the last power, and the counter never goes back)
 BUFFER_EVERY_S = 0.25
+FRESH_S = 0.05
 RECENT_READS = 4  # × BUFFER_EVERY_S: the last second
 DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
@@ -358,6 +359,7 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         self._next_integration_s: float | None = None
         self._last_sample_us = 0
         self._buffer_started = False
+        self._buffer_lock = threading.Lock()
         self._recent: list[tuple[float, float]] = []  # (J, s) of the last buffer reads
         self._watch = GpuProcessWatch(session, handle, tree)
         self._note_facts(session, handle)
@@ -401,6 +403,10 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
 
     def _integrate_buffer(self) -> None:
         """Add every driver sample since the last one read, each × its own period."""
+        with self._buffer_lock:  # the sampler thread and window boundaries both read it
+            self._integrate_buffer_locked()
+
+    def _integrate_buffer_locked(self) -> None:
         nvml = self._session.nvml
         first = not self._buffer_started
         self._buffer_started = True
@@ -448,6 +454,19 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
                 recent_s = sum(t for _, t in self._recent)
                 self._slope_w = recent_j / recent_s if recent_s > 0 else self._power_w
             self._t_s = now
+
+    def read(self) -> CounterReading:
+        """The integral now. With the sample buffer, a read more than ``FRESH_S`` after the last
+        one reads the buffer first (one NVML call), so a window boundary lands within one
+        driver sample period of the truth rather than extrapolating up to a sampler tick."""
+        if self.signal == "samples" and not self.lost:
+            t_s = self._t_s
+            if t_s is not None and self._clock() - t_s > FRESH_S:
+                try:
+                    self._integrate_buffer()
+                except Exception:  # reported by the sampler's next read; extrapolate meanwhile
+                    pass
+        return super().read()
 
     def _integrate(self) -> None:
         if self.signal == "samples":
