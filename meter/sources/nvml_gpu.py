@@ -5,16 +5,19 @@ Two methods, best first:
 - ``nvml_energy_counter``: ``nvmlDeviceGetTotalEnergyConsumption`` (mJ since the driver was
   loaded, Volta and newer), differenced. A counter that goes backwards (driver reload) is
   bridged by power × time and reported as ``counter_reset``.
-- ``nvml_power_sampled``: when the counter is NOT_SUPPORTED. Power is polled by the meter's
-  sampler and integrated; always ``approximated``. Sampling faster than 2 Hz, it polls the
-  instant power (field value 186) where the driver offers it; slower, it polls
-  ``nvmlDeviceGetPowerUsage`` — a 1 s average on Ampere and newer, which at 1 Hz integrates
-  exactly, where 1 Hz instant readings alias bursty load (see benchmarks/meter_accuracy.py).
+- ``nvml_power_sampled``: when the counter is NOT_SUPPORTED; always ``approximated``. The
+  integral uses, best first, the driver's power-sample buffer (``nvmlDeviceGetSamples``), the
+  1 s average (field 185, or ``nvmlDeviceGetPowerUsage``) read every second whatever the
+  timeline's rate, and the instant power (field 186) only as a last resort; an info problem
+  ``power_signal`` says which. The timeline draws the instant power above 2 Hz.
 
 Both watch the GPU's compute processes (``nvmlDeviceGetComputeRunningProcesses``) every few
 seconds: another process than the metered tree on a metered GPU is reported once as
-``shared_gpu``. A GPU that is lost (``NVML_ERROR_GPU_IS_LOST``) is reported as
-``device_lost``; its counter freezes and its series ends, and the other devices go on.
+``shared_gpu``, and the tree's share of the SM utilization (``nvmlDeviceGetProcessUtilization``)
+is kept as ``shared_share``. Both record the GPU's facts (power limit, driver, memory, MIG:
+``mig_shared``) and whether the tree ever used it (``gpu_unused``). A GPU that is lost
+(``NVML_ERROR_GPU_IS_LOST``) is reported as ``device_lost``; its counter freezes and its
+series ends, and the other devices go on.
 """
 
 from __future__ import annotations
