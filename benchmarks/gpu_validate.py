@@ -119,6 +119,9 @@ def fake_rows(seconds: float, workers: int) -> dict[str, Any]:
     return {
         "where": "the fake libnvidia-ml.so.1 (tests/fake_nvml), loads from its power traces",
         "reference": "the exact integral of the trace",
+        "note": "On the fake, Zeus takes the GPU for a Pascal (no counter) and polls the instant "
+        "power in a subprocess; its window then holds few or no samples, so its figure here "
+        "says more about that start-up than about Zeus's accuracy (not investigated further).",
         "table": table,
         "sync_windows": NOT_ON_FAKE,
         "sync_cost": NOT_ON_FAKE,
@@ -273,6 +276,8 @@ def write_page(path: Path, result: dict[str, Any], seconds: float, elapsed_s: fl
         f"Energy error against {result['reference']}. The sampled paths are ecoledger's "
         "fallback when the counter is missing: `samples` (nvmlDeviceGetSamples), `average` "
         "(field 185), `power_usage` (nvmlDeviceGetPowerUsage), `instant` (field 186).",
+        "",
+        result.get("note", ""),
         "",
         "| load | " + " | ".join(methods) + " |",
         "|---|" + "---|" * len(methods),

@@ -5,16 +5,19 @@ Two methods, best first:
 - ``nvml_energy_counter``: ``nvmlDeviceGetTotalEnergyConsumption`` (mJ since the driver was
   loaded, Volta and newer), differenced. A counter that goes backwards (driver reload) is
   bridged by power × time and reported as ``counter_reset``.
-- ``nvml_power_sampled``: when the counter is NOT_SUPPORTED. Power is polled by the meter's
-  sampler and integrated; always ``approximated``. Sampling faster than 2 Hz, it polls the
-  instant power (field value 186) where the driver offers it; slower, it polls
-  ``nvmlDeviceGetPowerUsage`` — a 1 s average on Ampere and newer, which at 1 Hz integrates
-  exactly, where 1 Hz instant readings alias bursty load (see benchmarks/meter_accuracy.py).
+- ``nvml_power_sampled``: when the counter is NOT_SUPPORTED; always ``approximated``. The
+  integral uses, best first, the driver's power-sample buffer (``nvmlDeviceGetSamples``), the
+  1 s average (field 185, or ``nvmlDeviceGetPowerUsage``) read every second whatever the
+  timeline's rate, and the instant power (field 186) only as a last resort; an info problem
+  ``power_signal`` says which. The timeline draws the instant power above 2 Hz.
 
 Both watch the GPU's compute processes (``nvmlDeviceGetComputeRunningProcesses``) every few
 seconds: another process than the metered tree on a metered GPU is reported once as
-``shared_gpu``. A GPU that is lost (``NVML_ERROR_GPU_IS_LOST``) is reported as
-``device_lost``; its counter freezes and its series ends, and the other devices go on.
+``shared_gpu``, and the tree's share of the SM utilization (``nvmlDeviceGetProcessUtilization``)
+is kept as ``shared_share``. Both record the GPU's facts (power limit, driver, memory, MIG:
+``mig_shared``) and whether the tree ever used it (``gpu_unused``). A GPU that is lost
+(``NVML_ERROR_GPU_IS_LOST``) is reported as ``device_lost``; its counter freezes and its
+series ends, and the other devices go on.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ INSTANT_EVERY_S = 0.1
 # the buffer is exact at any cadence; reading it often keeps the extrapolation between reads
 # short (a window boundary extrapolates the last power, and the counter never goes back)
 BUFFER_EVERY_S = 0.25
+FRESH_S = 0.05
 RECENT_READS = 4  # × BUFFER_EVERY_S: the last second
 DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
@@ -358,6 +362,7 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         self._next_integration_s: float | None = None
         self._last_sample_us = 0
         self._buffer_started = False
+        self._buffer_lock = threading.Lock()
         self._recent: list[tuple[float, float]] = []  # (J, s) of the last buffer reads
         self._watch = GpuProcessWatch(session, handle, tree)
         self._note_facts(session, handle)
@@ -401,6 +406,10 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
 
     def _integrate_buffer(self) -> None:
         """Add every driver sample since the last one read, each × its own period."""
+        with self._buffer_lock:  # the sampler thread and window boundaries both read it
+            self._integrate_buffer_locked()
+
+    def _integrate_buffer_locked(self) -> None:
         nvml = self._session.nvml
         first = not self._buffer_started
         self._buffer_started = True
@@ -448,6 +457,19 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
                 recent_s = sum(t for _, t in self._recent)
                 self._slope_w = recent_j / recent_s if recent_s > 0 else self._power_w
             self._t_s = now
+
+    def read(self) -> CounterReading:
+        """The integral now. With the sample buffer, a read more than ``FRESH_S`` after the last
+        one reads the buffer first (one NVML call), so a window boundary lands within one
+        driver sample period of the truth rather than extrapolating up to a sampler tick."""
+        if self.signal == "samples" and not self.lost:
+            t_s = self._t_s
+            if t_s is not None and self._clock() - t_s > FRESH_S:
+                try:
+                    self._integrate_buffer()
+                except Exception:  # reported by the sampler's next read; extrapolate meanwhile
+                    pass
+        return super().read()
 
     def _integrate(self) -> None:
         if self.signal == "samples":

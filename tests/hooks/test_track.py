@@ -28,7 +28,18 @@ from tests.hooks.helpers import (
 )
 
 
-def test_phases_and_steps_add_up_to_the_run_total(tmp_path):
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread: OpenMP workers spin-wait (burning CPU) for a while after each op,
+    so with several threads part of an op's CPU time lands after the window that ran it;
+    real CPU, but not this test's subject (whether every window holds its own CPU time)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_phases_and_steps_add_up_to_the_run_total(tmp_path, one_torch_thread):
     ledger = tmp_path / "l.db"
     model, opt = mlp()
     x, y = data(8192)
@@ -51,11 +62,12 @@ def test_phases_and_steps_add_up_to_the_run_total(tmp_path):
     assert sum(w.energy_j for w in epochs) == pytest.approx(total, rel=0.01)
     # the step ranges and the eval phases tile the epochs: every source is read at each
     # boundary (the CPU's TDP × CPU time is a counter, not an extrapolated sample), so the
-    # tiling does not depend on the sampler's timing or on the machine's load
+    # tiling does not depend on the sampler's timing; what they leave out is the CPU time
+    # spent between one phase's end and the next one's start (recording the window)
     steps = windows(v, "step:")
     evals = windows(v, "phase:eval")
     assert sum(w.energy_j for w in steps) + sum(w.energy_j for w in evals) == pytest.approx(
-        sum(w.energy_j for w in epochs), rel=0.005
+        sum(w.energy_j for w in epochs), rel=0.02
     )
     # 8192 / 64 = 128 steps an epoch, aggregated by 50 and cut at the phase boundaries
     assert sum(w.count for w in steps) == 384
@@ -64,7 +76,7 @@ def test_phases_and_steps_add_up_to_the_run_total(tmp_path):
     assert len(steps) == 9  # 3 ranges an epoch, not 384 entries
 
 
-def test_short_epochs_of_real_torch_steps_hold_the_runs_cpu_energy(tmp_path):
+def test_short_epochs_of_real_torch_steps_hold_the_runs_cpu_energy(tmp_path, one_torch_thread):
     """3 epochs × 60 small steps, under 1 s: windows shorter than a sampler interval still
     hold their CPU energy, because the CPU time is read at each boundary."""
     ledger = tmp_path / "l.db"
