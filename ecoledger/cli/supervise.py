@@ -85,6 +85,7 @@ class Supervisor:
         self.killed = False
         """True when the child's group was sent SIGKILL by us."""
         self.child: subprocess.Popen[bytes] | None = None
+        self._subreaper = False
         self._kill_at: float | None = None
         self._finished = False
         self._previous: dict[int, Any] = {}
@@ -126,6 +127,7 @@ class Supervisor:
     def start(self, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         """Start the watchdog, then ``cmd`` in a process group of its own (raises OSError)."""
         _become_subreaper()
+        self._subreaper = True
         self._watchdog = _spawn_watchdog()
         try:
             child = subprocess.Popen(cmd, env=env, process_group=0)
@@ -183,8 +185,14 @@ class Supervisor:
         self._release_watchdog()
 
     def restore(self) -> None:
+        """Put back what :meth:`start` changed in this process: the signal handlers, and the
+        subreaper role (a process that runs several jobs, or a test, must not keep adopting
+        every orphan of the machine's later processes)."""
         for s, handler in self._previous.items():
             signal.signal(s, handler)
+        if self._subreaper:
+            _become_subreaper(False)
+            self._subreaper = False
 
     def left_behind(self) -> list[LeftProcess]:
         """Processes the job started that still run: in the child's process group, or
@@ -276,11 +284,12 @@ def _spawn_watchdog() -> subprocess.Popen[bytes] | None:
         return None
 
 
-def _become_subreaper() -> None:
+def _become_subreaper(on: bool = True) -> None:
     """Orphans of the job (a daemon whose parent exited) are re-parented to us, so that we
-    can see and name them at the end. Linux only; elsewhere nothing changes."""
+    can see and name them at the end (``on=False`` gives the role up). Linux only; elsewhere
+    nothing changes."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
 
 
 def _state(pid: int) -> str:
