@@ -58,6 +58,9 @@ def _slot(container: Any, controls: Controls, name: str) -> None:
     controls.sources[name] = container.empty()
 
 
+SHARED_GPU_LABELS = {"whole": "Charge it whole", "attribute": "Charge this run's share"}
+
+
 def assumption_controls(view: RunView, key: str = "cb") -> Controls:
     """Render the controls for ``view``; returns the settings they describe."""
     controls = Controls(None, None)
@@ -152,6 +155,14 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             "Embodied carbon per GPU", embodied_options, key=f"{key}_embodied"
         )
         _slot(st, controls, embodied.GPU)
+        shared = st.radio(
+            "A GPU other processes used",
+            list(SHARED_GPU_LABELS),
+            format_func=SHARED_GPU_LABELS.__getitem__,
+            key=f"{key}_shared_gpu",
+            help="charge the whole device (conservative), or this run's estimated share from "
+            "per-process SM utilization (approximated); exclusive GPUs are charged whole",
+        )
 
     with right:
         st.markdown("**Uses and benefits**")
@@ -189,6 +200,7 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             expected_uses=int(expected) if expected is not None else None,
             benefit_per_use_usd=benefit,
             market_factor=market,
+            shared_gpu=shared,
         )
     except (ValidationError, InputError) as exc:
         controls.error = _one_line(exc)

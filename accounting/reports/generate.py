@@ -54,6 +54,7 @@ def regenerate_command(
     ledger_label: str,
     assumptions_file: str | None = None,
     figures_dir: Path | None = None,
+    shared_gpu: str = "whole",
 ) -> str:
     """The exact ``ecoledger report`` command line that regenerates this report."""
     argv = ["ecoledger", "report"]
@@ -68,6 +69,8 @@ def regenerate_command(
     argv += ["--format", fmt]
     if assumptions_file:
         argv += ["--assumptions", assumptions_file]
+    if shared_gpu != "whole":
+        argv += ["--shared-gpu", shared_gpu]
     argv += ["--out", str(out)]
     if figures_dir is not None:
         argv += ["--figures", str(figures_dir)]
@@ -180,7 +183,9 @@ def write_report(
 
         settings = AssumptionSettings()
     label = ledger.display
-    command = regenerate_command(scope, fmt, out_path, label, assumptions_file, fig_dir)
+    command = regenerate_command(
+        scope, fmt, out_path, label, assumptions_file, fig_dir, settings.shared_gpu
+    )
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
     if unverified:
         gathered = mark_unverified(gathered, unverified)

@@ -68,6 +68,13 @@ def register(sub: Any) -> None:
         help="write the report even when the ledger does not verify (it then says so on its "
         "first page)",
     )
+    p.add_argument(
+        "--shared-gpu",
+        choices=("whole", "attribute"),
+        default=None,
+        help="a GPU other processes used: charge it whole (default) or this run's estimated "
+        "share, as for ecoledger assess",
+    )
     p.add_argument("--schema", action="store_true", help="print the JSON report's schema and exit")
     add_ledger_arg(p)
     p.set_defaults(handler=handle)
@@ -123,6 +130,8 @@ def handle(args: argparse.Namespace) -> int:
     settings = (
         AssumptionSettings.from_file(args.assumptions) if args.assumptions else AssumptionSettings()
     )
+    if args.shared_gpu:
+        settings = settings.model_copy(update={"shared_gpu": args.shared_gpu})
     parse_when(args.since, "--since", end_of_day=False)
     parse_when(args.until, "--until", end_of_day=True)
     progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)

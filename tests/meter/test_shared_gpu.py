@@ -110,3 +110,46 @@ def test_assess_charges_the_whole_gpu_by_default_and_the_share_when_asked(
     assert _assess(ledger, second.run_id)["energy_it_kwh"] * 3.6e6 == pytest.approx(
         gpu2.energy_j * 0.25 + other2_j, rel=0.1
     )
+
+    # report --shared-gpu attribute charges the same share, and says how to regenerate it
+    for choice, expected in (("whole", whole), ("attribute", attributed)):
+        out = tmp_path / f"report-{choice}.json"
+        done = subprocess.run(
+            ["ecoledger", "report", run.run_id, "--format", "json", "--out", str(out)]
+            + ["--ledger", str(ledger), "--shared-gpu", choice],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        report = json.loads(out.read_text())
+        assert report["totals"]["energy_it_kwh"] == pytest.approx(expected["energy_it_kwh"])
+        assert ("--shared-gpu attribute" in report["provenance"]["command"]) == (
+            choice == "attribute"
+        )
+
+
+@pytest.mark.slow
+def test_the_dashboard_charges_the_share_when_asked(
+    tmp_path, fake_nvml, other_process, monkeypatch, capsys
+):
+    from tests.dashboard.helpers import app, assess_json, metric, shows
+
+    fake_nvml.init(
+        manual_clock=False,
+        gpus=1,
+        power_mw=200000,
+        **_shared_config(os.getpid(), other_process, 25, 75),
+    )
+    ledger = tmp_path / "l.db"
+    with ecoledger.track(ledger=str(ledger), sync="off", country="FRA") as run:
+        pass
+    monkeypatch.setenv("ECOLEDGER_LEDGER", str(ledger))
+    at = app("cost_benefit", run.run_id).run()
+    whole = assess_json(capsys, ledger, run.run_id)
+    assert shows(metric(at, "Net benefit"), whole["net_benefit"])
+    at.radio(key="cb_shared_gpu").set_value("attribute").run()
+    assert not at.exception
+    share = assess_json(capsys, ledger, run.run_id, "--shared-gpu", "attribute")
+    assert share["net_benefit"] != pytest.approx(whole["net_benefit"])
+    assert shows(metric(at, "Net benefit"), share["net_benefit"])
