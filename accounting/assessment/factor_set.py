@@ -211,12 +211,16 @@ def resolve_factors(
         if settings.embodied is not None:
             gpu_preset = embodied.gpu_preset(settings.embodied)
         elif settings.gpu_model or gpu_models:
+            if settings.gpu_model:
+                embodied.check_gpu_model(settings.gpu_model)
             model = settings.gpu_model or max(set(gpu_models), key=gpu_models.count)
             gpu_model = model
             gpu_preset = embodied.gpu_preset_for_model(model)
             if gpu_preset.name == embodied.UNKNOWN_GPU_PRESET:
+                known = embodied.gpu_model_for(model)
+                what = "GPU model" if known else "unrecognised GPU model"
                 notes.append(
-                    f"embodied carbon: no published product carbon footprint for GPU model "
+                    f"embodied carbon: no published product carbon footprint bundled for {what} "
                     f"{model!r}; the stated default {gpu_preset.factor.value:g} kgCO2e/GPU with "
                     f"a wider range ({gpu_preset.factor.low:g}..{gpu_preset.factor.high:g}) is used"
                 )
