@@ -219,10 +219,17 @@ def resolve_factors(
             if gpu_preset.name == embodied.UNKNOWN_GPU_PRESET:
                 known = embodied.gpu_model_for(model)
                 what = "GPU model" if known else "unrecognised GPU model"
+                others = (
+                    f"; a figure at a narrower boundary exists: --embodied "
+                    f"{', '.join(known.other_boundaries)} (die and memory only)"
+                    if known and known.other_boundaries
+                    else ""
+                )
                 notes.append(
                     f"embodied carbon: no published product carbon footprint bundled for {what} "
                     f"{model!r}; the stated default {gpu_preset.factor.value:g} kgCO2e/GPU with "
-                    f"a wider range ({gpu_preset.factor.low:g}..{gpu_preset.factor.high:g}) is used"
+                    f"a wider range ({gpu_preset.factor.low:g}..{gpu_preset.factor.high:g}) is "
+                    f"used{others}"
                 )
         else:
             gpu_preset = embodied.GPU_PRESETS[embodied.DEFAULT_GPU_PRESET]

@@ -23,6 +23,11 @@ UTILIZATION = "utilization"
 KG_UNIT = "kgCO2e/device"
 HOURS_PER_YEAR = 8760.0
 
+_SC23 = (
+    "Li, Basu Roy, Wang, Samsi, Gadepally, Tiwari 2023, Toward Sustainable HPC (SC'23), "
+    "embodied_carbon_by_component.csv (ACT-modelled manufacturing plus packaging)"
+)
+_SC23_BOUNDARY = "GPU die and memory manufacturing plus packaging (ACT model), no board"
 _LUCCIONI = (
     "Luccioni, Viguier, Ligozat 2023, Estimating the Carbon Footprint of BLOOM (JMLR 24), §4.1"
 )
@@ -79,6 +84,48 @@ GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
                 2024,
             ),
             "chip only",
+        ),
+        GpuEmbodiedPreset(
+            "embodied:sc23-v100",
+            Factor(
+                GPU,
+                19.949,
+                KG_UNIT,
+                10.0,
+                40.0,
+                f"{_SC23}: V100 SXM2 32GB 19,949 gCO2e (16,049 g manufacturing + 3,900 g "
+                f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
+                2023,
+            ),
+            _SC23_BOUNDARY,
+        ),
+        GpuEmbodiedPreset(
+            "embodied:sc23-a100-pcie-40gb",
+            Factor(
+                GPU,
+                26.357,
+                KG_UNIT,
+                13.0,
+                53.0,
+                f"{_SC23}: A100 PCIe 40GB 26,357 gCO2e (22,457 g manufacturing + 3,900 g "
+                f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
+                2023,
+            ),
+            _SC23_BOUNDARY,
+        ),
+        GpuEmbodiedPreset(
+            "embodied:sc23-a100-pcie-80gb",
+            Factor(
+                GPU,
+                28.957,
+                KG_UNIT,
+                14.5,
+                58.0,
+                f"{_SC23}: A100 PCIe 80GB 28,957 gCO2e (25,057 g manufacturing + 3,900 g "
+                f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
+                2023,
+            ),
+            _SC23_BOUNDARY,
         ),
         GpuEmbodiedPreset(
             "embodied:unknown-gpu",
@@ -157,6 +204,9 @@ class GpuModel:
     aliases: tuple[str, ...]
     preset: str | None
     """A :data:`GPU_PRESETS` key; ``None``: no published product carbon footprint bundled."""
+    other_boundaries: tuple[str, ...] = ()
+    """Presets with a published figure for this model at another boundary (e.g. die and memory
+    only): offered with ``--embodied``, never chosen by default, which would mix boundaries."""
 
     def matches(self, device_name: str) -> bool:
         text = device_name.lower()
@@ -169,7 +219,12 @@ GPU_MODELS: tuple[GpuModel, ...] = (
     # NVIDIA HGX H100 PCF (8-GPU SXM baseboard); applied to every H100 form factor
     GpuModel("H100", ("h100",), "embodied:hgx-h100"),
     # Luccioni et al. 2023's 150 kg per A100 card; the A800 is the A100's export variant
-    GpuModel("A100", ("a100",), "embodied:bloom-a100"),
+    GpuModel(
+        "A100",
+        ("a100",),
+        "embodied:bloom-a100",
+        ("embodied:sc23-a100-pcie-40gb", "embodied:sc23-a100-pcie-80gb"),
+    ),
     GpuModel("A800", ("a800",), "embodied:bloom-a100"),
     # recognised, but no published product carbon footprint was found and read for them:
     # they get the stated unknown-GPU default with its wider range, and a note
@@ -179,7 +234,7 @@ GPU_MODELS: tuple[GpuModel, ...] = (
     GpuModel("B100", ("b100",), None),
     GpuModel("B200", ("b200",), None),
     GpuModel("GB200", ("gb200",), None),
-    GpuModel("V100", ("v100", "v100s"), None),
+    GpuModel("V100", ("v100", "v100s"), None, ("embodied:sc23-v100",)),
     GpuModel("T4", ("t4",), None),
     GpuModel("L4", ("l4",), None),
     GpuModel("L40", ("l40",), None),

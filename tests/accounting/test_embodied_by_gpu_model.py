@@ -111,3 +111,33 @@ def test_a_measured_run_takes_the_model_from_its_device_name(tmp_path, device, k
     else:
         assert gpu.value == pytest.approx(kg, rel=1e-12)
         assert not any("embodied carbon" in n for n in a.notes)
+
+
+# Li, Basu Roy, Wang, Samsi, Gadepally, Tiwari, SC'23, embodied_carbon_by_component.csv:
+# manufacturing + packaging, in gCO2e (ACT model: die and memory, no board).
+SC23_G = {
+    "embodied:sc23-v100": 16049.21643 + 3900,
+    "embodied:sc23-a100-pcie-40gb": 22456.568 + 3900,
+    "embodied:sc23-a100-pcie-80gb": 25056.568 + 3900,
+}
+
+
+@pytest.mark.parametrize("preset", sorted(SC23_G))
+def test_die_and_memory_model_figures_are_opt_in_presets_with_their_boundary(capsys, preset):
+    out = estimate_json(
+        capsys, "--gpus", "1", "--gpu-power-w", "300", "--hours", "1", "--embodied", preset
+    )
+    gpu = out["assumptions"]["embodied_per_gpu"]
+    assert gpu["value"] == pytest.approx(SC23_G[preset] / 1000, abs=0.001)
+    assert "SC'23" in gpu["source"] and "no board" in gpu["source"]
+    assert "no board" in out["embodied_boundary"]
+
+
+def test_v100_keeps_the_card_level_default_and_points_to_the_narrower_figure(capsys):
+    # choosing the die-and-memory figure by default would mix boundaries with the H100 and
+    # A100 card/baseboard figures: it is named in the note instead
+    out = estimate_json(
+        capsys, "--gpus", "1", "--gpu-model", "V100", "--gpu-power-w", "300", "--hours", "1"
+    )
+    assert out["assumptions"]["embodied_per_gpu"]["value"] == DEFAULT[1]
+    assert any("embodied:sc23-v100" in n for n in out["notes"])
