@@ -220,8 +220,8 @@ def resolve_factors(
                 known = embodied.gpu_model_for(model)
                 what = "GPU model" if known else "unrecognised GPU model"
                 others = (
-                    f"; a figure at a narrower boundary exists: --embodied "
-                    f"{', '.join(known.other_boundaries)} (die and memory only)"
+                    f"; figures at narrower boundaries exist: --embodied "
+                    f"{' or '.join(known.other_boundaries)} (die and memory, or chip, only)"
                     if known and known.other_boundaries
                     else ""
                 )

@@ -23,6 +23,10 @@ UTILIZATION = "utilization"
 KG_UNIT = "kgCO2e/device"
 HOURS_PER_YEAR = 8760.0
 
+_LLMCARBON = (
+    "Faiz et al. 2024, LLMCarbon (ICLR 2024), embodied carbon per chip = die area × carbon "
+    "per area (the authors' data/hardware.csv)"
+)
 _SC23 = (
     "Li, Basu Roy, Wang, Samsi, Gadepally, Tiwari 2023, Toward Sustainable HPC (SC'23), "
     "embodied_carbon_by_component.csv (ACT-modelled manufacturing plus packaging)"
@@ -81,6 +85,34 @@ GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
                 15.0,
                 "LLMCarbon (Faiz et al. 2024) chip-only estimate ≈10-15 kgCO2e per GPU die; "
                 "boundary: chip only",
+                2024,
+            ),
+            "chip only",
+        ),
+        GpuEmbodiedPreset(
+            "embodied:llmcarbon-v100",
+            Factor(
+                GPU,
+                9.78,
+                KG_UNIT,
+                4.89,
+                19.56,
+                f"{_LLMCARBON}: V100, TSMC 12 nm, 815 mm² × 1.2 kgCO2e/cm² = 9.78 kgCO2e; "
+                "boundary: chip only; range ×0.5-×2 ecoledger assumption",
+                2024,
+            ),
+            "chip only",
+        ),
+        GpuEmbodiedPreset(
+            "embodied:llmcarbon-h100",
+            Factor(
+                GPU,
+                14.652,
+                KG_UNIT,
+                7.326,
+                29.304,
+                f"{_LLMCARBON}: H100, TSMC 4 nm, 814 mm² × 1.8 kgCO2e/cm² = 14.652 kgCO2e; "
+                "boundary: chip only; range ×0.5-×2 ecoledger assumption",
                 2024,
             ),
             "chip only",
@@ -217,7 +249,7 @@ class GpuModel:
 
 GPU_MODELS: tuple[GpuModel, ...] = (
     # NVIDIA HGX H100 PCF (8-GPU SXM baseboard); applied to every H100 form factor
-    GpuModel("H100", ("h100",), "embodied:hgx-h100"),
+    GpuModel("H100", ("h100",), "embodied:hgx-h100", ("embodied:llmcarbon-h100",)),
     # Luccioni et al. 2023's 150 kg per A100 card; the A800 is the A100's export variant
     GpuModel(
         "A100",
@@ -234,7 +266,7 @@ GPU_MODELS: tuple[GpuModel, ...] = (
     GpuModel("B100", ("b100",), None),
     GpuModel("B200", ("b200",), None),
     GpuModel("GB200", ("gb200",), None),
-    GpuModel("V100", ("v100", "v100s"), None, ("embodied:sc23-v100",)),
+    GpuModel("V100", ("v100", "v100s"), None, ("embodied:sc23-v100", "embodied:llmcarbon-v100")),
     GpuModel("T4", ("t4",), None),
     GpuModel("L4", ("l4",), None),
     GpuModel("L40", ("l40",), None),

@@ -116,6 +116,9 @@ def test_a_measured_run_takes_the_model_from_its_device_name(tmp_path, device, k
 # Li, Basu Roy, Wang, Samsi, Gadepally, Tiwari, SC'23, embodied_carbon_by_component.csv:
 # manufacturing + packaging, in gCO2e (ACT model: die and memory, no board).
 SC23_G = {
+    # LLMCarbon (Faiz et al. 2024): die area (cm²) × carbon per area (kg/cm²), chip only
+    "embodied:llmcarbon-v100": 8.15 * 1.2 * 1000,
+    "embodied:llmcarbon-h100": 8.14 * 1.8 * 1000,
     "embodied:sc23-v100": 16049.21643 + 3900,
     "embodied:sc23-a100-pcie-40gb": 22456.568 + 3900,
     "embodied:sc23-a100-pcie-80gb": 25056.568 + 3900,
@@ -129,8 +132,11 @@ def test_die_and_memory_model_figures_are_opt_in_presets_with_their_boundary(cap
     )
     gpu = out["assumptions"]["embodied_per_gpu"]
     assert gpu["value"] == pytest.approx(SC23_G[preset] / 1000, abs=0.001)
-    assert "SC'23" in gpu["source"] and "no board" in gpu["source"]
-    assert "no board" in out["embodied_boundary"]
+    if "sc23" in preset:
+        assert "SC'23" in gpu["source"] and "no board" in gpu["source"]
+        assert "no board" in out["embodied_boundary"]
+    else:
+        assert "LLMCarbon" in gpu["source"] and "chip only" in out["embodied_boundary"]
 
 
 def test_v100_keeps_the_card_level_default_and_points_to_the_narrower_figure(capsys):
@@ -140,4 +146,4 @@ def test_v100_keeps_the_card_level_default_and_points_to_the_narrower_figure(cap
         capsys, "--gpus", "1", "--gpu-model", "V100", "--gpu-power-w", "300", "--hours", "1"
     )
     assert out["assumptions"]["embodied_per_gpu"]["value"] == DEFAULT[1]
-    assert any("embodied:sc23-v100" in n for n in out["notes"])
+    assert any("embodied:sc23-v100" in n and "embodied:llmcarbon-v100" in n for n in out["notes"])
