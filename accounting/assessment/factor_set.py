@@ -111,8 +111,7 @@ def resolve_factors(
 
     # carbon intensity
     series: IntensitySeries | None = None
-    place_key: str | None = None
-    """The resolved location key (``FRA``, ``USA:CA``, ``gcp:europe-west1``) water follows."""
+    place_key: str | None = None  # the resolved location key water follows: FRA, USA:CA...
     if settings.intensity_csv is not None:
         series = IntensitySeries.load(settings.intensity_csv)
         location = f"series {settings.intensity_csv}"
@@ -177,7 +176,7 @@ def resolve_factors(
         country = carbon_intensity.country_of(place_key) if place_key else None
         basis = water.for_place(place_key, country, location)
     if settings.wue_l_per_kwh is not None and settings.ewif_l_per_kwh is not None:
-        basis = dataclasses.replace(basis, tier=water.USER, place="user-supplied")
+        basis = dataclasses.replace(basis, tier=water.USER, place="user-supplied", citation="")
     factors[water.WUE] = (
         water.user_value(water.WUE, settings.wue_l_per_kwh, water.UNIT, "--wue-l-per-kwh")
         if settings.wue_l_per_kwh is not None

@@ -90,9 +90,9 @@ PRESETS: dict[str, WaterPreset] = {
 LOCAL_FIGURES: dict[str, tuple[str, WaterPreset, str]] = {
     "USA": (NATIONAL, PRESETS["water:li-2023-us-average"], "Li et al. 2023, U.S. average"),
 }
-"""Location key (``USA``, ``USA:IA``, ``gcp:us-central1``...) → (tier, figures). A key with a
-colon is a per-location figure; a bare ISO3 code a national one. Add a row only with its
-source typed into the factors' ``source``."""
+"""Location key (``USA``, ``USA:IA``, ``gcp:us-central1``...) → (tier, figures, short
+citation). Add a row only for a figure read in its source, with the source typed into the
+factors' ``source``."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,6 @@ class WaterBasis:
             what = f"preset {self.place}"
         cited = f" ({self.citation})" if self.citation else ""
         return f"{what}{cited}; water {MEASURE} (not withdrawal)"
-
-    def to_json(self) -> dict[str, str | bool]:
-        return {"tier": self.tier, "place": self.place, "measure": MEASURE, "label": self.label}
 
 
 def for_place(key: str | None, country: str | None, place: str) -> WaterBasis:

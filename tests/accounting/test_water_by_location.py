@@ -69,6 +69,7 @@ def test_no_place_at_all_is_a_labelled_stand_in(capsys):
 def test_user_figures_and_presets_are_labelled_as_such(capsys):
     user = _water(capsys, "--country", "FRA", "--wue-l-per-kwh", "0.2", "--ewif-l-per-kwh", "1.0")
     assert user["water_basis"] == "user"
+    assert "Li et al." not in user["water_basis_label"]
     assert not any("stand-in" in n for n in user["notes"])
     assert user["water_l"] == pytest.approx(100 * (0.2 + 1.0), rel=1e-12)
     none = _water(capsys, "--country", "FRA", "--water", "none")
