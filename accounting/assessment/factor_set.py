@@ -209,8 +209,8 @@ def resolve_factors(
     else:
         if settings.embodied is not None:
             gpu_preset = embodied.gpu_preset(settings.embodied)
-        elif settings.gpu_model or gpu_models:
-            if settings.gpu_model:
+        elif settings.gpu_model is not None or gpu_models:
+            if settings.gpu_model is not None:
                 embodied.check_gpu_model(settings.gpu_model)
             model = settings.gpu_model or max(set(gpu_models), key=gpu_models.count)
             gpu_model = model
