@@ -326,6 +326,7 @@ def assess(
         sci=sci,
         embodied_method=fs.embodied_method,
         gpu_model=fs.gpu_model,
+        water_basis=fs.water_basis,
         inputs=(q, fs),
     )
 

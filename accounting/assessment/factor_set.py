@@ -70,6 +70,8 @@ class FactorSet:
     """How the market-based factor was given (``None``: no contractual instrument)."""
     gpu_model: str | None = None
     notes: tuple[str, ...] = ()
+    water_basis: water.WaterBasis | None = None
+    """Which water figures were used: per-location, national, U.S. stand-in, user or preset."""
 
     def __getitem__(self, name: str) -> Factor:
         return self.factors[name]
@@ -109,6 +111,7 @@ def resolve_factors(
 
     # carbon intensity
     series: IntensitySeries | None = None
+    place_key: str | None = None  # the resolved location key water follows: FRA, USA:CA...
     if settings.intensity_csv is not None:
         series = IntensitySeries.load(settings.intensity_csv)
         location = f"series {settings.intensity_csv}"
@@ -118,15 +121,19 @@ def resolve_factors(
         location = f"{settings.intensity_g_per_kwh:g} gCO2e/kWh"
     elif settings.cloud is not None:
         factors[carbon_intensity.NAME] = carbon_intensity.for_cloud(settings.cloud)
+        place_key = carbon_intensity.region_for_cloud(settings.cloud).key
         location = settings.cloud
     elif settings.country is not None:
         factors[carbon_intensity.NAME] = carbon_intensity.for_country(settings.country)
+        place_key = carbon_intensity.region_for_country(settings.country).key
         location = settings.country.upper()
     elif run_cloud:
         factors[carbon_intensity.NAME] = carbon_intensity.for_cloud(run_cloud, "run cloud")
+        place_key = carbon_intensity.region_for_cloud(run_cloud, "run cloud").key
         location = run_cloud
     elif run_country:
         factors[carbon_intensity.NAME] = carbon_intensity.for_country(run_country, "run country")
+        place_key = carbon_intensity.region_for_country(run_country, "run country").key
         location = run_country.upper()
     else:
         factors[carbon_intensity.NAME] = carbon_intensity.world_average()
@@ -161,33 +168,30 @@ def resolve_factors(
         dollar_year = scc.dollar_year(scc_preset)
         scc_preset = scc_preset if scc_preset.startswith("scc:") else "scc:" + scc_preset
 
-    # water
-    water_preset = water.preset(settings.water or water.DEFAULT_PRESET)
+    # water: per-location, else national, else the U.S. average labelled as a stand-in
+    if settings.water is not None:
+        chosen = water.preset(settings.water)
+        basis = water.WaterBasis(water.PRESET, chosen.name, chosen.wue, chosen.ewif)
+    else:
+        country = carbon_intensity.country_of(place_key) if place_key else None
+        basis = water.for_place(place_key, country, location)
+    if settings.wue_l_per_kwh is not None and settings.ewif_l_per_kwh is not None:
+        basis = dataclasses.replace(basis, tier=water.USER, place="user-supplied", citation="")
     factors[water.WUE] = (
         water.user_value(water.WUE, settings.wue_l_per_kwh, water.UNIT, "--wue-l-per-kwh")
         if settings.wue_l_per_kwh is not None
-        else water_preset.wue
+        else basis.wue
     )
     factors[water.EWIF] = (
         water.user_value(water.EWIF, settings.ewif_l_per_kwh, water.UNIT, "--ewif-l-per-kwh")
         if settings.ewif_l_per_kwh is not None
-        else water_preset.ewif
+        else basis.ewif
     )
-    us = location.upper().startswith("USA")
-    if settings.water is None and (
-        settings.wue_l_per_kwh is None or settings.ewif_l_per_kwh is None
-    ):
-        if not us:
-            notes.append(
-                f"water: no per-location (Li et al.) or national figure is bundled for "
-                f"{location}; the U.S. average is used as a stand-in"
-            )
-            for name in (water.WUE, water.EWIF):
-                if factors[name] is water_preset.wue or factors[name] is water_preset.ewif:
-                    f = factors[name]
-                    factors[name] = dataclasses.replace(
-                        f, source=f"{f.source}; a stand-in for {location} (no local figure)"
-                    )
+    if basis.stand_in:
+        notes.append(
+            f"water: no per-location (Li et al.) or national figure is bundled for "
+            f"{location}; the U.S. average is used as a stand-in"
+        )
     factors[water.PRICE] = (
         water.user_value(
             water.PRICE, settings.water_price_per_m3, water.PRICE_UNIT, "--water-price-per-m3"
@@ -205,15 +209,26 @@ def resolve_factors(
     else:
         if settings.embodied is not None:
             gpu_preset = embodied.gpu_preset(settings.embodied)
-        elif settings.gpu_model or gpu_models:
+        elif settings.gpu_model is not None or gpu_models:
+            if settings.gpu_model is not None:
+                embodied.check_gpu_model(settings.gpu_model)
             model = settings.gpu_model or max(set(gpu_models), key=gpu_models.count)
             gpu_model = model
             gpu_preset = embodied.gpu_preset_for_model(model)
             if gpu_preset.name == embodied.UNKNOWN_GPU_PRESET:
+                known = embodied.gpu_model_for(model)
+                what = "GPU model" if known else "unrecognised GPU model"
+                others = (
+                    f"; figures at narrower boundaries exist: --embodied "
+                    f"{' or '.join(known.other_boundaries)} (die and memory, or chip, only)"
+                    if known and known.other_boundaries
+                    else ""
+                )
                 notes.append(
-                    f"embodied carbon: no published product carbon footprint for GPU model "
+                    f"embodied carbon: no published product carbon footprint bundled for {what} "
                     f"{model!r}; the stated default {gpu_preset.factor.value:g} kgCO2e/GPU with "
-                    f"a wider range ({gpu_preset.factor.low:g}..{gpu_preset.factor.high:g}) is used"
+                    f"a wider range ({gpu_preset.factor.low:g}..{gpu_preset.factor.high:g}) is "
+                    f"used{others}"
                 )
         else:
             gpu_preset = embodied.GPU_PRESETS[embodied.DEFAULT_GPU_PRESET]
@@ -303,6 +318,7 @@ def resolve_factors(
         market_instrument=instrument,
         gpu_model=gpu_model,
         notes=tuple(notes),
+        water_basis=basis,
     )
 
 

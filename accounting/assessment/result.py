@@ -19,6 +19,8 @@ from accounting.assessment.settings import AssumptionSettings
 from accounting.entries import Assumptions
 from accounting.factors.deflator import DEFAULT_DOLLAR_YEAR
 from accounting.factors.factor import Factor
+from accounting.factors.water import MEASURE as WATER_MEASURE
+from accounting.factors.water import WaterBasis
 
 CURRENCY = "USD"
 
@@ -313,6 +315,8 @@ class Assessment:
     sci: Sci = NO_SCI
     embodied_method: str = "bloom"
     gpu_model: str | None = None
+    water_basis: WaterBasis | None = None
+    """Which water figures were used (per-location, national, U.S. stand-in, user, preset)."""
     inputs: Any = field(default=None, repr=False, compare=False)
     """(Quantities, FactorSet) the assessment was computed from: for a project's joint draws."""
 
@@ -408,4 +412,8 @@ class Assessment:
             "sci": self.sci.to_json(),
             "embodied_method": self.embodied_method,
             "gpu_model": self.gpu_model,
+            "water_measure": WATER_MEASURE,
+            "water_basis": self.water_basis.tier if self.water_basis else None,
+            "water_basis_place": self.water_basis.place if self.water_basis else None,
+            "water_basis_label": self.water_basis.label if self.water_basis else None,
         }

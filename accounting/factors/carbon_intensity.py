@@ -117,6 +117,22 @@ def region_for_country(code: str, field: str = "--country") -> codecarbon_data.R
     )
 
 
+def country_of(key: str) -> str | None:
+    """The ISO3 country a resolved location key lies in (``USA:CA`` → ``USA``, ``SE3`` →
+    ``SWE``, ``gcp:europe-west1`` → ``BEL``); ``None`` for the world average or an unknown key."""
+    if key == "WORLD":
+        return None
+    if key.startswith("gcp:"):
+        region = codecarbon_data.gcp_regions().get(key.partition(":")[2])
+        return region.country if region else None
+    if ":" in key:
+        return key.partition(":")[0].upper()
+    if key in codecarbon_data.nordic_zones():
+        by_prefix = {prefix: iso3 for iso3, prefix in _NORDIC_COUNTRIES.items()}
+        return by_prefix.get(key[:2].upper())
+    return key.upper()
+
+
 def for_cloud(name: str, field: str = "--cloud") -> Factor:
     """The intensity of a cloud region, ``gcp:europe-west1``."""
     return _factor(region_for_cloud(name, field))

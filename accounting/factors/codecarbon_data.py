@@ -53,6 +53,8 @@ class RegionIntensity:
     g_per_kwh: float
     year: int | None
     source: str
+    country: str | None = None
+    """ISO 3166-1 alpha-3 code of the country the region lies in, where the data say."""
 
 
 def data_dir() -> Path:
@@ -164,6 +166,7 @@ def gcp_regions() -> dict[str, RegionIntensity]:
                 year=None,
                 source=f"Google Cloud region carbon data ({row.get('source') or 'cloud.google.com'}), "
                 f"via codecarbon {CODECARBON_VERSION_TESTED} data/{CLOUD_IMPACT}",
+                country=(row.get("countryIsoCode") or "").strip().upper() or None,
             )
     if not out:
         raise CodecarbonLayoutError(f"codecarbon data {CLOUD_IMPACT}: no GCP region found")

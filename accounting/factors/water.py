@@ -2,8 +2,18 @@
 
 All water is **consumption** (water withdrawn and not returned: evaporated in cooling towers
 or at power plants), not withdrawal, as Li et al. define WUE and EWIF.
-Only the U.S. average of Li et al. is bundled: for any other location it is a stand-in, and
-the assessment says so in its notes and in the factor's source.
+
+The figures are chosen by the place the carbon intensity resolves to (``--country``,
+``--cloud`` or the run's own), most specific first:
+
+1. ``per-location``: a figure published for that place (Li et al.'s per-location WUE/EWIF);
+2. ``national``: a figure published for the place's country;
+3. ``us-stand-in``: otherwise Li et al.'s U.S. average, labelled as a stand-in.
+
+Only what a source was read for is bundled (:data:`LOCAL_FIGURES`): today the U.S. average
+of Li et al., which is the national figure for the United States (and so for a U.S. state or
+a U.S. cloud region, where no per-location figure is bundled). Every other place gets the
+U.S. average as a labelled stand-in.
 
 water_onsite_l = E_it × WUE;  water_offsite_l = E_it × PUE × EWIF  (Li et al. 2023: PUE
 multiplies only the off-site, electricity-generation term).
@@ -11,6 +21,7 @@ multiplies only the off-site, electricity-generation term).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from accounting.errors import InputError
@@ -28,6 +39,15 @@ _LI = (
     "Li, Yang, Islam, Ren, Making AI Less 'Thirsty' (arXiv 2304.03271; CACM 2025), "
     "Table 1, U.S. average"
 )
+
+
+PER_LOCATION = "per-location"
+NATIONAL = "national"
+US_STAND_IN = "us-stand-in"
+USER = "user"
+PRESET = "preset"
+MEASURE = "consumption"
+"""What every water figure counts: consumption, not withdrawal."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,65 @@ PRESETS: dict[str, WaterPreset] = {
         Factor.exact_value(EWIF, 0.0, UNIT, "water not counted"),
     ),
 }
+
+LOCAL_FIGURES: dict[str, tuple[str, WaterPreset, str]] = {
+    "USA": (NATIONAL, PRESETS["water:li-2023-us-average"], "Li et al. 2023, U.S. average"),
+}
+"""Location key (``USA``, ``USA:IA``, ``gcp:us-central1``...) → (tier, figures, short
+citation). Add a row only for a figure read in its source, with the source typed into the
+factors' ``source``."""
+
+
+@dataclass(frozen=True)
+class WaterBasis:
+    """Which water figures were used, and why: the tier, the place, and a one-line label."""
+
+    tier: str
+    place: str
+    wue: Factor
+    ewif: Factor
+    citation: str = ""
+
+    @property
+    def stand_in(self) -> bool:
+        return self.tier == US_STAND_IN
+
+    @property
+    def label(self) -> str:
+        """``national figure for USA (Li et al. ...)``: what reports print next to water."""
+        if self.tier == PER_LOCATION:
+            what = f"per-location figure for {self.place}"
+        elif self.tier == NATIONAL:
+            what = f"national figure for {self.place}"
+        elif self.tier == US_STAND_IN:
+            what = f"U.S. average as a stand-in for {self.place} (no local figure bundled)"
+        elif self.tier == USER:
+            what = "user-supplied WUE/EWIF"
+        else:
+            what = f"preset {self.place}"
+        cited = f" ({self.citation})" if self.citation else ""
+        return f"{what}{cited}; water {MEASURE} (not withdrawal)"
+
+
+def for_place(key: str | None, country: str | None, place: str) -> WaterBasis:
+    """The water figures for a resolved location: per-location, national, else the U.S.
+    average labelled as a stand-in. ``key`` is the carbon-intensity location key (``USA:CA``,
+    ``gcp:us-central1``, ``FRA``), ``country`` its ISO3 country, ``place`` what to print."""
+    for candidate in (key, country):
+        if candidate and candidate in LOCAL_FIGURES:
+            tier, found, citation = LOCAL_FIGURES[candidate]
+            where = candidate if candidate == key else f"{country} ({place})"
+            return WaterBasis(tier, where, found.wue, found.ewif, citation)
+    fallback = PRESETS[DEFAULT_PRESET]
+    suffix = f"; a stand-in for {place} (no local figure bundled)"
+    return WaterBasis(
+        US_STAND_IN,
+        place,
+        dataclasses.replace(fallback.wue, source=fallback.wue.source + suffix),
+        dataclasses.replace(fallback.ewif, source=fallback.ewif.source + suffix),
+        "Li et al. 2023",
+    )
+
 
 DEFAULT_PRICE = Factor(
     PRICE,

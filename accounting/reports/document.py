@@ -223,6 +223,18 @@ def _intervals_table(content: ReportContent) -> Table:
     )
 
 
+def _water_bases(content: ReportContent) -> str:
+    """`` Water figures: national figure for USA (...)``: which water figures each run used."""
+    labels = sorted(
+        {
+            str(r.assessment["water_basis_label"])
+            for r in content.runs
+            if r.assessment and r.assessment.get("water_basis_label")
+        }
+    )
+    return f" Water figures: {'; '.join(labels)}." if labels else ""
+
+
 def _methodology(content: ReportContent) -> Section:
     t = content.totals
     market = t.get("operational_market_kgco2e")
@@ -240,7 +252,7 @@ def _methodology(content: ReportContent) -> Section:
             "--renewable-share)."
         ),
         "Water is consumption (water withdrawn and not returned), on-site cooling plus "
-        "off-site electricity generation.",
+        "off-site electricity generation." + _water_bases(content),
     ]
     if t.get("sci_gco2e_per_unit") is not None:
         items.append(

@@ -89,6 +89,8 @@ for key, unit in (
         }
     )
 st.dataframe(rows, hide_index=True, key="cb_quantity_intervals")
+if assessment.water_basis is not None:
+    st.caption(f"Water figures: {ui.plain(assessment.water_basis.label)}")
 if len(assessment.scc_scenarios) > 1:
     st.caption(
         "Net benefit at the SCC source's other discount rates (scenarios, not drawn): "

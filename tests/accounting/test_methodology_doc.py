@@ -37,3 +37,10 @@ def test_methodology_keys_and_options_are_documented():
 def test_the_documented_cpi_table_is_the_bundled_one():
     for year, index in deflator.CPI_U_ANNUAL.items():
         assert f"| {year} | {index:.3f} |" in DOC, year
+
+
+def test_water_basis_keys_and_every_recognised_gpu_model_are_documented():
+    for text in ("water_basis", "water_basis_place", "water_basis_label", "water_measure"):
+        assert text in DOC, text
+    for model in embodied.GPU_MODELS:
+        assert model.name in DOC, model.name

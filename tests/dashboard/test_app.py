@@ -345,3 +345,18 @@ def test_market_factor_zero_shows_both_scope2_figures(
     assert expected["operational_market_kgco2e"] == 0.0
     assert shows(metric(at, "Operational, location-based"), expected["operational_kgco2e"])
     assert number(metric(at, "Operational, market-based")) == 0.0
+
+
+def test_cost_benefit_says_which_water_figures_were_used(
+    fixture_ledger: FixtureLedger, on_ledger: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 15: the water basis (per-location, national or U.S. stand-in) and "consumption"
+    on_ledger(fixture_ledger.path)
+    run_id = fixture_ledger.run_ids["sweep-lr-3e-4"]
+    at = app("cost_benefit", run_id).run()
+    assert not at.exception
+    expected = assess_json(capsys, fixture_ledger.path, run_id)
+    label = expected["water_basis_label"]
+    assert "consumption" in label
+    captions = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+    assert f"Water figures: {label}" in captions

@@ -60,3 +60,22 @@ def test_report_prints_money_with_its_dollar_year_and_the_intervals(
     doc_keys = ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
     for key in doc_keys:
         assert expected[f"{key}_p05"] <= expected[key] <= expected[f"{key}_p95"]
+
+
+def test_reports_say_which_water_figures_were_used_and_that_water_is_consumption(
+    capsys: Any, tmp_path: Path, fixture_ledger: FixtureIds
+) -> None:
+    ids = fixture_ledger
+    place = tmp_path / "fra.toml"
+    place.write_text('country = "FRA"\n', encoding="utf-8")
+    expected = assess_json(capsys, ids.path, ids.train, place)
+    assert expected["water_basis"] == "us-stand-in" and expected["water_measure"] == "consumption"
+    for fmt, name in (("md", "r.md"), ("html", "r.html"), ("model-card", "card.md")):
+        result = report(
+            capsys, ids.path, ids.train, "--format", fmt, "--out", str(tmp_path / name),
+            "--assumptions", str(place),
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        text = read(tmp_path / name)
+        assert "U.S. average as a stand-in for FRA" in text, name
+        assert "water consumption (not withdrawal)" in text, name
