@@ -89,7 +89,7 @@ def fake_rows(seconds: float, workers: int) -> dict[str, Any]:
     traces = {}
     bounds = [str(begin_s), str(end_s)]
     for k, (name, make) in enumerate(loads.items()):
-        traces[name] = make(end_s + 5.0)
+        traces[name] = acc.as_written(make(end_s + 5.0))
         env = {**base, "FAKE_NVML_TRACE": str(acc.write_trace(traces[name], work / f"{k}.txt"))}
         no_counter = {**env, "FAKE_NVML_ENERGY_ERR": "3"}
         jobs.append((name, "counter", acc.WORKER_METER, [*bounds, "1", "auto"], env))

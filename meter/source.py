@@ -139,12 +139,23 @@ class PowerIntegratingSource(SourceBase):
         return power
 
     def read(self) -> CounterReading:
-        now = self._clock()
+        return self._read_extrapolated(None)
+
+    def _read_extrapolated(
+        self, power_now_w: float | None, now: float | None = None
+    ) -> CounterReading:
+        """The integral, extrapolated to ``now`` (the clock's reading by default) with
+        ``power_now_w`` when a subclass measured the power then, else with the slope (or
+        the last power)."""
+        if now is None:
+            now = self._clock()
         with self._lock:
             if self._t_s is None:
                 return CounterReading(now, self._exposed_j, self._power_w)
             value = self._energy_j
             slope = self._slope_w if self._slope_w is not None else self._power_w
+            if power_now_w is not None:
+                slope = power_now_w
             if slope is not None and now > self._t_s:
                 value += slope * (now - self._t_s)
             if value > self._exposed_j:

@@ -9,7 +9,10 @@ Two methods, best first:
   integral uses, best first, the driver's power-sample buffer (``nvmlDeviceGetSamples``), the
   1 s average (field 185, or ``nvmlDeviceGetPowerUsage``) read every second whatever the
   timeline's rate, and the instant power (field 186) only as a last resort; an info problem
-  ``power_signal`` says which. The timeline draws the instant power above 2 Hz.
+  ``power_signal`` says which. The timeline draws the instant power above 2 Hz. The buffer's
+  integral reaches the newest sample's stamp, which the driver's clock puts up to one sample
+  period before a window boundary (``driver_clock.py`` maps it onto the meter's clock); the
+  rest is the instant power × the time since that stamp.
 
 Both watch the GPU's compute processes (``nvmlDeviceGetComputeRunningProcesses``) every few
 seconds: another process than the metered tree on a metered GPU is reported once as
@@ -35,6 +38,7 @@ from meter.errors import DeviceLost, MeterError, PermissionDenied, Unavailable
 from meter.measurement import CounterReading, DeviceInfo, Probe
 from meter.process_tree import ProcessTree
 from meter.source import Clock, EnergySource, PowerIntegratingSource, SourceBase
+from meter.sources.driver_clock import DriverClock
 from meter.sources.gpu_selection import NvmlDeviceId, select_gpus
 from meter.sources.nvml_library import NvmlSession, meter_error, nvml_code
 
@@ -46,7 +50,12 @@ INSTANT_EVERY_S = 0.1
 # the buffer is exact at any cadence; reading it often keeps the extrapolation between reads
 # short (a window boundary extrapolates the last power, and the counter never goes back)
 BUFFER_EVERY_S = 0.25
-FRESH_S = 0.05
+# a window boundary reads the buffer when the driver has published a sample since the last
+# read (one driver period after the integral's reach), at most once per BOUNDARY_READ_MIN_S
+BOUNDARY_READ_MIN_S = 0.01
+FRESH_S = 0.05  # the driver's period, until two samples have shown it
+STAMP_S = 1e-6  # the driver stamps samples in µs
+BOUNDARY_TRIES = 3  # buffer reads at most, at one boundary
 RECENT_READS = 4  # × BUFFER_EVERY_S: the last second
 DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
@@ -361,6 +370,8 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         )
         self._next_integration_s: float | None = None
         self._last_sample_us = 0
+        self._period_s: float | None = None  # the driver's sample period, once seen
+        self._driver_clock = DriverClock()
         self._buffer_started = False
         self._buffer_lock = threading.Lock()
         self._recent: list[tuple[float, float]] = []  # (J, s) of the last buffer reads
@@ -415,6 +426,7 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         self._buffer_started = True
         try:
             _, samples = nvml.nvmlDeviceGetSamples(self._handle, 0, self._last_sample_us)
+            now = self._clock()  # after the call: no sample it returned is later than this
         except nvml.NVMLError as exc:
             if nvml_code(exc) == NVML_ERROR_NOT_FOUND:
                 # no new sample: at the first read, an empty buffer, so every later sample
@@ -428,11 +440,14 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         new = [(t, p) for t, p in new if t > self._last_sample_us]
         if not new:
             return
-        now = self._clock()
+        # the integral reaches the newest sample's stamp, up to one driver period before now:
+        # that moment, on the meter's clock, is where a boundary's extrapolation starts
+        self._driver_clock.saw_sample(now, new[-1][0])
+        reach_s = self._driver_clock.to_clock(new[-1][0], now)
         if first:  # samples from before metering began: they only mark where the integral starts
             self._last_sample_us = new[-1][0]
             with self._lock:
-                self._t_s, self._power_w = now, new[-1][1]
+                self._t_s, self._power_w = reach_s, new[-1][1]
             return
         # each sample is the power over the period that ends at its timestamp; the first one
         # after an empty buffer has no predecessor: it gets the spacing of the others
@@ -443,6 +458,8 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
             joules += power * dt_us / 1e6
             span_us += dt_us
             previous = t_us
+        if dt_us > 0:  # the spacing of the last two samples
+            self._period_s = dt_us / 1e6
         self._last_sample_us = previous
         with self._lock:
             self._energy_j += joules
@@ -456,23 +473,57 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
                 recent_j = sum(j for j, _ in self._recent)
                 recent_s = sum(t for _, t in self._recent)
                 self._slope_w = recent_j / recent_s if recent_s > 0 else self._power_w
-            self._t_s = now
+            # never back: a tighter clock offset must not re-extrapolate integrated time
+            self._t_s = max(reach_s, self._t_s) if self._t_s is not None else reach_s
 
     def read(self) -> CounterReading:
-        """The integral now. With the sample buffer, a read more than ``FRESH_S`` after the last
-        one reads the buffer first (one NVML call), so a window boundary lands within one
-        driver sample period of the truth rather than extrapolating up to a sampler tick."""
-        if self.signal == "samples" and not self.lost:
-            t_s = self._t_s
-            if t_s is not None and self._clock() - t_s > FRESH_S:
+        """The integral now. With the sample buffer, the integral reaches the newest sample's
+        stamp (mapped to the meter's clock): up to one driver period before now, a part
+        that no sample covers yet. When the driver has published a sample since (a driver
+        period after that stamp), the buffer is read first (one NVML call), so a window
+        boundary leaves less than one driver period uncovered rather than up to a sampler
+        tick. That part is power × time with the instant power (field 186) read now, which
+        holds through a short burst better than the recent mean does; without the field,
+        the mean power of the last second of samples."""
+        if self.signal != "samples" or self.lost:
+            return super().read()
+        power_now_w = None
+        for _ in range(BOUNDARY_TRIES):
+            reach_s = self._t_s
+            due_s = max(BOUNDARY_READ_MIN_S, self._period_s or FRESH_S) - STAMP_S
+            read_buffer = reach_s is not None and self._clock() - reach_s >= due_s
+            if read_buffer:
                 try:
                     self._integrate_buffer()
                 except Exception:  # reported by the sampler's next read; extrapolate meanwhile
                     pass
-        return super().read()
+            power_now_w = None
+            if self.instant_offered:
+                try:
+                    power_now_w = self._field_w(NVML_FI_DEV_POWER_INSTANT)
+                except Exception:  # the mean power then
+                    pass
+            now = self._clock()  # right after the power it extrapolates with
+            # a thread descheduled since the buffer read would extrapolate one power over
+            # a longer gap than a driver period: read again what the driver published since
+            if self._t_s is None or now - self._t_s < due_s:
+                break
+            if read_buffer and self._t_s == reach_s:  # nothing new: the driver lags; so be it
+                break
+        return self._read_extrapolated(power_now_w, now)
+
+    def _note_driver_time(self) -> None:
+        """A field value's stamp (the CPU time when NVML read it) tightens the clock offset."""
+        field = NVML_FI_DEV_POWER_INSTANT if self.instant_offered else NVML_FI_DEV_POWER_AVERAGE
+        try:
+            values = self._session.nvml.nvmlDeviceGetFieldValues(self._handle, [field])
+        except Exception:  # no field values: the sample stamps alone bound the offset
+            return
+        self._driver_clock.saw_field(self._clock(), int(values[0].timestamp))
 
     def _integrate(self) -> None:
         if self.signal == "samples":
+            self._note_driver_time()
             try:
                 self._integrate_buffer()
             except DeviceLost as exc:
