@@ -144,6 +144,13 @@ class RunView:
         return sum(d.energy_j for d in self.devices if d.approximated) / total
 
     @property
+    def synthetic(self) -> bool:
+        """Made up by ``ecoledger demo --synthetic``, not measured."""
+        from accounting.run_list import SYNTHETIC_TAG
+
+        return SYNTHETIC_TAG in self.tags
+
+    @property
     def finished(self) -> bool:
         return self.status not in LIVE_STATUSES
 

@@ -110,6 +110,13 @@ def runs_or_stop(state: data.LedgerState) -> tuple[RunView, ...]:
         st.markdown(FIRST_RUN_HELP.format(ledger=code_safe(state.shown)))
         _wait_for_first_run(state.head_seq)
         st.stop()
+    synthetic = sum(1 for v in views if v.synthetic)
+    if synthetic:
+        st.warning(
+            f"SYNTHETIC DATA: {synthetic} of {len(views)} runs were made up by "
+            "`ecoledger demo --synthetic` to try the tools; nothing of theirs was measured.",
+            icon="⚠️",
+        )
     return views
 
 

@@ -365,6 +365,13 @@ class ReportContent:
         return str(unit) if unit else str(self.totals.get("currency", "USD"))
 
     @property
+    def synthetic(self) -> bool:
+        """Whether a run of the report was made up (``ecoledger demo --synthetic``)."""
+        from accounting.reports.statement import is_synthetic
+
+        return is_synthetic(self)
+
+    @property
     def lowest_counterfactual(self) -> CounterfactualLine | None:
         return next((c for c in self.counterfactuals if c.lowest), None)
 
@@ -399,6 +406,7 @@ class ReportContent:
             "references": [r.to_json() for r in self.references],
             "notes": list(self.notes),
             "provenance": self.provenance.to_json(),
+            **({"synthetic": True} if self.synthetic else {}),
         }
 
 

@@ -16,7 +16,7 @@ from accounting.reports.document import build_document
 from accounting.reports.escape import markdown_text as md
 from accounting.reports.markdown import document_markdown
 from accounting.reports.numbers import sig
-from accounting.reports.statement import hardware_phrase, methods_phrase
+from accounting.reports.statement import SYNTHETIC_WARNING, hardware_phrase, methods_phrase
 
 TRAINING_TYPES = {
     "training": "pre-training",
@@ -36,7 +36,10 @@ def co2_eq_emissions(content: ReportContent) -> dict[str, Any]:
     grams = 1000.0 * float(content.totals.get("operational_kgco2e") or 0.0)
     return {
         "emissions": grams,
-        "source": f"ecoledger {content.provenance.ecoledger_version}: energy measured per device "
+        "source": (
+            "SYNTHETIC, not measured (ecoledger demo --synthetic): " if content.synthetic else ""
+        )
+        + f"ecoledger {content.provenance.ecoledger_version}: energy measured per device "
         f"({methods_phrase(content)}), {content.approximated_share:.1%} approximated; "
         f"ledger chain hash {content.provenance.anchor_hash[:16]}",
         "training_type": ", ".join(kinds),
@@ -99,9 +102,15 @@ def environmental_impact(content: ReportContent) -> str:
         "<!-- Total emissions (in grams of CO2eq) and additional considerations, such as "
         "electricity usage, go here. -->",
         "",
-        "Carbon emissions were measured with ecoledger (see the report below) rather than "
-        "estimated from hardware and hours.",
-        "",
+        *(
+            [f"**{md(SYNTHETIC_WARNING)}**", ""]
+            if content.synthetic
+            else [
+                "Carbon emissions were measured with ecoledger (see the report below) rather "
+                "than estimated from hardware and hours.",
+                "",
+            ]
+        ),
         *(
             [f"**WARNING: UNVERIFIED LEDGER** ({md(content.provenance.unverified)}).", ""]
             if content.provenance.unverified

@@ -25,6 +25,19 @@ KIND_WORDS = {
 }
 
 
+SYNTHETIC_WARNING = (
+    "SYNTHETIC DATA: every figure below was made up by `ecoledger demo --synthetic` to try "
+    "the tools; nothing was measured."
+)
+
+
+def is_synthetic(content: ReportContent) -> bool:
+    """Whether any run of the report was made up (``ecoledger demo --synthetic``)."""
+    from accounting.run_list import SYNTHETIC_TAG
+
+    return any(SYNTHETIC_TAG in r.tags for r in content.runs)
+
+
 def hardware_phrase(content: ReportContent) -> str:
     parts = []
     for h in content.hardware:
@@ -47,10 +60,11 @@ def methods_phrase(content: ReportContent) -> str:
 
 
 def _title(content: ReportContent) -> str:
+    label = "Carbon report (SYNTHETIC, not measured)" if is_synthetic(content) else "Carbon report"
     if content.scope.kind == "run":
         run = content.runs[0]
-        return f"Carbon report: run {run.name}"
-    return f"Carbon report: project {content.scope.project}"
+        return f"{label}: run {run.name}"
+    return f"{label}: project {content.scope.project}"
 
 
 def _period(content: ReportContent) -> str:
@@ -95,6 +109,7 @@ def statement_text(content: ReportContent) -> str:
         else []
     )
     sentences = [
+        *([SYNTHETIC_WARNING] if is_synthetic(content) else []),
         *warning,
         opening,
         f"Energy was measured per device ({methods_phrase(content)}); "

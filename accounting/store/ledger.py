@@ -402,6 +402,15 @@ class Ledger:
     def resolve_run(self, run_id_or_prefix: str) -> str:
         """The full run id for an id or a prefix of at least 8 characters."""
         wanted = run_id_or_prefix.strip().lower()
+        t = schema.entries
+        exact = (
+            select(t.c.run_id)
+            .where(t.c.run_id == wanted, t.c.kind == "run_started")  # the (run_id, kind) index
+            .limit(1)
+        )
+        with self.engine.connect() as conn, conn.begin():
+            if conn.execute(exact).first() is not None:
+                return wanted  # a full id: no need to read every run's id
         ids = self.run_ids()
         if wanted in ids:
             return wanted

@@ -87,6 +87,11 @@ def run_detail(run_id: str) -> None:
         return
     view = data.run(here, run_id)
     st.subheader(ui.plain(view.name))
+    if view.synthetic:
+        st.error(
+            "SYNTHETIC RUN: made up by `ecoledger demo --synthetic`; nothing here was measured.",
+            icon="⚠️",
+        )
     st.markdown(
         f"{ui.status_badge(view.status)} · {view.run_kind} · project "
         f"**{ui.plain(view.project or '—')}** · started {ui.when(view.started_at)} · "

@@ -54,7 +54,46 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--pue", type=pue_value, default=None, metavar="X", help="data-centre PUE (default 1.58)"
     )
+    p.add_argument(
+        "--synthetic",
+        type=positive_float("--synthetic"),
+        default=None,
+        metavar="DAYS",
+        help="instead of training, write a made-up ledger spanning DAYS (0.001 is about 86 s): "
+        "labelled synthetic in every output, never a measurement",
+    )
+    p.add_argument(
+        "--gpus",
+        type=whole_number("--gpus"),
+        default=None,
+        metavar="N",
+        help="with --synthetic: GPUs per training run (default 1)",
+    )
+    p.add_argument(
+        "--runs",
+        type=whole_number("--runs"),
+        default=None,
+        metavar="R",
+        help="with --synthetic: runs, every fifth a training run, the others serving it (default 3)",
+    )
     p.set_defaults(handler=handle)
+
+
+def whole_number(name: str) -> Any:
+    """An argparse type: a whole number ≥ 1, with an error that names the option."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {text!r}"
+            ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be ≥ 1, got {text!r}")
+        return value
+
+    return parse
 
 
 def _say(message: str) -> None:
@@ -121,6 +160,11 @@ def handle(args: argparse.Namespace) -> int:
 
     import ecoledger
 
+    if args.synthetic is not None:
+        return handle_synthetic(args)
+    for option in ("gpus", "runs"):
+        if getattr(args, option) is not None:
+            fail(f"--{option}: only with --synthetic DAYS")
     if find_spec("torch") is None:
         fail(TORCH_HINT)
     # bad input is one line and exit 2, before any work (and before a new ledger is created)
@@ -180,3 +224,41 @@ def _write_report(ledger: Any, run_id: str, location: str) -> Path | None:
         print(f"ecoledger: warning: could not write the report: {exc}", file=sys.stderr)
         return None
     return out
+
+
+def handle_synthetic(args: argparse.Namespace) -> int:
+    """``demo --synthetic``: a made-up ledger written through ``Ledger.append``, with progress."""
+    from accounting.synthetic import SyntheticSpec, write_synthetic
+
+    spec = SyntheticSpec(
+        days=args.synthetic,
+        gpus=args.gpus or 1,
+        runs=args.runs or 3,
+        country=check_country(args.country) if args.country else None,
+        pue=args.pue,
+    )
+    spec.check()  # bad input: one line, exit 2, before a new ledger is created
+    shown = [-1]
+
+    def progress(done: float) -> None:
+        percent = int(done * 100)
+        if percent // 5 > shown[0]:
+            shown[0] = percent // 5
+            print(f"  {percent:3d} % written", file=sys.stderr, flush=True)
+
+    _say(
+        f"ecoledger demo: writing a SYNTHETIC ledger ({spec.days:g} days, {spec.runs} runs, "
+        f"{spec.gpus} GPU(s) per training run): made up, not measured"
+    )
+    started = time.monotonic()
+    with open_cli_ledger(args) as ledger:
+        summary = write_synthetic(ledger, spec, progress)
+        location = ledger.display
+    _say(
+        f"wrote {summary.runs} synthetic runs ({summary.training_runs} training), "
+        f"{summary.entries:,} entries, {summary.power_samples:,} power samples, "
+        f"{summary.energy_j / 3.6e6:,.3f} kWh (made up) in {time.monotonic() - started:.1f} s "
+        f"to {location}"
+    )
+    _say("next: ecoledger runs, ecoledger show RUN_ID, ecoledger dashboard")
+    return 0

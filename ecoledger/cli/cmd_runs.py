@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from accounting.runs import list_runs
+from accounting.run_list import DEFAULT_PAGE, list_run_page
 from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json, warn_if_unverified
-from ecoledger.cli.render import render_run_text, run_report
 from ecoledger.cli.text import term
+
+
+def _page_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--limit must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--limit must be ≥ 1, got {text!r}")
+    return value
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "runs", help="list runs, newest first", epilog="example: ecoledger runs --json"
+        "runs",
+        help="list runs, newest first",
+        epilog="example: ecoledger runs --json --limit 10",
     )
     add_ledger_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--project", default=None, help="only runs of this project")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--limit",
+        metavar="N",
+        type=_page_size,
+        default=DEFAULT_PAGE,
+        help=f"show the newest N runs (default {DEFAULT_PAGE})",
+    )
+    shown.add_argument("--all", action="store_true", help="show every run")
     p.set_defaults(handler=handle_runs)
 
     s = sub.add_parser(
@@ -32,8 +53,14 @@ def register(sub: Any) -> None:
 
 
 def handle_runs(args: argparse.Namespace) -> int:
-    with open_cli_ledger(args, create=False) as ledger:
-        views = [v for v in list_runs(ledger) if args.project in (None, v.project)]
+    page = list_run_page(args.ledger, project=args.project, limit=None if args.all else args.limit)
+    views = page.runs
+    more = page.total - len(views)
+    footer = (
+        f"newest {len(views)} of {page.total} runs shown: --all lists every run, --limit N the newest N"
+        if more > 0
+        else ""
+    )
     if args.json:
         print_json(
             [
@@ -46,10 +73,13 @@ def handle_runs(args: argparse.Namespace) -> int:
                     "started_at": v.started_at.isoformat(),
                     "duration_s": round(v.duration_s, 3),
                     "energy_it_kwh": v.energy_it_kwh,
+                    **({"synthetic": True} if v.synthetic else {}),
                 }
                 for v in views
             ]
         )
+        if footer:
+            print(f"ecoledger: {footer}", file=sys.stderr)
         return 0
     if not views:
         print("no runs yet: try `ecoledger demo` or `ecoledger run -- python train.py`")
@@ -59,11 +89,16 @@ def handle_runs(args: argparse.Namespace) -> int:
         print(
             f"{v.run_id[:8]:<10} {v.started_at.strftime('%Y-%m-%d %H:%M:%S'):<20} {v.status:<15} "
             f"{v.run_kind:<11} {v.energy_it_kwh * 1000:10.3f}  {term(v.name)}"
+            + ("  [synthetic]" if v.synthetic else "")
         )
+    if footer:
+        print(footer)
     return 0
 
 
 def handle_show(args: argparse.Namespace) -> int:
+    from ecoledger.cli.render import render_run_text, run_report
+
     with open_cli_ledger(args, create=False) as ledger:
         report = run_report(ledger, args.run_id)
         warn_if_unverified(ledger, [report["run_id"], report.get("parent_run_id")])

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from accounting.errors import EcoledgerError, InputError
-from accounting.store.location import mask_url
 
 if TYPE_CHECKING:
     from accounting.store import Ledger
@@ -102,6 +101,9 @@ def print_json(data: Any) -> None:
 
 def error_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    from accounting.store.masking import (
+        mask_url,
+    )  # not at import: accounting.store loads SQLAlchemy
     from ecoledger.cli.text import term
 
     return term(mask_url(text))

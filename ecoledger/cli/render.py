@@ -13,6 +13,7 @@ def _iso(value: Any) -> str | None:
 
 def run_fields(view: RunView) -> dict[str, Any]:
     return {
+        **({"synthetic": True} if view.synthetic else {}),
         "run_id": view.run_id,
         "name": view.name,
         "project": view.project,
@@ -114,6 +115,11 @@ def render_run_text(r: dict[str, Any]) -> str:
         else f"{_qty(r.get('embodied_kgco2e'), 'gCO2e', 1000)} embodied"
     )
     lines = [
+        *(
+            ["SYNTHETIC  made up by `ecoledger demo --synthetic`: nothing here was measured"]
+            if r.get("synthetic")
+            else []
+        ),
         f"run       {r['name']}  [{r['kind']}, {r['status']}]",
         f"project   {r.get('project') or '—'}",
         f"started   {r['started_at']}   duration {r['duration_s']:.1f} s",
