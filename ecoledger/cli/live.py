@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Any
 
-LIVE_EVERY_S_TTY = 1.0
+LIVE_EVERY_S_TTY = 10.0
 LIVE_EVERY_S_LOG = 30.0
 
 
@@ -18,7 +18,10 @@ def _fmt_elapsed(seconds: float) -> str:
 class LiveLine:
     """Elapsed time, power in W, energy in Wh and CO2e so far, on stderr.
 
-    On a terminal the line is rewritten every second; in a log, a line every 30 s.
+    A whole line every 10 s on a terminal, every 30 s in a log. The line is never redrawn in
+    place (``\\r`` and erase-to-end-of-line): the job writes to the same terminal, and a redraw
+    would wipe out whatever part of a line the job has printed so far (a prompt, a progress
+    bar, ``print("loss", x)`` written piece by piece).
     """
 
     def __init__(
@@ -30,7 +33,6 @@ class LiveLine:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.t0 = time.monotonic()
         self.last = self.t0
-        self.wrote = False
 
     def text(self) -> str:
         energy_wh = self.recorder.energy_j / 3600.0
@@ -49,17 +51,11 @@ class LiveLine:
         if now - self.last < every:
             return
         self.last = now
-        if self.tty:
-            self.stream.write("\r" + self.text() + "\033[K")
-        else:
-            self.stream.write(self.text() + "\n")
+        self.stream.write(self.text() + "\n")
         self.stream.flush()
-        self.wrote = True
 
     def close(self) -> None:
-        if self.tty and self.wrote:
-            self.stream.write("\n")
-            self.stream.flush()
+        """Nothing is left half-written: every line ends with its newline."""
 
 
 def print_summary(ledger: Any, run_id: str, stream: Any = None) -> None:

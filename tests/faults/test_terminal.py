@@ -57,14 +57,14 @@ def run_line(tmp_path: object, job: str) -> str:
 
 
 def test_input_reads_a_line_typed_into_the_terminal(tmp_path: object) -> None:
-    job = "import sys; line = input(); print('job read', line); sys.exit(len(line))"
+    job = "import os, sys; line = input(); os.write(1, b'job read ' + line.encode() + b'\\n'); sys.exit(len(line))"
     code, out = under_a_terminal(run_line(tmp_path, job), b"hello\n")
     assert "job read hello" in out, out
     assert code == 5, out  # the job's exit code passes through ecoledger run and script
 
 
 def test_the_terminal_is_taken_back_at_the_end(tmp_path: object) -> None:
-    job = "print('job read', input())"
+    job = "import os; os.write(1, b'job read ' + input().encode() + b'\\n')"
     line = run_line(tmp_path, job) + "; read x; echo shell read $x"
     code, out = under_a_terminal(line, b"first\nsecond\n")
     assert "job read first" in out, out
@@ -114,7 +114,11 @@ class Terminal:
 
 
 def test_ctrl_z_stops_the_job_and_fg_resumes_it(tmp_path: object) -> None:
-    job = "print('job ' + 'ready', flush=True); print('job read', input())"
+    # one write(2) per line: print() writes its pieces one by one on a terminal, and ecoledger's
+    # status line (stderr, the same terminal) may land between two of them on a loaded machine
+    job = (
+        "import os; os.write(1, b'job ' b'ready\\n'); os.write(1, b'job read ' + input().encode())"
+    )
     term = Terminal()
     try:
         term.type(run_line(tmp_path, job).encode() + b"\n")
