@@ -58,7 +58,7 @@ def build() -> list[object]:
     return [
         e.RunStarted(
             **common(TRAIN, 0),
-            name="fine-tune «bert» \"quoted\" \\ back/slash\ttab",
+            name='fine-tune «bert» "quoted" \\ back/slash\ttab',
             project="Ökoprojekt 🌱",
             run_kind="fine_tuning",
             started_at=T0,
