@@ -9,6 +9,7 @@ of it or none of it. The store has no update or delete; the database refuses the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
 from accounting.entries import entry_from_json
 from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
+from accounting.store.energy import segment_row
 from accounting.store.engines import (
     open_postgres,
     open_sqlite,
@@ -40,6 +42,7 @@ from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, d
 from accounting.store.readable import read_row
 
 MIN_PREFIX = 8
+_CONTROL = re.compile(r"[\x00-\x1f]")
 MAX_ID_CHARS = 64
 INSERT_CHUNK = 2000
 _PG_APPEND_LOCK = 0x6563_6F6C  # "ecol": one advisory lock for the chain
@@ -47,6 +50,7 @@ _E = schema.entries
 _HEAD = select(_E.c.seq, _E.c.hash).order_by(_E.c.seq.desc()).limit(1)
 _ENTRY_COLUMNS = tuple(column.name for column in _E.columns)
 _POWER_COLUMNS = tuple(column.name for column in schema.power_batches.columns)
+_ENERGY_COLUMNS = tuple(column.name for column in schema.energy_segments.columns)
 
 
 class DuplicateEntry(LedgerError, InputError):
@@ -98,7 +102,7 @@ def _check_ids(entry: Any) -> None:
             raise InputError(
                 f"entry.{field}: must be 1 to {MAX_ID_CHARS} characters, got {value!r}"
             )
-        if any(ord(char) < 32 for char in value):
+        if _CONTROL.search(value):
             raise InputError(f"entry.{field}: control characters are not allowed in {value!r}")
     if getattr(entry, "kind", None) == "power_samples":
         for field in ("device_id", "method"):
@@ -153,20 +157,32 @@ class Ledger:
         mark = read_mark_in(conn)
         return mark == head or (mark is None and head[0] == 0)
 
-    def _insert(self, conn: Connection, rows: list[dict[str, Any]], power: list[Any]) -> None:
+    def _insert(
+        self,
+        conn: Connection,
+        rows: list[tuple[Any, ...]],
+        power: list[Any],
+        energy: list[Any],
+    ) -> None:
         """executemany straight on the driver's cursor, inside the SQLAlchemy transaction
-        (the append is the hot path; SQLAlchemy's per-statement work would double its cost)."""
+        (the append is the hot path; SQLAlchemy's per-statement work would double its cost).
+        ``rows``: entries as tuples in column order; ``power``/``energy``: (seq, entry or
+        payload dict) of the entries that also get a derived row."""
         mark = "?" if self.dialect == "sqlite" else "%s"
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        derived = (
+            (schema.power_batches.name, _POWER_COLUMNS, power, batch_row),
+            (schema.energy_segments.name, _ENERGY_COLUMNS, energy, segment_row),
+        )
         try:
-            for table, names, values in (
-                (_E.name, _ENTRY_COLUMNS, rows),
-                (
-                    schema.power_batches.name,
-                    _POWER_COLUMNS,
-                    [batch_row(seq, data) for seq, data in power],
-                ),
-            ):
+            tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
+                (_E.name, _ENTRY_COLUMNS, rows)
+            ]
+            for table, names, items, build in derived:
+                if items:
+                    built = [build(seq, data) for seq, data in items]
+                    tables.append((table, names, [tuple(r[n] for n in names) for r in built]))
+            for table, names, values in tables:
                 if not values:
                     continue
                 sql = (
@@ -174,8 +190,7 @@ class Ledger:
                     f"VALUES ({', '.join([mark] * len(names))})"
                 )
                 for start in range(0, len(values), INSERT_CHUNK):
-                    chunk = values[start : start + INSERT_CHUNK]
-                    cursor.executemany(sql, [tuple(row[name] for name in names) for row in chunk])
+                    cursor.executemany(sql, values[start : start + INSERT_CHUNK])
         finally:
             cursor.close()
 
@@ -218,8 +233,9 @@ class Ledger:
                     seq, prev = self._lock_chain(conn)
                     follow = keep_mark and self._mark_at(conn, (seq, prev))
                     existing = self._existing(conn, ids) if skip_existing else {}
-                    rows: list[dict[str, Any]] = []
+                    rows: list[tuple[Any, ...]] = []
                     power: list[Any] = []
+                    energy: list[Any] = []
                     hashes: list[str] = []
                     for entry, payload in zip(new_entries, payloads, strict=True):
                         if entry.id in existing:
@@ -227,24 +243,27 @@ class Ledger:
                             continue
                         seq += 1
                         digest = chain_hash(prev, payload)
+                        kind = entry.kind
                         rows.append(
-                            {
-                                "seq": seq,
-                                "id": entry.id,
-                                "run_id": entry.run_id,
-                                "kind": entry.kind,
-                                "recorded_at": recorded_at_column(entry.recorded_at),
-                                "payload": payload,
-                                "prev_hash": prev,
-                                "hash": digest,
-                            }
+                            (
+                                seq,
+                                entry.id,
+                                entry.run_id,
+                                kind,
+                                recorded_at_column(entry.recorded_at),
+                                payload,
+                                prev,
+                                digest,
+                            )
                         )
-                        if entry.kind == "power_samples":
+                        if kind == "power_samples":
                             power.append((seq, entry))
+                        elif kind == "energy":
+                            energy.append((seq, entry))
                         hashes.append(digest)
                         prev = digest
                     if rows:
-                        self._insert(conn, rows, power)
+                        self._insert(conn, rows, power, energy)
                         if follow:
                             write_mark_in(conn, seq, prev)
         except IntegrityError:
@@ -307,11 +326,12 @@ class Ledger:
                 taken = self._existing(conn, [row.id for row in new])
                 if taken:
                     raise DuplicateEntry(f"entry.id: {sorted(taken)[0]} is already in the ledger")
-                values = [row.__dict__ for row in new]
+                values = [tuple(row.__dict__[name] for name in _ENTRY_COLUMNS) for row in new]
                 power = [
                     (row.seq, json.loads(row.payload)) for row in new if row.kind == "power_samples"
                 ]
-                self._insert(conn, values, power)
+                energy = [(row.seq, json.loads(row.payload)) for row in new if row.kind == "energy"]
+                self._insert(conn, values, power, energy)
         return len(new)
 
     # -- reading ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ still the canonical form of its entries: the canonical JSON did not change under
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,41 @@ def test_awkward_values_keep_their_bytes(old_ledger: str, seq: int, fragment: st
         [row] = list(ledger.stored(after_seq=seq - 1, upto_seq=seq))
     assert fragment in row.payload
     assert canonical_json(entry_from_json(row.payload)) == row.payload
+
+
+def test_the_migration_backfills_its_energy_segments(old_ledger: str) -> None:
+    with open_ledger(old_ledger) as ledger:
+        with ledger.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT seq, window_key, device_id, joules, duration_s, count, writer_host, "
+                "writer_rank FROM energy_segments ORDER BY seq"
+            ).all()
+    gpu = "GPU-0000-uuid"
+    host = "fixture-host"
+    assert [tuple(row) for row in rows] == [
+        (3, "run", gpu, 550.0, 2.0, None, host, 0),
+        (4, "run", gpu, 549.125, 2.0, None, host, 0),
+        (5, "run", gpu, 1e-05, 2.0, None, host, 0),
+        (6, "run", gpu, 1e-07, 2.0, None, host, 0),
+        (7, "run", gpu, 1e16, 2.0, None, host, 0),
+        (8, "run", gpu, 0.30000000000000004, 2.0, None, host, 0),
+        (9, "run", "cpu:0", 33.3, 2.0, None, host, 0),
+        (10, "phase:train", gpu, 1650.0, 2.0, 3, host, 0),
+        (18, "run", gpu, 12.5, 2.0, None, host, 0),
+    ]
+
+
+def test_a_backfilled_segment_is_checked_by_verify(old_ledger: str) -> None:
+    with open_ledger(old_ledger):
+        pass  # migrates
+    conn = sqlite3.connect(old_ledger)
+    conn.executescript(
+        "DROP TRIGGER energy_segments_no_update;"
+        "UPDATE energy_segments SET joules = 5.0 WHERE seq = 18;"
+    )
+    conn.close()
+    with open_ledger(old_ledger) as ledger:
+        result = verify(ledger)
+    assert not result.ok
+    assert result.first_bad_seq == 18
+    assert "segment edited" in result.reason
