@@ -9,7 +9,7 @@ source of truth; ``verify`` checks that every row matches its entry.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from accounting.store.entry_check import recorded_at_column
@@ -47,3 +47,109 @@ def segment_row(seq: int, data: Any) -> dict[str, Any]:
         "writer_rank": rank,
         "recorded_at": recorded_at_column(get("recorded_at")),
     }
+
+
+_GROUP_COLUMNS = (
+    "device_id",
+    "device_kind",
+    "device_model",
+    "method",
+    "writer_host",
+    "writer_rank",
+)
+
+RUN_WINDOW_TOTALS = (
+    "SELECT MIN(seq), device_id, device_kind, device_model, method, writer_host, writer_rank, "
+    "SUM(joules), SUM(duration_s), MAX(approximated), MIN(start_s), MAX(end_s), "
+    "MAX(recorded_at), COUNT(*) "
+    "FROM energy_segments WHERE run_id = :run_id AND window_key = 'run' "
+    "GROUP BY device_id, device_kind, device_model, method, writer_host, writer_rank "
+    "ORDER BY MIN(seq)"
+)
+"""The run window summed per device, method and writer, in order of first appearance:
+everything :func:`~accounting.runs.build_run_view` takes from the run's segments."""
+
+OTHER_WINDOW_TOTALS = (
+    "SELECT MIN(seq), window_key, MIN(device_id), MIN(device_kind), MIN(device_model), "
+    "MIN(method), writer_host, writer_rank, SUM(joules), SUM(duration_s), MAX(approximated), "
+    "MIN(start_s), MAX(end_s), MAX(recorded_at), "
+    "(SELECT s2.count FROM energy_segments s2 WHERE s2.run_id = :run_id "
+    " AND s2.window_key = s.window_key AND s2.writer_host = s.writer_host "
+    " AND (s2.writer_rank = s.writer_rank OR (s2.writer_rank IS NULL AND s.writer_rank IS NULL)) "
+    " AND s2.count IS NOT NULL ORDER BY s2.seq DESC LIMIT 1) "
+    "FROM energy_segments s WHERE run_id = :run_id AND window_key <> 'run' "
+    "GROUP BY window_key, writer_host, writer_rank ORDER BY MIN(seq)"
+)
+"""Every other window summed per writer, with the last count that writer recorded."""
+
+RUN_SEGMENTS = (
+    "SELECT start_s, end_s, joules FROM energy_segments "
+    "WHERE run_id = :run_id AND window_key = 'run' ORDER BY seq"
+)
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def summary_entries(run_id: str, run_rows: Any, other_rows: Any) -> list[tuple[int, Any]]:
+    """(seq, Energy) stand-ins, one per group of segments, placed at the group's first seq.
+
+    They are built without validation (``model_construct``) from rows the database summed;
+    they carry exactly what the run view reads: energy, metered time, approximation, method,
+    writer, first/last time and the last step count."""
+    out: list[tuple[int, Any]] = []
+    for row in run_rows:
+        seq, device_id, kind, model, method, host, rank = row[:7]
+        out.append(
+            (
+                int(seq),
+                _stand_in(run_id, "run", device_id, kind, model, method, host, rank, row[7:], None),
+            )
+        )
+    for row in other_rows:
+        seq, window, device_id, kind, model, method, host, rank = row[:8]
+        out.append(
+            (
+                int(seq),
+                _stand_in(
+                    run_id, window, device_id, kind, model, method, host, rank, row[8:14], row[14]
+                ),
+            )
+        )
+    return out
+
+
+def _stand_in(
+    run_id: str,
+    window: str,
+    device_id: str,
+    kind: str,
+    model: str,
+    method: str,
+    host: str,
+    rank: int | None,
+    sums: Any,
+    count: int | None,
+) -> Any:
+    from accounting.entries import Energy, EntrySource
+
+    joules, duration, approx, start_s, end_s, recorded_at = sums[:6]
+    return Energy.model_construct(
+        id=f"segments:{window}:{device_id}",
+        run_id=run_id,
+        recorded_at=datetime.fromisoformat(recorded_at),
+        source=EntrySource.model_construct(host=host, pid=None, rank=rank, origin="segments"),
+        kind="energy",
+        window=window,
+        device_id=device_id,
+        device_kind=kind,
+        device_model=model,
+        method=method,
+        approximated=bool(approx),
+        joules=float(joules),
+        start=_utc(float(start_s)),
+        end=_utc(float(end_s)),
+        duration_s=float(duration),
+        count=None if count is None else int(count),
+    )

@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, inspect, select
-from sqlalchemy.exc import IntegrityError
+import orjson
+from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
 from accounting.entries import entry_from_json
 from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
-from accounting.store.energy import segment_row
+from accounting.store.energy import (
+    OTHER_WINDOW_TOTALS,
+    RUN_SEGMENTS,
+    RUN_WINDOW_TOTALS,
+    segment_row,
+    summary_entries,
+)
 from accounting.store.engines import (
     open_postgres,
     open_sqlite,
@@ -50,6 +58,10 @@ _E = schema.entries
 _HEAD = select(_E.c.seq, _E.c.hash).order_by(_E.c.seq.desc()).limit(1)
 _ENTRY_COLUMNS = tuple(column.name for column in _E.columns)
 _POWER_COLUMNS = tuple(column.name for column in schema.power_batches.columns)
+_APPEND_ONE = (
+    "SELECT new_seq, new_hash FROM ecoledger_append_one("
+    "%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s::bytea, %s::bytea)"
+)
 _ENERGY_COLUMNS = tuple(column.name for column in schema.energy_segments.columns)
 
 
@@ -118,6 +130,9 @@ class Ledger:
         self.engine = engine
         self.read_only = read_only
         self._has_meta: bool | None = None
+        self._has_segments: bool | None = None
+        self._one_conn: Connection | None = None
+        self._one_lock = threading.Lock()
         """Opened ``mode=ro``: this process cannot write the ledger (a read-only file or
         folder). Reads work; a writer keeps its entries in a journal instead."""
 
@@ -137,6 +152,8 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
+        with self._one_lock:
+            self._drop_one_conn()
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------
@@ -216,6 +233,14 @@ class Ledger:
         """
         if not new_entries:
             return []
+        if (
+            len(new_entries) == 1
+            and self.dialect == "postgresql"
+            and not skip_existing
+            and not keep_mark
+            and self.has_segments()
+        ):
+            return [self._append_one_pg(new_entries[0])]
         ids = [entry.id for entry in new_entries]
         if len(set(ids)) != len(ids):
             twice = next(entry_id for entry_id in ids if ids.count(entry_id) > 1)
@@ -276,6 +301,68 @@ class Ledger:
                 ) from None
             raise
         return hashes
+
+    def _append_one_pg(self, entry: Any) -> str:
+        """One entry on PostgreSQL in one round trip: ``ecoledger_append_one`` takes the
+        append lock, reads the head, hashes and inserts on the server (autocommit: the
+        statement is its own transaction). A connection is kept for it, so no pool
+        pre-ping either."""
+        _check_ids(entry)
+        payload = canonical_json(entry)
+        where = payload_non_finite(payload)
+        if where:
+            raise InputError(f"entry.{where}: must be a finite number (entry {entry.id})")
+        segment = power = t_s = power_w = None
+        if entry.kind == "energy":
+            segment = orjson.dumps(segment_row(0, entry)).decode()
+        elif entry.kind == "power_samples":
+            row = batch_row(0, entry)
+            t_s, power_w = row.pop("t_s_f64le"), row.pop("power_w_f64le")
+            power = orjson.dumps(row).decode()
+        params = (
+            entry.id,
+            entry.run_id,
+            entry.kind,
+            recorded_at_column(entry.recorded_at),
+            payload,
+            segment,
+            power,
+            t_s,
+            power_w,
+        )
+        with self._one_lock:
+            for attempt in (1, 2):
+                conn = self._one_conn
+                if conn is None:
+                    conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                    self._one_conn = conn
+                try:
+                    row_out = conn.exec_driver_sql(_APPEND_ONE, params).one()
+                    return str(row_out[1])
+                except IntegrityError:
+                    taken = self._existing_now([entry.id])
+                    if taken:
+                        raise DuplicateEntry(
+                            f"entry.id: {taken[0]} is already in the ledger"
+                        ) from None
+                    raise
+                except DBAPIError as exc:
+                    self._drop_one_conn()
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _drop_one_conn(self) -> None:
+        if self._one_conn is not None:
+            try:
+                self._one_conn.close()
+            except Exception:  # noqa: BLE001 - a dead connection
+                pass
+            self._one_conn = None
+
+    def _existing_now(self, ids: Sequence[str]) -> list[str]:
+        with self.engine.connect() as conn, conn.begin():
+            return sorted(self._existing(conn, ids))
 
     def append_stored(self, rows: Sequence[StoredEntry]) -> int:
         """Append rows that already carry their seq and hashes (an import, a copy).
@@ -389,6 +476,53 @@ class Ledger:
                 row.seq, row.id, row.run_id, row.kind, row.recorded_at, row.payload
             )
         ]
+
+    def has_segments(self) -> bool:
+        """Does this ledger hold ``energy_segments`` (migration 0006; a ledger opened
+        read-only before it was applied does not)?"""
+        if self._has_segments is None:
+            with self.engine.connect() as conn:
+                self._has_segments = inspect(conn).has_table(schema.energy_segments.name)
+        return self._has_segments
+
+    def summarized_entries(self, run_id: str, kinds: Iterable[str]) -> list[Any] | None:
+        """A run's entries of ``kinds`` in chain order, its energy entries replaced by one
+        stand-in per device and writer (the run window) or per window and writer (the others),
+        summed by the database from ``energy_segments``: what the run view needs, without
+        parsing every segment. None when that cannot be exact: no segments table, or the run
+        holds a Correction (which may void or replace a single segment)."""
+        wanted = [kind for kind in kinds if kind != "energy"]
+        if "correction" not in wanted:
+            wanted.append("correction")  # looked for, whatever the caller wants
+        if not self.has_segments():
+            return None
+        params = {"run_id": run_id}
+        with self.engine.connect() as conn, conn.begin():
+            rows = conn.execute(
+                select(_E).where(_E.c.run_id == run_id, _E.c.kind.in_(wanted)).order_by(_E.c.seq)
+            ).all()
+            if any(row.kind == "correction" for row in rows):
+                return None
+            run_rows = conn.execute(text(RUN_WINDOW_TOTALS), params).all()
+            other_rows = conn.execute(text(OTHER_WINDOW_TOTALS), params).all()
+        merged: list[tuple[int, Any]] = [
+            (row.seq, entry)
+            for row in rows
+            for entry in read_row(
+                row.seq, row.id, row.run_id, row.kind, row.recorded_at, row.payload
+            )
+        ]
+        merged += summary_entries(run_id, run_rows, other_rows)
+        merged.sort(key=lambda pair: pair[0])
+        return [entry for _, entry in merged]
+
+    def run_segments(self, run_id: str) -> list[tuple[float, float, float]] | None:
+        """(start_s, end_s, joules) of each ``run``-window energy segment, in chain order;
+        None without a segments table."""
+        if not self.has_segments():
+            return None
+        with self.engine.connect() as conn, conn.begin():
+            return [tuple(row) for row in conn.execute(text(RUN_SEGMENTS), {"run_id": run_id})]
 
     def entry(self, entry_id: str) -> Any | None:
         """One parsed entry by id, or None."""

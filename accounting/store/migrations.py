@@ -217,6 +217,8 @@ def _m0006_energy_segments(conn: Connection) -> None:
     schema.energy_segments.create(conn, checkfirst=True)
     for index in schema.energy_segments.indexes:
         index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        _execute(conn, POSTGRES_APPEND_ONE)
     t = schema.entries
     after = 0
     while True:
@@ -239,6 +241,48 @@ def _m0006_energy_segments(conn: Connection) -> None:
             conn.execute(insert(schema.energy_segments), rows)
         after = int(page[-1][0])
     _energy_guards(conn)
+
+
+APPEND_LOCK = 0x6563_6F6C  # "ecol": one advisory lock for the chain (the ledger's)
+
+POSTGRES_APPEND_ONE = f"""
+CREATE OR REPLACE FUNCTION ecoledger_append_one(
+    p_id text, p_run_id text, p_kind text, p_recorded_at text, p_payload text,
+    p_segment jsonb, p_power jsonb, p_t_s bytea, p_power_w bytea
+) RETURNS TABLE (new_seq bigint, new_hash text) AS $$
+DECLARE
+    head_seq bigint;
+    head_hash text;
+    digest text;
+BEGIN
+    PERFORM pg_advisory_xact_lock({APPEND_LOCK});
+    SELECT e.seq, e.hash INTO head_seq, head_hash FROM entries e ORDER BY e.seq DESC LIMIT 1;
+    IF head_seq IS NULL THEN
+        head_seq := 0;
+        head_hash := repeat('0', 64);
+    END IF;
+    digest := encode(sha256(convert_to(head_hash || p_payload, 'UTF8')), 'hex');
+    INSERT INTO entries (seq, id, run_id, kind, recorded_at, payload, prev_hash, hash)
+    VALUES (head_seq + 1, p_id, p_run_id, p_kind, p_recorded_at, p_payload, head_hash, digest);
+    IF p_segment IS NOT NULL THEN
+        INSERT INTO energy_segments SELECT (jsonb_populate_record(
+            NULL::energy_segments, p_segment || jsonb_build_object('seq', head_seq + 1))).*;
+    END IF;
+    IF p_power IS NOT NULL THEN
+        INSERT INTO power_batches (seq, run_id, device_id, device_kind, method, samples,
+            t_first_s, t_last_s, t_s_f64le, power_w_f64le)
+        VALUES (head_seq + 1, p_run_id, p_power ->> 'device_id', p_power ->> 'device_kind',
+            p_power ->> 'method', (p_power ->> 'samples')::integer,
+            (p_power ->> 't_first_s')::double precision,
+            (p_power ->> 't_last_s')::double precision, p_t_s, p_power_w);
+    END IF;
+    RETURN QUERY SELECT head_seq + 1, digest;
+END
+$$ LANGUAGE plpgsql
+"""
+"""One entry (and its derived row) appended in one statement, so in one round trip: the
+append lock, the head, the hash ``sha256(prev_hash || payload)`` and the inserts, on the
+server. Returns the new seq and hash."""
 
 
 def _energy_guards(conn: Connection) -> None:
