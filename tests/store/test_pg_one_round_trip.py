@@ -34,10 +34,10 @@ def test_a_single_append_is_one_statement(postgres_url) -> None:
 
 def test_the_server_computes_the_same_hash(postgres_url) -> None:
     with open_ledger(postgres_url()) as ledger:
-        entry = run_started("s" * 32, name="naïve ✓ \"q\"")
+        entry = run_started("s" * 32, name='naïve ✓ "q"')
         [digest] = ledger.append([entry])
         [row] = list(ledger.stored())
     assert row.prev_hash == "0" * 64
     assert digest == row.hash
     assert digest == hashlib.sha256(("0" * 64 + row.payload).encode("utf-8")).hexdigest()
-    assert "naïve ✓ \\\"q\\\"" in row.payload
+    assert 'naïve ✓ \\"q\\"' in row.payload
