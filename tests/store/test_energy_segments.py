@@ -1,5 +1,5 @@
 """A run's energy read from ``energy_segments`` (summed by the database) gives the same run
-view as parsing every Energy entry, with figures checked by hand."""
+view as parsing every Energy entry, with figures checked by hand (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ def entries() -> list:
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    with open_ledger(str(tmp_path / "l.db")) as opened:
+def ledger(ledger_url):
+    with open_ledger(ledger_url) as opened:
         opened.append(entries())
         yield opened
 
