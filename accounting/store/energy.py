@@ -49,6 +49,31 @@ def segment_row(seq: int, data: Any) -> dict[str, Any]:
     }
 
 
+def segment_values(seq: int, entry: Any, recorded_at: str) -> tuple[Any, ...]:
+    """:func:`segment_row` of an Energy model as a tuple in column order (the append's hot
+    path; ``recorded_at`` is the entries column, already computed). ``verify`` rebuilds each
+    row from the payload with :func:`segment_row` and compares."""
+    source = entry.source
+    return (
+        seq,
+        entry.run_id,
+        entry.window,
+        entry.device_id,
+        entry.device_kind,
+        entry.device_model,
+        entry.method,
+        1 if entry.approximated else 0,
+        float(entry.joules),
+        entry.start.timestamp(),
+        entry.end.timestamp(),
+        float(entry.duration_s),
+        None if entry.count is None else int(entry.count),
+        source.host,
+        source.rank,
+        recorded_at,
+    )
+
+
 _GROUP_COLUMNS = (
     "device_id",
     "device_kind",

@@ -30,6 +30,7 @@ from accounting.store.energy import (
     RUN_SEGMENTS,
     RUN_WINDOW_TOTALS,
     segment_row,
+    segment_values,
     summary_entries,
 )
 from accounting.store.engines import (
@@ -183,22 +184,24 @@ class Ledger:
     ) -> None:
         """executemany straight on the driver's cursor, inside the SQLAlchemy transaction
         (the append is the hot path; SQLAlchemy's per-statement work would double its cost).
-        ``rows``: entries as tuples in column order; ``power``/``energy``: (seq, entry or
-        payload dict) of the entries that also get a derived row."""
+        ``rows`` and ``energy``: entries and their energy_segments rows as tuples in column
+        order; ``power``: (seq, entry or payload dict) of the power_samples entries."""
         mark = "?" if self.dialect == "sqlite" else "%s"
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        derived = (
-            (schema.power_batches.name, _POWER_COLUMNS, power, batch_row),
-            (schema.energy_segments.name, _ENERGY_COLUMNS, energy, segment_row),
-        )
         try:
             tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
-                (_E.name, _ENTRY_COLUMNS, rows)
+                (_E.name, _ENTRY_COLUMNS, rows),
+                (schema.energy_segments.name, _ENERGY_COLUMNS, energy),
             ]
-            for table, names, items, build in derived:
-                if items:
-                    built = [build(seq, data) for seq, data in items]
-                    tables.append((table, names, [tuple(r[n] for n in names) for r in built]))
+            if power:
+                built = [batch_row(seq, data) for seq, data in power]
+                tables.append(
+                    (
+                        schema.power_batches.name,
+                        _POWER_COLUMNS,
+                        [tuple(r[n] for n in _POWER_COLUMNS) for r in built],
+                    )
+                )
             for table, names, values in tables:
                 if not values:
                     continue
@@ -269,13 +272,14 @@ class Ledger:
                         seq += 1
                         digest = chain_hash(prev, payload)
                         kind = entry.kind
+                        recorded_at = recorded_at_column(entry.recorded_at)
                         rows.append(
                             (
                                 seq,
                                 entry.id,
                                 entry.run_id,
                                 kind,
-                                recorded_at_column(entry.recorded_at),
+                                recorded_at,
                                 payload,
                                 prev,
                                 digest,
@@ -284,7 +288,7 @@ class Ledger:
                         if kind == "power_samples":
                             power.append((seq, entry))
                         elif kind == "energy":
-                            energy.append((seq, entry))
+                            energy.append(segment_values(seq, entry, recorded_at))
                         hashes.append(digest)
                         prev = digest
                     if rows:
@@ -417,7 +421,11 @@ class Ledger:
                 power = [
                     (row.seq, json.loads(row.payload)) for row in new if row.kind == "power_samples"
                 ]
-                energy = [(row.seq, json.loads(row.payload)) for row in new if row.kind == "energy"]
+                energy = [
+                    tuple(segment_row(row.seq, json.loads(row.payload))[n] for n in _ENERGY_COLUMNS)
+                    for row in new
+                    if row.kind == "energy"
+                ]
                 self._insert(conn, values, power, energy)
         return len(new)
 
