@@ -390,7 +390,26 @@ def build_run_view(
 def load_run(ledger: Any, run_id_or_prefix: str, now: datetime | None = None) -> RunView:
     """Resolve an id or prefix and build its view (power samples are not loaded)."""
     run_id = ledger.resolve_run(run_id_or_prefix)
-    return build_run_view(ledger.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS), now)
+    return build_run_view(run_entries(ledger, run_id), now)
+
+
+def run_entries(ledger: Any, run_id: str) -> list[Any]:
+    """A run's entries as the run view needs them: its energy segments summed by the store
+    when it can (:func:`summarized_entries`), else every entry parsed."""
+    summarized = summarized_entries(ledger, run_id)
+    return summarized if summarized is not None else full_entries(ledger, run_id)
+
+
+def summarized_entries(ledger: Any, run_id: str) -> list[Any] | None:
+    """The run's entries with its energy segments replaced by stand-ins summed by the store
+    (``Ledger.summarized_entries``), or None where that cannot be exact."""
+    summarized = getattr(ledger, "summarized_entries", None)
+    return None if summarized is None else summarized(run_id, NON_SAMPLE_KINDS)
+
+
+def full_entries(ledger: Any, run_id: str) -> list[Any]:
+    """Every entry of the run but its power samples, parsed."""
+    return list(ledger.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS))
 
 
 def list_runs(ledger: Any, now: datetime | None = None) -> list[RunView]:

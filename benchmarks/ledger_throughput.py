@@ -162,6 +162,7 @@ def appends(tmp: Path, n_single: int, n_batched: int) -> None:
         "  plain = sqlite3 executemany of pre-serialized rows; plain+json = the same, serializing"
     )
     print("  the same canonical JSON inside the timing; ledger = Ledger.append (chain + lock).")
+    print("  target (issue 17): batches of 1,000 at ≤ 2× plain.")
 
 
 def samples_rate(location: str, label: str, n_batches: int, per_batch: int) -> float:

@@ -24,7 +24,13 @@ from accounting.assessment.shared_gpu import attribute_shared_gpus
 from accounting.entries import RUN_WINDOW, Energy
 from accounting.errors import InputError
 from accounting.factors.factor import Factor
-from accounting.runs import NON_SAMPLE_KINDS, RunView, apply_corrections, build_run_view
+from accounting.runs import (
+    RunView,
+    apply_corrections,
+    build_run_view,
+    full_entries,
+    summarized_entries,
+)
 
 MEASURED_REL_RANGE = 0.05
 """±5 % for energy read from hardware counters (NVML, RAPL); ecoledger assumption."""
@@ -40,6 +46,12 @@ def run_segments(entries: Sequence[Any]) -> Segments:
         for e in apply_corrections(entries)
         if isinstance(e, Energy) and e.window == RUN_WINDOW
     ]
+    table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / 3.6e6)
+
+
+def segments_of(rows: Sequence[tuple[float, float, float]]) -> Segments:
+    """Segments from stored (start_s, end_s, joules) rows."""
     table = np.array(rows, dtype=np.float64).reshape(-1, 3)
     return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / 3.6e6)
 
@@ -136,7 +148,8 @@ def benefit_notes(view: RunView) -> list[str]:
 def _gather(
     ledger: Any, run_id: str, settings: AssumptionSettings | None, now: datetime | None
 ) -> tuple[RunView, Quantities, FactorSet, AssumptionSettings, list[str]]:
-    entries = ledger.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS)
+    summarized = summarized_entries(ledger, run_id)
+    entries = summarized if summarized is not None else full_entries(ledger, run_id)
     view = build_run_view(entries, now)
     notes: list[str] = []
     if (settings is None or settings.is_default) and view.assumptions is not None:
@@ -145,10 +158,16 @@ def _gather(
         notes.append(f"assumptions from the run's latest Assumptions entry ({label})")
     settings = settings or AssumptionSettings()
     if settings.shared_gpu == "attribute":
-        entries, shared_notes = attribute_shared_gpus(entries)
+        # scales single segments by their device's share: read them all
+        full = entries if summarized is None else full_entries(ledger, run_id)
+        entries, shared_notes = attribute_shared_gpus(full)
         view = build_run_view(entries, now)
         notes += shared_notes
-    segments = run_segments(entries)
+        segments = run_segments(entries)
+    elif summarized is not None:
+        segments = segments_of(ledger.run_segments(run_id))
+    else:
+        segments = run_segments(entries)
     q = _quantities(view, segments, settings)
     fs = resolve_factors(
         settings,

@@ -9,19 +9,30 @@ of it or none of it. The store has no update or delete; the database refuses the
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, inspect, select
-from sqlalchemy.exc import IntegrityError
+import orjson
+from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
 from accounting.entries import entry_from_json
 from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
+from accounting.store.energy import (
+    OTHER_WINDOW_TOTALS,
+    RUN_SEGMENTS,
+    RUN_WINDOW_TOTALS,
+    segment_row,
+    segment_values,
+    summary_entries,
+)
 from accounting.store.engines import (
     open_postgres,
     open_sqlite,
@@ -40,6 +51,7 @@ from accounting.store.power import DEFAULT_MAX_POINTS, PowerSeries, batch_row, d
 from accounting.store.readable import read_row
 
 MIN_PREFIX = 8
+_CONTROL = re.compile(r"[\x00-\x1f]")
 MAX_ID_CHARS = 64
 INSERT_CHUNK = 2000
 _PG_APPEND_LOCK = 0x6563_6F6C  # "ecol": one advisory lock for the chain
@@ -47,6 +59,11 @@ _E = schema.entries
 _HEAD = select(_E.c.seq, _E.c.hash).order_by(_E.c.seq.desc()).limit(1)
 _ENTRY_COLUMNS = tuple(column.name for column in _E.columns)
 _POWER_COLUMNS = tuple(column.name for column in schema.power_batches.columns)
+_APPEND_ONE = (
+    "SELECT new_seq, new_hash FROM ecoledger_append_one("
+    "%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s::bytea, %s::bytea)"
+)
+_ENERGY_COLUMNS = tuple(column.name for column in schema.energy_segments.columns)
 
 
 class DuplicateEntry(LedgerError, InputError):
@@ -98,7 +115,7 @@ def _check_ids(entry: Any) -> None:
             raise InputError(
                 f"entry.{field}: must be 1 to {MAX_ID_CHARS} characters, got {value!r}"
             )
-        if any(ord(char) < 32 for char in value):
+        if _CONTROL.search(value):
             raise InputError(f"entry.{field}: control characters are not allowed in {value!r}")
     if getattr(entry, "kind", None) == "power_samples":
         for field in ("device_id", "method"):
@@ -114,6 +131,9 @@ class Ledger:
         self.engine = engine
         self.read_only = read_only
         self._has_meta: bool | None = None
+        self._has_segments: bool | None = None
+        self._one_conn: Connection | None = None
+        self._one_lock = threading.Lock()
         """Opened ``mode=ro``: this process cannot write the ledger (a read-only file or
         folder). Reads work; a writer keeps its entries in a journal instead."""
 
@@ -133,6 +153,8 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
+        with self._one_lock:
+            self._drop_one_conn()
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------
@@ -153,20 +175,34 @@ class Ledger:
         mark = read_mark_in(conn)
         return mark == head or (mark is None and head[0] == 0)
 
-    def _insert(self, conn: Connection, rows: list[dict[str, Any]], power: list[Any]) -> None:
+    def _insert(
+        self,
+        conn: Connection,
+        rows: list[tuple[Any, ...]],
+        power: list[Any],
+        energy: list[Any],
+    ) -> None:
         """executemany straight on the driver's cursor, inside the SQLAlchemy transaction
-        (the append is the hot path; SQLAlchemy's per-statement work would double its cost)."""
+        (the append is the hot path; SQLAlchemy's per-statement work would double its cost).
+        ``rows`` and ``energy``: entries and their energy_segments rows as tuples in column
+        order; ``power``: (seq, entry or payload dict) of the power_samples entries."""
         mark = "?" if self.dialect == "sqlite" else "%s"
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            for table, names, values in (
+            tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
                 (_E.name, _ENTRY_COLUMNS, rows),
-                (
-                    schema.power_batches.name,
-                    _POWER_COLUMNS,
-                    [batch_row(seq, data) for seq, data in power],
-                ),
-            ):
+                (schema.energy_segments.name, _ENERGY_COLUMNS, energy),
+            ]
+            if power:
+                built = [batch_row(seq, data) for seq, data in power]
+                tables.append(
+                    (
+                        schema.power_batches.name,
+                        _POWER_COLUMNS,
+                        [tuple(r[n] for n in _POWER_COLUMNS) for r in built],
+                    )
+                )
+            for table, names, values in tables:
                 if not values:
                     continue
                 sql = (
@@ -174,8 +210,7 @@ class Ledger:
                     f"VALUES ({', '.join([mark] * len(names))})"
                 )
                 for start in range(0, len(values), INSERT_CHUNK):
-                    chunk = values[start : start + INSERT_CHUNK]
-                    cursor.executemany(sql, [tuple(row[name] for name in names) for row in chunk])
+                    cursor.executemany(sql, values[start : start + INSERT_CHUNK])
         finally:
             cursor.close()
 
@@ -201,6 +236,14 @@ class Ledger:
         """
         if not new_entries:
             return []
+        if (
+            len(new_entries) == 1
+            and self.dialect == "postgresql"
+            and not skip_existing
+            and not keep_mark
+            and self.has_segments()
+        ):
+            return [self._append_one_pg(new_entries[0])]
         ids = [entry.id for entry in new_entries]
         if len(set(ids)) != len(ids):
             twice = next(entry_id for entry_id in ids if ids.count(entry_id) > 1)
@@ -218,8 +261,9 @@ class Ledger:
                     seq, prev = self._lock_chain(conn)
                     follow = keep_mark and self._mark_at(conn, (seq, prev))
                     existing = self._existing(conn, ids) if skip_existing else {}
-                    rows: list[dict[str, Any]] = []
+                    rows: list[tuple[Any, ...]] = []
                     power: list[Any] = []
+                    energy: list[Any] = []
                     hashes: list[str] = []
                     for entry, payload in zip(new_entries, payloads, strict=True):
                         if entry.id in existing:
@@ -227,24 +271,28 @@ class Ledger:
                             continue
                         seq += 1
                         digest = chain_hash(prev, payload)
+                        kind = entry.kind
+                        recorded_at = recorded_at_column(entry.recorded_at)
                         rows.append(
-                            {
-                                "seq": seq,
-                                "id": entry.id,
-                                "run_id": entry.run_id,
-                                "kind": entry.kind,
-                                "recorded_at": recorded_at_column(entry.recorded_at),
-                                "payload": payload,
-                                "prev_hash": prev,
-                                "hash": digest,
-                            }
+                            (
+                                seq,
+                                entry.id,
+                                entry.run_id,
+                                kind,
+                                recorded_at,
+                                payload,
+                                prev,
+                                digest,
+                            )
                         )
-                        if entry.kind == "power_samples":
+                        if kind == "power_samples":
                             power.append((seq, entry))
+                        elif kind == "energy":
+                            energy.append(segment_values(seq, entry, recorded_at))
                         hashes.append(digest)
                         prev = digest
                     if rows:
-                        self._insert(conn, rows, power)
+                        self._insert(conn, rows, power, energy)
                         if follow:
                             write_mark_in(conn, seq, prev)
         except IntegrityError:
@@ -257,6 +305,68 @@ class Ledger:
                 ) from None
             raise
         return hashes
+
+    def _append_one_pg(self, entry: Any) -> str:
+        """One entry on PostgreSQL in one round trip: ``ecoledger_append_one`` takes the
+        append lock, reads the head, hashes and inserts on the server (autocommit: the
+        statement is its own transaction). A connection is kept for it, so no pool
+        pre-ping either."""
+        _check_ids(entry)
+        payload = canonical_json(entry)
+        where = payload_non_finite(payload)
+        if where:
+            raise InputError(f"entry.{where}: must be a finite number (entry {entry.id})")
+        segment = power = t_s = power_w = None
+        if entry.kind == "energy":
+            segment = orjson.dumps(segment_row(0, entry)).decode()
+        elif entry.kind == "power_samples":
+            row = batch_row(0, entry)
+            t_s, power_w = row.pop("t_s_f64le"), row.pop("power_w_f64le")
+            power = orjson.dumps(row).decode()
+        params = (
+            entry.id,
+            entry.run_id,
+            entry.kind,
+            recorded_at_column(entry.recorded_at),
+            payload,
+            segment,
+            power,
+            t_s,
+            power_w,
+        )
+        with self._one_lock:
+            for attempt in (1, 2):
+                conn = self._one_conn
+                if conn is None:
+                    conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                    self._one_conn = conn
+                try:
+                    row_out = conn.exec_driver_sql(_APPEND_ONE, params).one()
+                    return str(row_out[1])
+                except IntegrityError:
+                    taken = self._existing_now([entry.id])
+                    if taken:
+                        raise DuplicateEntry(
+                            f"entry.id: {taken[0]} is already in the ledger"
+                        ) from None
+                    raise
+                except DBAPIError as exc:
+                    self._drop_one_conn()
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _drop_one_conn(self) -> None:
+        if self._one_conn is not None:
+            try:
+                self._one_conn.close()
+            except Exception:  # noqa: BLE001 - a dead connection
+                pass
+            self._one_conn = None
+
+    def _existing_now(self, ids: Sequence[str]) -> list[str]:
+        with self.engine.connect() as conn, conn.begin():
+            return sorted(self._existing(conn, ids))
 
     def append_stored(self, rows: Sequence[StoredEntry]) -> int:
         """Append rows that already carry their seq and hashes (an import, a copy).
@@ -307,11 +417,16 @@ class Ledger:
                 taken = self._existing(conn, [row.id for row in new])
                 if taken:
                     raise DuplicateEntry(f"entry.id: {sorted(taken)[0]} is already in the ledger")
-                values = [row.__dict__ for row in new]
+                values = [tuple(row.__dict__[name] for name in _ENTRY_COLUMNS) for row in new]
                 power = [
                     (row.seq, json.loads(row.payload)) for row in new if row.kind == "power_samples"
                 ]
-                self._insert(conn, values, power)
+                energy = [
+                    tuple(segment_row(row.seq, json.loads(row.payload))[n] for n in _ENERGY_COLUMNS)
+                    for row in new
+                    if row.kind == "energy"
+                ]
+                self._insert(conn, values, power, energy)
         return len(new)
 
     # -- reading ---------------------------------------------------------------------------
@@ -369,6 +484,53 @@ class Ledger:
                 row.seq, row.id, row.run_id, row.kind, row.recorded_at, row.payload
             )
         ]
+
+    def has_segments(self) -> bool:
+        """Does this ledger hold ``energy_segments`` (migration 0006; a ledger opened
+        read-only before it was applied does not)?"""
+        if self._has_segments is None:
+            with self.engine.connect() as conn:
+                self._has_segments = inspect(conn).has_table(schema.energy_segments.name)
+        return self._has_segments
+
+    def summarized_entries(self, run_id: str, kinds: Iterable[str]) -> list[Any] | None:
+        """A run's entries of ``kinds`` in chain order, its energy entries replaced by one
+        stand-in per device and writer (the run window) or per window and writer (the others),
+        summed by the database from ``energy_segments``: what the run view needs, without
+        parsing every segment. None when that cannot be exact: no segments table, or the run
+        holds a Correction (which may void or replace a single segment)."""
+        wanted = [kind for kind in kinds if kind != "energy"]
+        if "correction" not in wanted:
+            wanted.append("correction")  # looked for, whatever the caller wants
+        if not self.has_segments():
+            return None
+        params = {"run_id": run_id}
+        with self.engine.connect() as conn, conn.begin():
+            rows = conn.execute(
+                select(_E).where(_E.c.run_id == run_id, _E.c.kind.in_(wanted)).order_by(_E.c.seq)
+            ).all()
+            if any(row.kind == "correction" for row in rows):
+                return None
+            run_rows = conn.execute(text(RUN_WINDOW_TOTALS), params).all()
+            other_rows = conn.execute(text(OTHER_WINDOW_TOTALS), params).all()
+        merged: list[tuple[int, Any]] = [
+            (row.seq, entry)
+            for row in rows
+            for entry in read_row(
+                row.seq, row.id, row.run_id, row.kind, row.recorded_at, row.payload
+            )
+        ]
+        merged += summary_entries(run_id, run_rows, other_rows)
+        merged.sort(key=lambda pair: pair[0])
+        return [entry for _, entry in merged]
+
+    def run_segments(self, run_id: str) -> list[tuple[float, float, float]] | None:
+        """(start_s, end_s, joules) of each ``run``-window energy segment, in chain order;
+        None without a segments table."""
+        if not self.has_segments():
+            return None
+        with self.engine.connect() as conn, conn.begin():
+            return [tuple(row) for row in conn.execute(text(RUN_SEGMENTS), {"run_id": run_id})]
 
     def entry(self, entry_id: str) -> Any | None:
         """One parsed entry by id, or None."""

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, inspect, select
 
 from accounting.errors import NewerLedger
 from accounting.store import schema
+from accounting.store.energy import segment_row
 from accounting.store.power import batch_row
 
 SQLITE_APPEND_ONLY = (
@@ -46,6 +47,32 @@ POSTGRES_POWER_APPEND_ONLY = (
     "ON power_batches FOR EACH STATEMENT EXECUTE FUNCTION ecoledger_refuse_change()",
 )
 
+
+SQLITE_ENERGY_APPEND_ONLY = (
+    "CREATE TRIGGER IF NOT EXISTS energy_segments_no_update BEFORE UPDATE ON energy_segments "
+    "BEGIN SELECT RAISE(ABORT, 'ecoledger: the ledger is append-only (UPDATE refused)'); END",
+    "CREATE TRIGGER IF NOT EXISTS energy_segments_no_delete BEFORE DELETE ON energy_segments "
+    "BEGIN SELECT RAISE(ABORT, 'ecoledger: the ledger is append-only (DELETE refused)'); END",
+    "CREATE TRIGGER IF NOT EXISTS energy_segments_seq_positive BEFORE INSERT ON energy_segments "
+    "WHEN NEW.seq IS NULL OR NEW.seq <= 0 "
+    "BEGIN SELECT RAISE(ABORT, 'ecoledger: seq must be > 0 in energy_segments'); END",
+)
+
+POSTGRES_ENERGY_APPEND_ONLY = (
+    "DROP TRIGGER IF EXISTS energy_segments_append_only ON energy_segments",
+    "CREATE TRIGGER energy_segments_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+    "ON energy_segments FOR EACH STATEMENT EXECUTE FUNCTION ecoledger_refuse_change()",
+)
+
+ENERGY_GUARDS: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "energy_segments_no_update",
+        "energy_segments_no_delete",
+        "energy_segments_seq_positive",
+    ),
+    "postgresql": ("energy_segments_append_only", "energy_segments_seq_positive"),
+}
+"""The guards of ``energy_segments`` (migration ``0006_energy_segments``)."""
 
 SQLITE_SEQ_POSITIVE = tuple(
     f"CREATE TRIGGER IF NOT EXISTS {table}_seq_positive BEFORE INSERT ON {table} "
@@ -128,12 +155,17 @@ def _m0004_seq_positive(conn: Connection) -> None:
             _execute(conn, f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (seq > 0) NOT VALID")
 
 
+_PG_TABLES = (
+    "(to_regclass('entries'), to_regclass('power_batches'), to_regclass('energy_segments'))"
+)
+"""The ledger's tables (``energy_segments`` may not exist yet: NULL, matching nothing)."""
+
+
 def _pg_constraints(conn: Connection) -> list[str]:
     return [
         row[0]
         for row in conn.exec_driver_sql(
-            "SELECT conname FROM pg_constraint WHERE conrelid IN "
-            "('entries'::regclass, 'power_batches'::regclass)"
+            f"SELECT conname FROM pg_constraint WHERE conrelid IN {_PG_TABLES}"
         )
     ]
 
@@ -144,8 +176,7 @@ def present_guards(conn: Connection) -> set[str]:
         rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         return {row[0] for row in rows}
     rows = conn.exec_driver_sql(
-        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
-        "('entries'::regclass, 'power_batches'::regclass)"
+        f"SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN {_PG_TABLES}"
     )
     return {row[0] for row in rows} | set(_pg_constraints(conn))
 
@@ -156,8 +187,11 @@ def missing_guards(conn: Connection) -> list[str]:
     seq guards."""
     have = present_guards(conn)
     expected = GUARDS.get(conn.dialect.name, ())
-    if "0004_seq_positive" not in applied(conn):
+    done = applied(conn)
+    if "0004_seq_positive" not in done:
         expected = tuple(name for name in expected if name not in SEQ_CONSTRAINTS)
+    if "0006_energy_segments" in done:
+        expected += ENERGY_GUARDS.get(conn.dialect.name, ())
     return [name for name in expected if name not in have]
 
 
@@ -168,11 +202,102 @@ def repair_guards(conn: Connection) -> list[str]:
         _m0002_append_only(conn)
         _power_append_only(conn)
         _m0004_seq_positive(conn)
+        if "0006_energy_segments" in applied(conn):
+            _energy_guards(conn)
     return missing
 
 
 def _m0005_meta(conn: Connection) -> None:
     schema.meta.create(conn, checkfirst=True)
+
+
+def _m0006_energy_segments(conn: Connection) -> None:
+    """Energy entries as numbers beside their entries, backfilled from existing entries
+    (a page at a time: an old ledger may hold millions)."""
+    schema.energy_segments.create(conn, checkfirst=True)
+    for index in schema.energy_segments.indexes:
+        index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        _execute(conn, POSTGRES_APPEND_ONE)
+    t = schema.entries
+    after = 0
+    while True:
+        query = (
+            select(t.c.seq, t.c.payload)
+            .where(t.c.kind == "energy", t.c.seq > after)
+            .order_by(t.c.seq)
+            .limit(20_000)
+        )
+        page = conn.execute(query).all()
+        if not page:
+            break
+        rows = []
+        for seq, payload in page:
+            try:
+                rows.append(segment_row(seq, json.loads(payload)))
+            except (ValueError, KeyError, TypeError):
+                pass  # an entry that does not parse: verify names it, and its missing row
+        if rows:
+            conn.execute(insert(schema.energy_segments), rows)
+        after = int(page[-1][0])
+    _energy_guards(conn)
+
+
+APPEND_LOCK = 0x6563_6F6C  # "ecol": one advisory lock for the chain (the ledger's)
+
+POSTGRES_APPEND_ONE = f"""
+CREATE OR REPLACE FUNCTION ecoledger_append_one(
+    p_id text, p_run_id text, p_kind text, p_recorded_at text, p_payload text,
+    p_segment jsonb, p_power jsonb, p_t_s bytea, p_power_w bytea
+) RETURNS TABLE (new_seq bigint, new_hash text) AS $$
+DECLARE
+    head_seq bigint;
+    head_hash text;
+    digest text;
+BEGIN
+    PERFORM pg_advisory_xact_lock({APPEND_LOCK});
+    SELECT e.seq, e.hash INTO head_seq, head_hash FROM entries e ORDER BY e.seq DESC LIMIT 1;
+    IF head_seq IS NULL THEN
+        head_seq := 0;
+        head_hash := repeat('0', 64);
+    END IF;
+    digest := encode(sha256(convert_to(head_hash || p_payload, 'UTF8')), 'hex');
+    INSERT INTO entries (seq, id, run_id, kind, recorded_at, payload, prev_hash, hash)
+    VALUES (head_seq + 1, p_id, p_run_id, p_kind, p_recorded_at, p_payload, head_hash, digest);
+    IF p_segment IS NOT NULL THEN
+        INSERT INTO energy_segments SELECT (jsonb_populate_record(
+            NULL::energy_segments, p_segment || jsonb_build_object('seq', head_seq + 1))).*;
+    END IF;
+    IF p_power IS NOT NULL THEN
+        INSERT INTO power_batches (seq, run_id, device_id, device_kind, method, samples,
+            t_first_s, t_last_s, t_s_f64le, power_w_f64le)
+        VALUES (head_seq + 1, p_run_id, p_power ->> 'device_id', p_power ->> 'device_kind',
+            p_power ->> 'method', (p_power ->> 'samples')::integer,
+            (p_power ->> 't_first_s')::double precision,
+            (p_power ->> 't_last_s')::double precision, p_t_s, p_power_w);
+    END IF;
+    RETURN QUERY SELECT head_seq + 1, digest;
+END
+$$ LANGUAGE plpgsql
+"""
+"""One entry (and its derived row) appended in one statement, so in one round trip: the
+append lock, the head, the hash ``sha256(prev_hash || payload)`` and the inserts, on the
+server. Returns the new seq and hash."""
+
+
+def _energy_guards(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for statement in SQLITE_ENERGY_APPEND_ONLY:
+            _execute(conn, statement)
+        return
+    for statement in POSTGRES_ENERGY_APPEND_ONLY:
+        _execute(conn, statement)
+    if "energy_segments_seq_positive" not in set(_pg_constraints(conn)):
+        _execute(
+            conn,
+            "ALTER TABLE energy_segments ADD CONSTRAINT energy_segments_seq_positive "
+            "CHECK (seq > 0) NOT VALID",
+        )
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
@@ -181,6 +306,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0003_power_batches", _m0003_power_batches),
     ("0004_seq_positive", _m0004_seq_positive),
     ("0005_meta", _m0005_meta),
+    ("0006_energy_segments", _m0006_energy_segments),
 )
 KNOWN = {name for name, _ in MIGRATIONS}
 MIGRATE_LOCK = 0x6563_6F6D  # "ecom": one advisory lock for schema changes

@@ -6,7 +6,7 @@ names are a contract with the audit tools: ``hash = sha256(prev_hash + payload)`
 ``power_batches`` is a derived, read-optimized copy of each ``power_samples`` entry (one row
 per batch, the samples as little-endian float64 arrays), written in the same transaction as
 the entry. The entry in ``entries`` stays the source of truth; ``verify`` checks that every
-batch matches its entry.
+batch matches its entry. ``energy_segments`` is the same for ``energy`` entries.
 """
 
 from __future__ import annotations
@@ -63,6 +63,30 @@ Index(
     power_batches.c.device_id,
     power_batches.c.t_first_s,
 )
+
+energy_segments = Table(
+    "energy_segments",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    Column("run_id", String(64), nullable=False),
+    Column("window_key", Text, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("device_kind", Text, nullable=False),
+    Column("device_model", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("approximated", Integer, nullable=False),
+    Column("joules", Double, nullable=False),
+    Column("start_s", Double, nullable=False),
+    Column("end_s", Double, nullable=False),
+    Column("duration_s", Double, nullable=False),
+    Column("count", BigInteger, nullable=True),
+    Column("writer_host", Text, nullable=False),
+    Column("writer_rank", Integer, nullable=True),
+    Column("recorded_at", String(40), nullable=False),
+)
+"""A derived copy of each ``energy`` entry (see :mod:`accounting.store.energy`); times are
+Unix seconds, ``approximated`` 0/1, ``writer_host``/``writer_rank`` the writer's."""
+Index("ix_energy_segments_run_window", energy_segments.c.run_id, energy_segments.c.window_key)
 
 migrations = Table(
     "ecoledger_migrations",

@@ -5,7 +5,8 @@ previous entry's ``hash``, ``hash == sha256(prev_hash + payload)``, the payload 
 JSON of an entry that parses against its schema with finite numbers, and the
 ``id``/``run_id``/``kind``/``recorded_at`` columns agree with it (one function,
 :func:`~accounting.store.entry_check.row_problem`, shared with ``import``). Then every
-``power_batches`` row must match its power_samples entry, and no entry lacks its row; no row
+``power_batches`` row must match its power_samples entry, and every ``energy_segments`` row
+its energy entry, and no entry lacks its row; no row
 may sit at seq ≤ 0 or (a power batch) beyond the head without its entry; and the append-only
 guards (triggers, seq constraints) must all be there. This finds an entry edited, removed,
 inserted or reordered, even with the append-only triggers dropped. Every finding names its seq.
@@ -21,13 +22,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from accounting.canonical import GENESIS_HASH
 from accounting.errors import InputError
 from accounting.store import migrations, schema
+from accounting.store.energy import segment_row
 from accounting.store.entry_check import row_problem
 from accounting.store.ledger import Ledger
 from accounting.store.power import batch_row
@@ -153,15 +157,53 @@ def _fingerprint(values: dict[str, object]) -> tuple[object, ...]:
     return tuple(out)
 
 
-def _check_power(
+@dataclass(frozen=True)
+class _Derived:
+    """A table derived from one kind of entry, and how verify names what is wrong in it."""
+
+    table: Any
+    kind: str
+    row_of: Callable[[int, Any], dict[str, Any]]
+    inserted: str
+    edited: str
+    removed: str
+
+
+DERIVED = (
+    _Derived(
+        schema.power_batches,
+        "power_samples",
+        batch_row,
+        "a power_batches row has no power_samples entry (samples inserted",
+        "power_batches row differs from the entry's samples (samples edited)",
+        "the entry's power_batches row is missing (samples removed)",
+    ),
+    _Derived(
+        schema.energy_segments,
+        "energy",
+        segment_row,
+        "an energy_segments row has no energy entry (segment inserted",
+        "energy_segments row differs from its energy entry (segment edited)",
+        "the entry's energy_segments row is missing (segment removed)",
+    ),
+)
+
+
+def _has_table(ledger: Ledger, table: Any) -> bool:
+    with ledger.engine.connect() as conn:
+        return bool(inspect(conn).has_table(table.name))
+
+
+def _check_derived(
     ledger: Ledger,
+    derived: _Derived,
     after_seq: int,
     upto_seq: int,
     expected: dict[int, tuple[str, tuple[object, ...]]],
 ) -> list[Finding]:
-    """Every power_batches row after ``after_seq`` matches its entry, none is missing, and
-    none lies beyond the head without its entry."""
-    pb = schema.power_batches
+    """Every row of a derived table after ``after_seq`` matches its entry, none is missing,
+    and none lies beyond the head without its entry."""
+    pb = derived.table
     t = schema.entries
     findings: list[Finding] = []
     after = after_seq
@@ -179,57 +221,36 @@ def _check_power(
                 beyond.append(seq)  # appended since verify began, or planted: see below
                 continue
             if seq not in expected:
-                findings.append(
-                    Finding(
-                        seq,
-                        None,
-                        "a power_batches row has no power_samples entry (samples inserted)",
-                    )
-                )
+                findings.append(Finding(seq, None, derived.inserted + ")"))
                 continue
             entry_id, want = expected[seq]
             if _fingerprint(dict(row._mapping)) != want:
-                findings.append(
-                    Finding(
-                        seq,
-                        entry_id,
-                        "power_batches row differs from the entry's samples (samples edited)",
-                    )
-                )
+                findings.append(Finding(seq, entry_id, derived.edited))
             seen.add(seq)
         after = int(rows[-1].seq)
     if beyond:
-        # a batch and its entry commit together: a visible batch has a visible entry
+        # a derived row and its entry commit together: a visible row has a visible entry
         with ledger.engine.connect() as conn, conn.begin():
             held = {
                 int(row[0])
                 for row in conn.execute(
-                    select(t.c.seq).where(t.c.seq.in_(beyond), t.c.kind == "power_samples")
+                    select(t.c.seq).where(t.c.seq.in_(beyond), t.c.kind == derived.kind)
                 )
             }
         for seq in beyond:
             if seq not in held:
-                findings.append(
-                    Finding(
-                        seq,
-                        None,
-                        "a power_batches row has no power_samples entry (samples inserted "
-                        "beyond the head)",
-                    )
-                )
+                findings.append(Finding(seq, None, derived.inserted + " beyond the head)"))
     for seq in sorted(set(expected) - seen):
-        findings.append(
-            Finding(
-                seq, expected[seq][0], "the entry's power_batches row is missing (samples removed)"
-            )
-        )
+        findings.append(Finding(seq, expected[seq][0], derived.removed))
     return findings
 
 
 def _outside_the_chain(ledger: Ledger) -> list[Finding]:
     """Rows at seq ≤ 0, which a walk from seq 1 never reads."""
     findings = []
-    for table in (schema.entries, schema.power_batches):
+    for table in (schema.entries, schema.power_batches, schema.energy_segments):
+        if table is schema.energy_segments and not _has_table(ledger, table):
+            continue
         has_id = "id" in table.c
         columns = [table.c.seq, table.c.id] if has_id else [table.c.seq]
         with ledger.engine.connect() as conn, conn.begin():
@@ -298,7 +319,9 @@ def verify(
             )
     start_seq = prev_seq
     checked = 0
-    power_expected: dict[int, tuple[str, tuple[object, ...]]] = {}
+    derived = [d for d in DERIVED if d.kind == "power_samples" or _has_table(ledger, d.table)]
+    expected: dict[str, dict[int, tuple[str, tuple[object, ...]]]] = {d.kind: {} for d in derived}
+    row_of = {d.kind: d.row_of for d in derived}
     anchor_seen = False
     for row in ledger.iter_stored(upto_seq=head_seq, after_seq=start_seq):
         if len(findings) >= MAX_FINDINGS:
@@ -332,11 +355,12 @@ def verify(
                 )
         if problem:
             findings.append(Finding(row.seq, row.id, problem))
-        if row.kind == "power_samples" and isinstance(parsed, dict):
+        if row.kind in row_of and isinstance(parsed, dict):
             try:
-                power_expected[row.seq] = (row.id, _fingerprint(batch_row(row.seq, parsed)))
+                fingerprint = _fingerprint(row_of[row.kind](row.seq, parsed))
+                expected[row.kind][row.seq] = (row.id, fingerprint)
             except Exception:  # noqa: BLE001
-                pass  # a payload that is no power batch: already a finding
+                pass  # a payload that is no such entry: already a finding
         checked += 1
         prev_seq, prev_hash, prev_id = row.seq, row.hash, row.id
     if anchor is not None and not anchor_seen and anchor.seq > start_seq:
@@ -348,7 +372,8 @@ def verify(
                 "entries were removed from the end",
             )
         )
-    findings += _check_power(ledger, start_seq, prev_seq, power_expected)
+    for table in derived:
+        findings += _check_derived(ledger, table, start_seq, prev_seq, expected[table.kind])
     findings += _outside_the_chain(ledger)
     findings += _guard_findings(ledger)
     return result_of(checked, prev_seq, prev_hash, findings)

@@ -43,6 +43,7 @@ def test_migrations_are_recorded_in_order(ledger_url):
         "0003_power_batches",
         "0004_seq_positive",
         "0005_meta",
+        "0006_energy_segments",
     ]
     assert all(applied for _, applied in rows)
 

@@ -23,6 +23,8 @@ RUNS = ["a" * 32, "b" * 32, "c" * 32]  # 15 entries: seq 1-5, 6-10, 11-15
 DROP_TRIGGERS = """
 DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;
 DROP TRIGGER power_batches_no_update; DROP TRIGGER power_batches_no_delete;
+DROP TRIGGER energy_segments_no_update; DROP TRIGGER energy_segments_no_delete;
+DROP TRIGGER energy_segments_seq_positive;
 """
 
 
@@ -196,6 +198,63 @@ def test_edited_power_samples_are_named(capsys, ledger_file):
     assert "samples edited" in result["reason"]
 
 
+def test_an_edited_energy_segment_is_named(capsys, ledger_file):
+    victim = row(ledger_file, 2)
+    assert victim["kind"] == "energy"
+    shell(ledger_file, "UPDATE energy_segments SET joules = 99.0 WHERE seq = 2;")
+    code, result = run_verify(capsys, ledger_file)
+    assert code == 1
+    assert (result["first_bad_seq"], result["first_bad_id"]) == (2, victim["id"])
+    assert "energy_segments row differs" in result["reason"]
+    assert "segment edited" in result["reason"]
+
+
+def test_a_removed_energy_segment_is_named(capsys, ledger_file):
+    victim = row(ledger_file, 7)
+    assert victim["kind"] == "energy"
+    shell(ledger_file, "DELETE FROM energy_segments WHERE seq = 7;")
+    code, result = run_verify(capsys, ledger_file)
+    assert code == 1
+    assert (result["first_bad_seq"], result["first_bad_id"]) == (7, victim["id"])
+    assert "segment removed" in result["reason"]
+
+
+def test_inserted_energy_segments_are_named(capsys, ledger_file):
+    assert row(ledger_file, 4)["kind"] == "power_samples"
+    copy = (
+        "SELECT {seq}, run_id, window_key, device_id, device_kind, device_model, method, "
+        "approximated, joules, start_s, end_s, duration_s, count, writer_host, writer_rank, "
+        "recorded_at FROM energy_segments WHERE seq = 2"
+    )
+    shell(
+        ledger_file,
+        f"INSERT INTO energy_segments {copy.format(seq=4)};"
+        f"INSERT INTO energy_segments {copy.format(seq=99)};",
+    )
+    code, result = run_verify(capsys, ledger_file)
+    assert code == 1
+    named = {(f["seq"], f["reason"]) for f in result["findings"]}
+    assert (4, "an energy_segments row has no energy entry (segment inserted)") in named
+    assert (
+        99,
+        "an energy_segments row has no energy entry (segment inserted beyond the head)",
+    ) in named
+
+
+def test_energy_segments_are_append_only(ledger_file):
+    conn = sqlite3.connect(ledger_file)
+    for statement in (
+        "UPDATE energy_segments SET joules = 0 WHERE seq = 2",
+        "DELETE FROM energy_segments WHERE seq = 2",
+        "INSERT INTO energy_segments SELECT 0, run_id, window_key, device_id, device_kind, "
+        "device_model, method, approximated, joules, start_s, end_s, duration_s, count, "
+        "writer_host, writer_rank, recorded_at FROM energy_segments WHERE seq = 2",
+    ):
+        with pytest.raises(sqlite3.DatabaseError, match="ecoledger"):
+            conn.execute(statement)
+    conn.close()
+
+
 def test_removing_the_newest_entries_needs_an_anchor(capsys, ledger_file):
     anchor = f"15:{row(ledger_file, 15)['hash']}"
     # the derived power batch at seq 14 would give it away (see tests/security): cut it too
@@ -215,6 +274,8 @@ def test_a_recomputed_chain_is_caught_by_an_anchor(capsys, ledger_file):
     anchor = f"15:{row(ledger_file, 15)['hash']}"
     conn = sqlite3.connect(ledger_file)
     conn.executescript(DROP_TRIGGERS)
+    # the derived segment would give the edit away: the attacker edits it too
+    conn.execute("UPDATE energy_segments SET joules = 1.0 WHERE seq = 2")
     rows = conn.execute("SELECT seq, payload FROM entries ORDER BY seq").fetchall()
     prev = "0" * 64
     for seq, payload in rows:
