@@ -45,6 +45,7 @@ KNOWN_MIGRATIONS = frozenset(
         "0003_power_batches",
         "0004_seq_positive",
         "0005_meta",
+        "0006_energy_segments",
     }
 )
 """The migrations this reader knows the schema of (a test keeps it equal to the store's).
