@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from accounting.errors import EcoledgerError, InputError
+from accounting.errors import EcoledgerError, InputError, LedgerError
 from accounting.store.location import mask_url
 
 if TYPE_CHECKING:
@@ -46,10 +46,15 @@ def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_cli_ledger(args: argparse.Namespace, *, create: bool = True) -> Ledger:
+def open_cli_ledger(
+    args: argparse.Namespace,
+    *,
+    create: bool = True,
+    on_unreachable: Callable[[LedgerError], None] | None = None,
+) -> Ledger:
     from accounting.store import open_ledger  # SQLAlchemy: only for commands that open one
 
-    return open_ledger(getattr(args, "ledger", None), create=create)
+    return open_ledger(getattr(args, "ledger", None), create=create, on_unreachable=on_unreachable)
 
 
 def warn_if_unverified(ledger: Ledger, run_ids: Sequence[str | None] = ()) -> str | None:
@@ -73,6 +78,24 @@ def positive_float(name: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
         if not math.isfinite(value) or value <= 0:
             raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        return value
+
+    return parse
+
+
+def bounded_float(
+    name: str, low: float, high: float, unit: str, *, zero: bool = False
+) -> Callable[[str], float]:
+    """An argparse type: a number in [low, high] (> 0, or ≥ 0 with ``zero``), with an error
+    naming the option."""
+    parse_number = (non_negative_float if zero else positive_float)(name)
+
+    def parse(text: str) -> float:
+        value = parse_number(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be between {low:g} and {high:g} {unit}, got {text!r}"
+            )
         return value
 
     return parse
