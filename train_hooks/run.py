@@ -91,7 +91,6 @@ class Run:
         self._start: Snapshot | None = self._meter.snapshot() if self._meter else None
         self._open: dict[str, Snapshot] = {}
         self._steps: StepRanges | None = None
-        self._window_steps = DEFAULT_WINDOW_STEPS
         self._epochs: dict[int, Unit] = {}
         self._epoch_base_j = 0.0
         self._ranges: list[Unit] = []

@@ -28,7 +28,6 @@ from train_hooks.supervisor import (
 )
 
 ORIGIN = "ecoledger run"
-EXIT_NOT_STARTED = 2
 
 
 class LiveView(Protocol):

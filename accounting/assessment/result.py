@@ -23,11 +23,6 @@ from accounting.factors.factor import Factor
 CURRENCY = "USD"
 
 
-def money_text(usd: float) -> str:
-    """Display rounding: cents, half-even (as Python's format does)."""
-    return f"{usd:,.2f} {CURRENCY}"
-
-
 @dataclass(frozen=True)
 class Line:
     """One term of the identity: a physical quantity, its money, formula and sources."""
