@@ -37,6 +37,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise CliError(message, code)
 
 
+def add_command(
+    sub: Any, name: str, *, help: str, examples: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` ends with its examples, printed as written."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ledger",
