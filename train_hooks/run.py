@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from accounting.entries import Usage
 from meter import Measurement, Meter
@@ -77,8 +77,6 @@ class UsageCounts:
 class Run:
     """A metered run. Get one from ``with ecoledger.track(...) as run:``."""
 
-    _active: ClassVar[list[Run]] = []
-
     def __init__(
         self,
         run_id: str,
@@ -124,7 +122,9 @@ class Run:
     @classmethod
     def current(cls) -> Run | None:
         """The innermost run opened by ``track()`` in this process, or None."""
-        return cls._active[-1] if cls._active else None
+        from train_hooks.context import tracking
+
+        return tracking().current_run()
 
     @property
     def metered(self) -> bool:

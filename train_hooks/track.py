@@ -35,6 +35,7 @@ from typing import Any, TypeVar, cast
 from accounting.entries import RunKind, RunStarted, new_id
 from accounting.writer_alive import writer_identity
 from train_hooks.carbon import DEFAULT_PUE, intensity_g_per_kwh
+from train_hooks.context import TrackingContext, tracking
 from train_hooks.errors import BudgetExceeded
 from train_hooks.hostinfo import gpus_of_rank, host_root_pid, placement
 from train_hooks.options import TrackOptions
@@ -96,6 +97,7 @@ class Tracker:
         self._owner = False
         self._lock = threading.Lock()
         self._log: Any = None  # train_hooks.mlflow_log.MlflowLog when log_to="mlflow"
+        self._context: TrackingContext = tracking()
 
     @property
     def owner(self) -> bool:
@@ -150,9 +152,10 @@ class Tracker:
             from train_hooks.mlflow_log import attach
 
             self._log = attach(self.run, o)
-        Run._active.append(self.run)
-        _OPEN.append(self)
-        _install_exit_hooks()
+        context = self._context = tracking()
+        context.runs.append(self.run)
+        context.trackers.append(self)
+        _install_exit_hooks(context)
         self._guard.install()
         return self.run
 
@@ -162,10 +165,11 @@ class Tracker:
             run, self.run = self.run, None
         if run is None:
             return
-        if self in _OPEN:
-            _OPEN.remove(self)
-        if run in Run._active:
-            Run._active.remove(run)
+        context = self._context
+        if self in context.trackers:
+            context.trackers.remove(self)
+        if run in context.runs:
+            context.runs.remove(run)
         try:
             run.close()
         except Exception as exc:
@@ -415,28 +419,23 @@ def track(
 
 
 # -- runs opened with start() and never stopped: closed at exit --------------------------------
-_OPEN: list[Tracker] = []
-_hooks_installed = False
-
-
-def _install_exit_hooks() -> None:
-    global _hooks_installed
-    if _hooks_installed:
+def _install_exit_hooks(context: TrackingContext) -> None:
+    if context.exit_hooks_installed:
         return
-    _hooks_installed = True
-    atexit.register(_close_all, "completed", None)
+    context.exit_hooks_installed = True
+    atexit.register(_close_all, context, "completed", None)
     previous = sys.excepthook
 
     def excepthook(exc_type: Any, exc: BaseException, tb: Any) -> None:
         status, error = status_of(exc)
-        _close_all(status, error)
+        _close_all(context, status, error)
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
 
 
-def _close_all(status: str, error: str | None) -> None:
-    for tracker in reversed(list(_OPEN)):
+def _close_all(context: TrackingContext, status: str, error: str | None) -> None:
+    for tracker in reversed(list(context.trackers)):
         try:
             tracker.stop(status, error)
         except Exception:
