@@ -256,7 +256,3 @@ _ADAPTER: TypeAdapter[Any] = TypeAdapter(Entry)
 def entry_from_json(text: str | bytes) -> Any:
     """Parse one entry from its JSON form (validated, frozen)."""
     return _ADAPTER.validate_json(text)
-
-
-def entry_from_dict(data: dict[str, Any]) -> Any:
-    return _ADAPTER.validate_python(data)

@@ -9,7 +9,8 @@ This module reads only what a listing shows:
 2. for the page alone, its runs' ``run_ended``, ``energy`` and ``correction`` entries
    (through the ``(run_id, kind)`` index), and the last ``recorded_at`` of unended runs.
 
-A SQLite ledger is read with the standard ``sqlite3`` module, read-only (``mode=ro``);
+A SQLite ledger is read with the standard ``sqlite3`` module (``mode=ro`` when it is not ours
+to write; only SELECTs either way);
 PostgreSQL through the store's SQLAlchemy engine, with the same SQL. The figures are those of
 ``list_runs`` (the same fold, the same float sums in chain order). Whatever this reader is not
 sure to read as ``list_runs`` would (a correction on a run of the page, a payload that does
@@ -113,7 +114,7 @@ def list_run_page(
     path = _sqlite_path(location)
     if path is not None:
         try:
-            conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=_BUSY_TIMEOUT_S)
+            conn = sqlite3.connect(_uri(path), uri=True, timeout=_BUSY_TIMEOUT_S)
         except sqlite3.Error:
             conn = None
         if conn is not None:
@@ -141,7 +142,12 @@ def _sqlite_path(location: str) -> Path | None:
         return None
 
 
-def _ro_uri(path: Path) -> str:
+def _uri(path: Path) -> str:
+    """Read-write when this process may write the ledger (it only reads: the mode is so that,
+    as the last connection to close, SQLite removes the ``-wal`` and ``-shm`` files it made, as
+    the store's own reads do); read-only otherwise."""
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        return f"file:{quote(str(path))}?mode=rw"
     immutable = not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists()
     return f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
 

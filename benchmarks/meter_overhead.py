@@ -171,7 +171,7 @@ def sync_cost_us(windows: int = 3000, repeats: int = 5) -> dict[str, float]:
     for label, sync in (("off", "off"), ("callable", nothing)):
         with ecoledger.track(ledger=str(folder / f"{label}.db"), sync=sync) as run:
             phase, step = [], []
-            run._ensure_steps(1, 100)
+            run.ensure_steps(1, 100)
             if sync != "off" and run._steps is not None:
                 run._steps.sync = lambda: run._sync("step")
             for _ in range(repeats):

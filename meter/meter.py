@@ -87,10 +87,6 @@ class Meter:
                 raise ValueError(f"window {key!r} was never begun") from None
         return self.between(key, start, snap)
 
-    def cancel(self, key: str) -> None:
-        with self._lock:
-            self._open.pop(key, None)
-
     @contextmanager
     def window(self, key: str) -> Iterator[list[Measurement]]:
         """``with meter.window("eval") as out: ...``; ``out[0]`` is the Measurement after exit."""

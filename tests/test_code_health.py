@@ -1,4 +1,5 @@
-"""Code health is part of the test command: ruff (lint and format) and mypy on the leaves."""
+"""Code health is part of the test command: ruff (lint and format), mypy on the leaves, and
+vulture (dead code; its settings are in pyproject.toml, its whitelist tests/vulture_whitelist.py)."""
 
 from __future__ import annotations
 
@@ -24,4 +25,9 @@ def test_ruff_format() -> None:
 
 def test_mypy_on_meter_and_accounting() -> None:
     result = _run(sys.executable, "-m", "mypy", "meter", "accounting")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_no_dead_code() -> None:
+    result = _run(sys.executable, "-m", "vulture")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -26,7 +26,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from train_hooks.session import CallbackSession
+from train_hooks.options import TrackOptions
+from train_hooks.session import CallbackSession, callback_options
 
 try:
     from transformers import TrainerCallback
@@ -90,41 +91,25 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
 
     def __init__(
         self,
-        name: str | None = None,
-        project: str | None = None,
-        kind: str = "fine_tuning",
-        ledger: str | None = None,
-        country: str | None = None,
-        pue: float | None = None,
-        sample_hz: float | None = None,
-        budget_kgco2e: float | None = None,
-        on_budget: str = "warn",
+        options: TrackOptions | None = None,
+        /,
+        *,
         window_steps: int = 100,
-        sync: Any = "auto",
         model_card: bool | str | Path = False,
         geographical_location: str | None = None,
         hardware_used: str | None = None,
-        log_to: str | None = None,
+        **track_options: Any,
     ) -> None:
-        self.kind = kind
-        self.ledger = ledger
+        """``track_options``: the keyword arguments of ``track()`` (kind defaults to
+        ``fine_tuning``), or one :class:`~train_hooks.options.TrackOptions` given first."""
+        options = callback_options(options, track_options, kind="fine_tuning")
+        self.kind = options.kind
+        self.ledger = options.ledger
         self.window_steps = window_steps
         self.model_card = model_card
         self.geographical_location = geographical_location
         self.hardware_used = hardware_used
-        self.session = CallbackSession(
-            name=name,
-            project=project,
-            kind=kind,
-            ledger=ledger,
-            country=country,
-            pue=pue,
-            sample_hz=sample_hz,
-            budget_kgco2e=budget_kgco2e,
-            on_budget=on_budget,
-            log_to=log_to,
-            sync=sync,
-        )
+        self.session = CallbackSession(options)
         self._epoch = 0
         self.model_card_path: Path | None = None
 
@@ -134,7 +119,7 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         model = kwargs.get("model")
-        name = self.session.options.get("name") or (
+        name = self.session.options.name or (
             f"{type(model).__name__} train" if model is not None else "transformers train"
         )
         total_epochs = (
@@ -145,7 +130,7 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
             total_steps=state.max_steps if state.max_steps and state.max_steps > 0 else None,
             total_epochs=total_epochs if total_epochs and total_epochs > 0 else None,
         )
-        run._ensure_steps(1, self.window_steps)
+        run.ensure_steps(1, self.window_steps)
         self._epoch = 0
         self.session.begin("train")
 
@@ -172,10 +157,10 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.session.end("train")
         run = self.session.run
-        owner = bool(self.session.tracker and self.session.tracker._owner)
+        owner = bool(self.session.tracker and self.session.tracker.owner)
         ledger = (
-            self.session.tracker._ledger.location
-            if self.session.tracker and self.session.tracker._ledger is not None
+            self.session.tracker.ledger_location
+            if self.session.tracker and self.session.tracker.ledger_location is not None
             else self.ledger
         )
         self.session.close()

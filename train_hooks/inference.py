@@ -47,7 +47,7 @@ def _batch_size(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
 def _request_sync(sync: Any, run: Run) -> Callable[[], None] | None:
     """``True``: the run's device sync (``track(sync=...)``); ``False``/None: none; a callable:
     that (wrapped so that a failure is recorded as ``sync_failed``, never raised)."""
-    recorder = run._recorder
+    recorder = run.recorder
     if recorder is None or sync is False or sync is None:
         return None
     if sync is True:
@@ -76,9 +76,9 @@ class InferenceMeter:
         self.window_requests = window_requests
         self._tokens = tokens
         self._own_tracker = own_tracker
-        self._recorder = run._recorder
+        self._recorder = run.recorder
         self._sync = _request_sync(sync, run)
-        meter = run._meter
+        meter = run.meter
         self._sources = meter.sources if meter is not None else ()
         self._reads = [s.read for s in self._sources]
         self._lock = threading.Lock()
@@ -99,7 +99,7 @@ class InferenceMeter:
             )
             if self._recorder is not None:
                 self._recorder.add_collector(self._flush_range)
-        run._closers.append(self.close)
+        run.on_close(self.close)
 
     def _reset_range(self, first: int) -> None:
         self._first = first

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from train_hooks.session import CallbackSession
+from train_hooks.options import TrackOptions
+from train_hooks.session import CallbackSession, callback_options
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -40,35 +41,19 @@ class EcoLedgerCallback(Callback):
 
     def __init__(
         self,
-        name: str | None = None,
-        project: str | None = None,
-        kind: str = "training",
-        ledger: str | None = None,
-        country: str | None = None,
-        pue: float | None = None,
-        sample_hz: float | None = None,
-        budget_kgco2e: float | None = None,
-        on_budget: str = "warn",
+        options: TrackOptions | None = None,
+        /,
+        *,
         window_steps: int = 100,
-        log_to: str | None = None,
-        sync: Any = "auto",
+        **track_options: Any,
     ) -> None:
+        """``track_options``: the keyword arguments of ``track()``, or one
+        :class:`~train_hooks.options.TrackOptions` given first."""
         super().__init__()
-        self.kind = kind
+        options = callback_options(options, track_options, kind="training")
+        self.kind = options.kind
         self.window_steps = window_steps
-        self.session = CallbackSession(
-            name=name,
-            project=project,
-            kind=kind,
-            ledger=ledger,
-            country=country,
-            pue=pue,
-            sample_hz=sample_hz,
-            budget_kgco2e=budget_kgco2e,
-            on_budget=on_budget,
-            log_to=log_to,
-            sync=sync,
-        )
+        self.session = CallbackSession(options)
 
     @property
     def run_id(self) -> str | None:
@@ -84,14 +69,14 @@ class EcoLedgerCallback(Callback):
             max_steps = getattr(trainer, "max_steps", -1)
             total_epochs = max_epochs if max_epochs and max_epochs > 0 else None
             total_steps = max_steps if max_steps and max_steps > 0 else None
-        name = self.session.options.get("name") or f"{type(pl_module).__name__} {stage}"
+        name = self.session.options.name or f"{type(pl_module).__name__} {stage}"
         run = self.session.open(
             kind=_STAGE_KIND.get(stage, self.kind),
             name=name,
             total_epochs=total_epochs,
             total_steps=total_steps,
         )
-        run._ensure_steps(1, self.window_steps)
+        run.ensure_steps(1, self.window_steps)
 
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
         self.session.close()

@@ -127,12 +127,12 @@ class MlflowLog:
             self._mlflow.log_artifact(str(report), artifact_path="ecoledger")
 
 
-def attach(run: Any, options: dict[str, Any]) -> MlflowLog | None:
-    """Start logging ``run`` when ``options["log_to"]`` asks for it (rank 0 only)."""
-    if options.get("log_to") != "mlflow" or run.rank not in (None, 0):
+def attach(run: Any, options: Any) -> MlflowLog | None:
+    """Start logging ``run`` when ``options.log_to`` (a TrackOptions) asks for it (rank 0 only)."""
+    if options.log_to != "mlflow" or run.rank not in (None, 0):
         return None
     try:
-        return MlflowLog(run, options.get("name"), options.get("project"))
+        return MlflowLog(run, options.name, options.project)
     except Exception as exc:  # noqa: BLE001 - a tracker that is down never stops the job
         log.warning("ecoledger: could not start logging to MLflow: %s", exc)
         return None

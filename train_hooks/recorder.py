@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -285,7 +285,3 @@ class RunRecorder:
 
     def flush(self) -> bool:
         return self.writer.flush()
-
-
-def device_summary(devices: Sequence[Any]) -> str:
-    return ", ".join(f"{d.device_id} ({d.method})" for d in devices)

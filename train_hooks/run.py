@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from accounting.entries import Usage
 from meter import Measurement, Meter
@@ -62,10 +62,20 @@ class WatchHandle:
             self._handle = None
 
 
+@dataclass(frozen=True)
+class UsageCounts:
+    """Requests, tokens and items served, not yet written."""
+
+    requests: int = 0
+    tokens: int = 0
+    items: int = 0
+
+    def plus(self, requests: int, tokens: int, items: int) -> UsageCounts:
+        return UsageCounts(self.requests + requests, self.tokens + tokens, self.items + items)
+
+
 class Run:
     """A metered run. Get one from ``with ecoledger.track(...) as run:``."""
-
-    _active: ClassVar[list[Run]] = []
 
     def __init__(
         self,
@@ -91,14 +101,13 @@ class Run:
         self._start: Snapshot | None = self._meter.snapshot() if self._meter else None
         self._open: dict[str, Snapshot] = {}
         self._steps: StepRanges | None = None
-        self._window_steps = DEFAULT_WINDOW_STEPS
         self._epochs: dict[int, Unit] = {}
         self._epoch_base_j = 0.0
         self._ranges: list[Unit] = []
         self._range_base_j = 0.0
-        self._usage = [0, 0, 0]
+        self._usage = UsageCounts()
         self._usage_lock = threading.Lock()
-        self._closers: list[Any] = []
+        self._closers: list[Callable[[], None]] = []
         self._budget_hit = False
         self._budget_raised = False
         self._warned: set[str] = set()
@@ -113,19 +122,37 @@ class Run:
     @classmethod
     def current(cls) -> Run | None:
         """The innermost run opened by ``track()`` in this process, or None."""
-        return cls._active[-1] if cls._active else None
+        from train_hooks.context import tracking
+
+        return tracking().current_run()
 
     @property
     def metered(self) -> bool:
         """False when nothing is measured (no source, or the ledger was refused)."""
         return self._meter is not None
 
+    @property
+    def meter(self) -> Meter | None:
+        """This process's meter (None when nothing is measured)."""
+        return self._meter
+
+    @property
+    def recorder(self) -> RunRecorder | None:
+        """What writes this run's entries (None when the ledger was refused)."""
+        return self._recorder
+
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Call ``close`` when the run closes (before its windows end), newest first."""
+        self._closers.append(close)
+
     # -- energy so far ---------------------------------------------------------------------
     def _joules_since_start(self, now: Snapshot) -> float:
         if self._start is None:
             return 0.0
+        _, _, started = self._start
+        _, _, readings = now
         return sum(
-            max(0.0, b.energy_j - a.energy_j) for a, b in zip(self._start[2], now[2], strict=True)
+            max(0.0, b.energy_j - a.energy_j) for a, b in zip(started, readings, strict=True)
         )
 
     @property
@@ -209,7 +236,7 @@ class Run:
         ``sync``: call the run's device sync before each read (off by default: a sync per
         step stalls the pipeline; phase and epoch windows always sync).
         """
-        self._ensure_steps(every, window_steps)
+        self.ensure_steps(every, window_steps)
         if self._meter is None:
             return WatchHandle(None)
         if self._steps is not None and sync:
@@ -219,7 +246,7 @@ class Run:
     def _on_optimizer_step(self, _optimizer: Any, _args: Any, _kwargs: Any) -> None:
         self.step()
 
-    def _ensure_steps(self, every: int = 1, window_steps: int = DEFAULT_WINDOW_STEPS) -> None:
+    def ensure_steps(self, every: int = 1, window_steps: int = DEFAULT_WINDOW_STEPS) -> None:
         if every < 1:
             raise ValueError(f"every must be ≥ 1, got {every}")
         if window_steps < 1:
@@ -236,7 +263,7 @@ class Run:
     def step(self, n: int = 1) -> None:
         """Mark the end of ``n`` training steps (what ``watch`` does; adapters call it)."""
         if self._steps is None:
-            self._ensure_steps()
+            self.ensure_steps()
             if self._steps is None:
                 return
         self._steps.step(n)
@@ -267,22 +294,19 @@ class Run:
             if int(value) < 0:
                 raise ValueError(f"{label} must be ≥ 0, got {value}")
         with self._usage_lock:
-            self._usage[0] += int(requests)
-            self._usage[1] += int(tokens)
-            self._usage[2] += int(items)
+            self._usage = self._usage.plus(int(requests), int(tokens), int(items))
 
     def _collect_usage(self) -> None:
         with self._usage_lock:
-            requests, tokens, items = self._usage
-            self._usage = [0, 0, 0]
-        if (requests or tokens or items) and self._recorder is not None:
+            usage, self._usage = self._usage, UsageCounts()
+        if usage != UsageCounts() and self._recorder is not None:
             self._recorder.add(
                 Usage(
                     run_id=self.run_id,
                     source=self._recorder.source,
-                    requests=requests,
-                    tokens=tokens,
-                    items=items,
+                    requests=usage.requests,
+                    tokens=usage.tokens,
+                    items=usage.items,
                 )
             )
 
@@ -359,7 +383,9 @@ class Run:
         """Write everything queued now (the writer also flushes every few seconds)."""
         return self._recorder.flush() if self._recorder is not None else True
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """End every open window and call what :meth:`on_close` registered (by ``track()``
+        when the run ends)."""
         for close in reversed(self._closers):
             try:
                 close()

@@ -12,16 +12,28 @@ import logging
 from typing import Any
 
 from train_hooks.errors import BudgetExceeded
+from train_hooks.options import TrackOptions
 from train_hooks.run import Run, window_key
-from train_hooks.track import Tracker, status_of, track
+from train_hooks.track import Tracker, status_of
 
 log = logging.getLogger("ecoledger")
 
 
+def callback_options(
+    options: TrackOptions | None, fields: dict[str, Any], *, kind: str
+) -> TrackOptions:
+    """A callback's options: a TrackOptions, or track()'s keyword arguments (validated now, in
+    the user's constructor call); ``kind`` is the callback's default run kind."""
+    if options is None:
+        return TrackOptions(**{"kind": kind, **fields})
+    if not isinstance(options, TrackOptions) or fields:
+        raise TypeError("give a TrackOptions or track()'s keyword arguments (name=..., ...)")
+    return options
+
+
 class CallbackSession:
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, options: TrackOptions) -> None:
         self.options = options
-        track(**options)  # validate the arguments now, in the user's constructor call
         self.tracker: Tracker | None = None
         self.run: Run | None = None
         self.last_run_id: str | None = None
@@ -34,8 +46,7 @@ class CallbackSession:
     def open(self, **overrides: Any) -> Run:
         if self.run is not None:
             return self.run
-        options = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
-        self.tracker = track(**options)
+        self.tracker = Tracker(self.options.with_changes(**overrides))
         self.run = self.tracker.start()
         self.last_run_id = self.run.run_id
         self._open.clear()

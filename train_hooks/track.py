@@ -23,23 +23,25 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
-import math
 import os
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from accounting.entries import RUN_KINDS, RunStarted, new_id
+from accounting.entries import RunKind, RunStarted, new_id
 from accounting.writer_alive import writer_identity
-from train_hooks.carbon import DEFAULT_PUE, check_country, intensity_g_per_kwh
+from train_hooks.carbon import DEFAULT_PUE, intensity_g_per_kwh
+from train_hooks.context import TrackingContext, tracking
 from train_hooks.errors import BudgetExceeded
 from train_hooks.hostinfo import gpus_of_rank, host_root_pid, placement
+from train_hooks.options import TrackOptions
 from train_hooks.run import Budget, Run
 from train_hooks.signals import SigtermGuard, Terminated
-from train_hooks.sync import check_sync, make_sync
+from train_hooks.sync import make_sync
 
 log = logging.getLogger("ecoledger")
 RUN_ID_ENV = "ECOLEDGER_RUN_ID"
@@ -86,9 +88,8 @@ def status_of(exc: BaseException | None) -> tuple[str, str | None]:
 class Tracker:
     """What ``track(...)`` returns: a context manager, a decorator, or ``start()``/``stop()``."""
 
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        _validate(options)
+    def __init__(self, options: TrackOptions) -> None:
+        self.options = options
         self.run: Run | None = None
         self._recorder: Any = None
         self._ledger: Any = None
@@ -96,6 +97,17 @@ class Tracker:
         self._owner = False
         self._lock = threading.Lock()
         self._log: Any = None  # train_hooks.mlflow_log.MlflowLog when log_to="mlflow"
+        self._context: TrackingContext = tracking()
+
+    @property
+    def owner(self) -> bool:
+        """True when this process opened the run (and so writes its end)."""
+        return self._owner
+
+    @property
+    def ledger_location(self) -> str | None:
+        """Where the run is recorded (None when the ledger could not be opened)."""
+        return self._ledger.location if self._ledger is not None else None
 
     # -- context manager -------------------------------------------------------------------
     def __enter__(self) -> Run:
@@ -112,13 +124,13 @@ class Tracker:
 
     # -- decorator -------------------------------------------------------------------------
     def __call__(self, fn: F) -> F:
-        options = dict(self._options)
-        if options.get("name") is None:
-            options["name"] = getattr(fn, "__qualname__", None) or repr(fn)
+        options = self.options
+        if options.name is None:
+            options = options.with_changes(name=getattr(fn, "__qualname__", None) or repr(fn))
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with Tracker(**options):
+            with Tracker(options):
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -128,15 +140,22 @@ class Tracker:
         """Open (or join) the run and start metering. Never raises for a metering problem."""
         if self.run is not None:
             raise RuntimeError("this track() is already started; use a new one per run")
-        o = self._options
-        self.run = _open(self, o)
-        if o.get("log_to"):
+        o = self.options
+        opened = _open(o)
+        self.run, self._ledger, self._recorder, self._owner = (
+            opened.run,
+            opened.ledger,
+            opened.recorder,
+            opened.owner,
+        )
+        if o.log_to:
             from train_hooks.mlflow_log import attach
 
             self._log = attach(self.run, o)
-        Run._active.append(self.run)
-        _OPEN.append(self)
-        _install_exit_hooks()
+        context = self._context = tracking()
+        context.runs.append(self.run)
+        context.trackers.append(self)
+        _install_exit_hooks(context)
         self._guard.install()
         return self.run
 
@@ -146,12 +165,13 @@ class Tracker:
             run, self.run = self.run, None
         if run is None:
             return
-        if self in _OPEN:
-            _OPEN.remove(self)
-        if run in Run._active:
-            Run._active.remove(run)
+        context = self._context
+        if self in context.trackers:
+            context.trackers.remove(self)
+        if run in context.runs:
+            context.runs.remove(run)
         try:
-            run._close()
+            run.close()
         except Exception as exc:
             _warn(f"could not close the run's windows: {exc}")
         if run.budget_stopped and status in ("completed", "failed"):
@@ -180,75 +200,36 @@ class Tracker:
         self._guard.remove()
 
 
-MAX_NAME_CHARS = 200
-"""Names and projects are bounded (as by ``ecoledger run --name``)."""
-
-
-def _validate(o: dict[str, Any]) -> None:
-    from train_hooks.mlflow_log import check_log_to
-
-    check_log_to(o.get("log_to"))
-    if o["kind"] not in RUN_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(RUN_KINDS)}, got {o['kind']!r}")
-    if o["on_budget"] not in ("warn", "stop"):
-        raise ValueError(f"on_budget must be 'warn' or 'stop', got {o['on_budget']!r}")
-    for name in ("pue", "sample_hz", "budget_kgco2e", "flush_interval_s"):
-        value = o.get(name)
-        if value is None:
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
-        if name == "pue" and value < 1:
-            raise ValueError(f"pue must be ≥ 1 (facility energy / IT energy), got {value}")
-        if name != "pue" and value <= 0:
-            raise ValueError(f"{name} must be > 0, got {value}")
-    if o["flush_interval_s"] is not None and o["flush_interval_s"] > 5:
-        raise ValueError(f"flush_interval_s must be ≤ 5, got {o['flush_interval_s']}")
-    for name in ("total_epochs", "total_steps"):
-        value = o.get(name)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise ValueError(f"{name} must be a whole number ≥ 1, got {value!r}")
-    if o["country"] is not None:
-        o["country"] = check_country(o["country"])
-    check_sync(o.get("sync", "auto"))
-    if o.get("shared_gpu", "whole") not in ("whole", "attribute"):
-        raise ValueError(f"shared_gpu must be 'whole' or 'attribute', got {o['shared_gpu']!r}")
-    for name in ("name", "project"):
-        value = o.get(name)
-        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_NAME_CHARS):
-            raise ValueError(
-                f"{name} must be at most {MAX_NAME_CHARS} characters, with no NUL character"
-            )
-
-
 def _default_name() -> str:
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     return script or "python"
 
 
-def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
+@dataclass(frozen=True)
+class _Opened:
+    run: Run
+    ledger: Any = None
+    recorder: Any = None
+    owner: bool = False
+
+
+def _open(o: TrackOptions) -> _Opened:
     """Open the ledger, agree on the run id, build the meter and recorder. Never raises."""
     from accounting.store import open_ledger
     from accounting.store.location import is_postgres
     from train_hooks.recorder import RunRecorder
 
-    pue = o["pue"] if o["pue"] is not None else DEFAULT_PUE
+    pue = o.pue if o.pue is not None else DEFAULT_PUE
     try:
-        g_per_kwh = intensity_g_per_kwh(o["country"])
+        g_per_kwh = intensity_g_per_kwh(o.country)
     except Exception as exc:
         _warn(f"no carbon intensity available ({exc}); budgets use 475 gCO2e/kWh")
         g_per_kwh = 475.0
-    budget = Budget(o["budget_kgco2e"], o["on_budget"]) if o["budget_kgco2e"] else None
+    budget = Budget(o.budget_kgco2e, o.on_budget) if o.budget_kgco2e else None
     env_run = os.environ.get(RUN_ID_ENV)
     env_ledger = os.environ.get(LEDGER_ENV)
-    location = o["ledger"] or env_ledger
-    joined = bool(env_run) and (o["ledger"] is None or o["ledger"] == env_ledger)
+    location = o.ledger or env_ledger
+    joined = bool(env_run) and (o.ledger is None or o.ledger == env_ledger)
     p = placement()
     proposed = env_run if joined else new_id()
     assert proposed is not None
@@ -261,8 +242,8 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             intensity_g_per_kwh=g_per_kwh,
             budget=budget,
             rank=p.rank,
-            total_epochs=o["total_epochs"],
-            total_steps=o["total_steps"],
+            total_epochs=o.total_epochs,
+            total_steps=o.total_steps,
         )
 
     ledger = None
@@ -282,13 +263,11 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
                 _warn(agreement.refusal)
             if ledger is not None:
                 ledger.close()
-            return disabled(proposed)
+            return _Opened(disabled(proposed))
     assert run_id is not None
     if ledger is None:
-        return disabled(run_id)
-    tracker._ledger = ledger
+        return _Opened(disabled(run_id))
     owner = not joined and p.rank in (None, 0)
-    tracker._owner = owner
     meter = None
     problems: list[str] = []
     try:
@@ -300,7 +279,7 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             include_host=p.reads_host,
         )
         if detection.sources:
-            meter = Meter(detection.sources, sample_hz=o["sample_hz"] or 1.0)
+            meter = Meter(detection.sources, sample_hz=o.sample_hz or 1.0)
         elif p.reads_host:
             problems.append("no energy source available; nothing is metered in this process")
     except Exception as exc:
@@ -309,35 +288,34 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
     recorder = RunRecorder(
         ledger,
         run_id,
-        sync=make_sync(o["sync"], gpu_uuids),
+        sync=make_sync(o.sync, gpu_uuids),
         meter=meter,
         owner=owner,
         record_total=not joined,
-        flush_interval_s=o["flush_interval_s"] or FLUSH_INTERVAL_S,
+        flush_interval_s=o.flush_interval_s or FLUSH_INTERVAL_S,
         rank=p.rank,
         origin="ecoledger.track",
         warn=_warn,
     )
-    tracker._recorder = recorder
     started = None
     if owner:
         started = RunStarted(
             run_id=run_id,
             source=recorder.source,
-            name=o["name"] or _default_name(),
-            project=o["project"],
-            run_kind=o["kind"],
+            name=o.name or _default_name(),
+            project=o.project,
+            run_kind=cast(RunKind, o.kind),  # checked by TrackOptions
             started_at=datetime.now(UTC),
-            country=o["country"],
-            pue=o["pue"],
+            country=o.country,
+            pue=o.pue,
             ecoledger_version=_version(),
-            flush_interval_s=o["flush_interval_s"] or FLUSH_INTERVAL_S,
-            parent_run_id=o.get("parent_run_id"),
-            expected_uses=o.get("expected_uses"),
+            flush_interval_s=o.flush_interval_s or FLUSH_INTERVAL_S,
+            parent_run_id=o.parent_run_id,
+            expected_uses=o.expected_uses,
             **writer_identity(),
         )
     recorder.start(started)
-    if owner and o.get("shared_gpu") == "attribute":
+    if owner and o.shared_gpu == "attribute":
         from accounting.assessment import AssumptionSettings
         from accounting.entries import Assumptions
 
@@ -366,16 +344,17 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
     for message in problems:
         _warn(message)
         recorder.problem("meter_failed", message)
-    return Run(
+    run = Run(
         run_id,
         recorder,
         pue=pue,
         intensity_g_per_kwh=g_per_kwh,
         budget=budget,
         rank=p.rank,
-        total_epochs=o["total_epochs"],
-        total_steps=o["total_steps"],
+        total_epochs=o.total_epochs,
+        total_steps=o.total_steps,
     )
+    return _Opened(run, ledger, recorder, owner)
 
 
 def track(
@@ -416,52 +395,47 @@ def track(
     a warning.
     """
     bare = callable(name) and not isinstance(name, str)  # @track without parentheses
-    options = {
-        "name": None if bare else name,
-        "project": project,
-        "kind": kind,
-        "ledger": None if ledger is None else os.fspath(ledger),
-        "country": country,
-        "pue": pue,
-        "sample_hz": sample_hz,
-        "budget_kgco2e": budget_kgco2e,
-        "on_budget": on_budget,
-        "total_epochs": total_epochs,
-        "total_steps": total_steps,
-        "flush_interval_s": flush_interval_s,
-        "parent_run_id": parent_run_id,
-        "expected_uses": expected_uses,
-        "log_to": log_to,
-        "sync": sync,
-        "shared_gpu": shared_gpu,
-    }
-    tracker = Tracker(**options)
+    options = TrackOptions(
+        name=None if bare else name,
+        project=project,
+        kind=kind,
+        ledger=ledger,
+        country=country,
+        pue=pue,
+        sample_hz=sample_hz,
+        budget_kgco2e=budget_kgco2e,
+        on_budget=on_budget,
+        total_epochs=total_epochs,
+        total_steps=total_steps,
+        flush_interval_s=flush_interval_s,
+        parent_run_id=parent_run_id,
+        expected_uses=expected_uses,
+        log_to=log_to,
+        sync=sync,
+        shared_gpu=shared_gpu,
+    )
+    tracker = Tracker(options)
     return tracker(name) if bare else tracker
 
 
 # -- runs opened with start() and never stopped: closed at exit --------------------------------
-_OPEN: list[Tracker] = []
-_hooks_installed = False
-
-
-def _install_exit_hooks() -> None:
-    global _hooks_installed
-    if _hooks_installed:
+def _install_exit_hooks(context: TrackingContext) -> None:
+    if context.exit_hooks_installed:
         return
-    _hooks_installed = True
-    atexit.register(_close_all, "completed", None)
+    context.exit_hooks_installed = True
+    atexit.register(_close_all, context, "completed", None)
     previous = sys.excepthook
 
     def excepthook(exc_type: Any, exc: BaseException, tb: Any) -> None:
         status, error = status_of(exc)
-        _close_all(status, error)
+        _close_all(context, status, error)
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
 
 
-def _close_all(status: str, error: str | None) -> None:
-    for tracker in reversed(list(_OPEN)):
+def _close_all(context: TrackingContext, status: str, error: str | None) -> None:
+    for tracker in reversed(list(context.trackers)):
         try:
             tracker.stop(status, error)
         except Exception:

@@ -43,7 +43,6 @@ from accounting.factors.factor import Factor
 INTERVAL_KEYS = ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
 """Physical quantities that get a p05/p50/p95 interval of their own."""
 SENSITIVITY_DEFAULT = SENSITIVITY_OUTPUTS[0]
-SCI_COUNTS = {"request": "requests", "token": "tokens", "sample": "items", "step": "steps"}
 
 
 @dataclass(frozen=True)

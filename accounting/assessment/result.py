@@ -25,11 +25,6 @@ from accounting.factors.water import WaterBasis
 CURRENCY = "USD"
 
 
-def money_text(usd: float) -> str:
-    """Display rounding: cents, half-even (as Python's format does)."""
-    return f"{usd:,.2f} {CURRENCY}"
-
-
 @dataclass(frozen=True)
 class Line:
     """One term of the identity: a physical quantity, its money, formula and sources."""

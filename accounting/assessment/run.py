@@ -36,7 +36,6 @@ MEASURED_REL_RANGE = 0.05
 """±5 % for energy read from hardware counters (NVML, RAPL); ecoledger assumption."""
 APPROXIMATED_REL_RANGE = 0.30
 """±30 % for estimated energy (TDP × load, RAM estimate); ecoledger assumption."""
-MAX_PARENT_DEPTH = 1
 
 
 def run_segments(entries: Sequence[Any]) -> Segments:

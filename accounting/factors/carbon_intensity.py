@@ -25,7 +25,6 @@ _NORDIC_COUNTRIES = {"SWE": "SE", "NOR": "NO", "FIN": "FI"}
 LIFECYCLE = "lifecycle"
 DIRECT = "direct_combustion"
 UNKNOWN = "unknown"
-BOUNDARIES = (LIFECYCLE, DIRECT, UNKNOWN)
 
 
 def boundary_of(key: str) -> tuple[str, str]:

@@ -65,7 +65,3 @@ def multiplier(from_year: int | None, to_year: int) -> float:
     check_year(from_year, "dollar year of a factor")
     check_year(to_year)
     return CPI_U_ANNUAL[to_year] / CPI_U_ANNUAL[from_year]
-
-
-def convert(amount: float, from_year: int | None, to_year: int) -> float:
-    return amount * multiplier(from_year, to_year)

@@ -84,9 +84,6 @@ class Factor:
         low, high = sorted((value * (1 - rel), value * (1 + rel)))
         return cls(name, value, unit, low, high, source, year)
 
-    def renamed(self, name: str) -> Factor:
-        return replace(self, name=name)
-
     def with_range(self, low: float, high: float) -> Factor:
         return replace(self, low=low, high=high)
 
@@ -99,18 +96,6 @@ class Factor:
             high=self.high,
             source=self.source,
             year=self.year,
-        )
-
-    @classmethod
-    def from_record(cls, record: FactorRecord) -> Factor:
-        return cls(
-            record.name,
-            record.value,
-            record.unit,
-            record.low,
-            record.high,
-            record.source,
-            record.year,
         )
 
     def to_json(self) -> dict[str, object]:

@@ -62,11 +62,6 @@ class IntensitySeries:
     def end_s(self) -> float:
         return float(self.breaks_s[-1])
 
-    @property
-    def mean_g_per_kwh(self) -> float:
-        """Time-weighted mean over the series (what an annual-average method would use)."""
-        return float(self.cumulative_g_s_per_kwh[-1] / (self.end_s - self.start_s))
-
     @classmethod
     def from_points(cls, path: str, t_s: FloatArray, g_per_kwh: FloatArray) -> IntensitySeries:
         steps = np.diff(t_s)

@@ -101,13 +101,3 @@ def markdown_text(text: object) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-def html_comment_safe(text: object) -> str:
-    """Text for inside an HTML or Markdown comment: no ``--`` and no ``>``."""
-    return one_line(text).replace("--", "- -").replace(">", "&gt;")
-
-
-def latex_comment_safe(text: object) -> str:
-    """Text for after ``%`` on one LaTeX line (a comment is never expanded)."""
-    return one_line(text)

@@ -25,14 +25,6 @@ from accounting.reports.content import Gathered, Scope, gather_project, gather_r
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 HTML_FIGURES = ("auto", "static", "interactive")
-SUFFIXES = {
-    "md": ".md",
-    "latex": ".tex",
-    "html": ".html",
-    "pdf": ".pdf",
-    "json": ".json",
-    "model-card": ".md",
-}
 Say = Callable[[str], None]
 
 

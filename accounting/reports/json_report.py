@@ -110,7 +110,6 @@ def _arr(description: str, items: dict[str, Any]) -> dict[str, Any]:
 STR = {"type": "string"}
 NSTR = {"type": ["string", "null"]}
 NUM = {"type": "number"}
-NNUM = {"type": ["number", "null"]}
 BOOL = {"type": "boolean"}
 
 

@@ -168,6 +168,11 @@ def _first_line(exc: DBAPIError) -> str:
     return text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
 
 
+def lazy_postgres(url: str) -> Engine:
+    """An engine that connects only when first used (a server down now may be back then)."""
+    return create_engine(url, pool_pre_ping=True)
+
+
 def open_postgres(url: str, location: str, *, create: bool) -> Engine:
     shown = mask_url(location)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -34,6 +34,7 @@ from accounting.store.energy import (
     summary_entries,
 )
 from accounting.store.engines import (
+    lazy_postgres,
     open_postgres,
     open_sqlite,
     open_sqlite_read_only,
@@ -683,7 +684,12 @@ class Ledger:
         return tuple(series)
 
 
-def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
+def open_ledger(
+    location: str | None = None,
+    *,
+    create: bool = True,
+    on_unreachable: Callable[[LedgerError], None] | None = None,
+) -> Ledger:
     """Open (and, for a new SQLite file or an empty PostgreSQL database, create) a ledger.
 
     Raises :class:`NotALedger` for a file or database that is not an ecoledger ledger,
@@ -691,11 +697,22 @@ def open_ledger(location: str | None = None, *, create: bool = True) -> Ledger:
     :class:`LedgerError` when it cannot be reached. Messages never show a password.
     An existing SQLite ledger this process cannot write (a read-only file or folder) is
     checked and opened read-only (``mode=ro``): ``ledger.read_only`` is True.
+
+    With ``on_unreachable``, a PostgreSQL server that cannot be reached now is not an error:
+    ``on_unreachable`` gets the error and the ledger returned connects lazily, so its writes
+    wait (the writer's memory, then its journal) until the server is back. Bad input (not a
+    ledger, a newer one) still raises.
     """
     location = ledger_location(location)
     url = sqlalchemy_url(location)
     if is_postgres(location):
-        return Ledger(location, open_postgres(url, location, create=create))
+        try:
+            return Ledger(location, open_postgres(url, location, create=create))
+        except LedgerError as exc:
+            if on_unreachable is None or isinstance(exc, InputError):
+                raise
+            on_unreachable(exc)
+            return Ledger(location, lazy_postgres(url))
     from pathlib import Path
 
     path = Path(url.removeprefix("sqlite:///"))

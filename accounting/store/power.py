@@ -46,14 +46,6 @@ def pack_f64le(values: Sequence[float]) -> bytes:
     return packed.tobytes()
 
 
-def unpack_f64le(blob: bytes) -> tuple[float, ...]:
-    unpacked = array("d")
-    unpacked.frombytes(blob)
-    if sys.byteorder == "big":  # pragma: no cover
-        unpacked.byteswap()
-    return tuple(unpacked)
-
-
 def batch_row(seq: int, data: Any) -> dict[str, Any]:
     """The ``power_batches`` row of a power_samples entry (a model or its payload dict)."""
 

@@ -20,6 +20,7 @@ from ecoledger.cli.assumption_options import (
 )
 from ecoledger.cli.common import (
     EXIT_OK,
+    add_command,
     add_ledger_arg,
     open_cli_ledger,
     print_json,
@@ -38,13 +39,13 @@ ESTIMATE_EXAMPLE = """examples:
 
 
 def register(sub: Any) -> None:
-    assess = sub.add_parser(
+    assess = add_command(
+        sub,
         "assess",
         help="price a run's energy, carbon, water and embodied carbon against its benefits",
         description="The net-benefit assessment of one run: "
         "social + environmental − energy − carbon − secondary.",
-        epilog=ASSESS_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=ASSESS_EXAMPLE,
     )
     assess.add_argument("run_id", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters")
     add_assumption_args(assess, series=True)
@@ -57,12 +58,12 @@ def register(sub: Any) -> None:
     add_ledger_arg(assess)
     assess.set_defaults(handler=_assess)
 
-    est = sub.add_parser(
+    est = add_command(
+        sub,
         "estimate",
         help="the same assessment without a measured run (hardware × hours, or kWh)",
         description="Assess a planned or published job from its energy or hardware × hours.",
-        epilog=ESTIMATE_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=ESTIMATE_EXAMPLE,
     )
     e = est.add_argument_group(
         "energy (give --energy-kwh, or --gpus/--gpu-power-w/--hours, or --gpu-hours/--gpu-power-w)"

@@ -12,7 +12,14 @@ from typing import Any
 
 from accounting.assessment.settings import MAX_INPUT
 from accounting.entries import Benefit
-from ecoledger.cli.common import EXIT_OK, add_ledger_arg, fail, open_cli_ledger, print_json
+from ecoledger.cli.common import (
+    EXIT_OK,
+    add_command,
+    add_ledger_arg,
+    fail,
+    open_cli_ledger,
+    print_json,
+)
 from ecoledger.cli.text import recordable
 
 EXAMPLE = """example:
@@ -33,11 +40,11 @@ _KINDS = {
 def register(sub: Any) -> None:
     benefit = sub.add_parser("benefit", help="declare benefits of a run")
     actions = benefit.add_subparsers(dest="benefit_command", metavar="ACTION")
-    add = actions.add_parser(
+    add = add_command(
+        actions,
         "add",
         help="declare a social (USD) or environmental (avoided kgCO2e) benefit",
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=EXAMPLE,
     )
     add.add_argument("run_id", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters")
     what = add.add_mutually_exclusive_group(required=True)

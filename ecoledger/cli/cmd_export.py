@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from accounting.store.transfer import EXPORT_FORMATS, export_entries, import_jsonl
-from ecoledger.cli.common import EXIT_OK, add_ledger_arg, open_cli_ledger, print_json
+from ecoledger.cli.common import EXIT_OK, add_command, add_ledger_arg, open_cli_ledger, print_json
 
 EXPORT_EXAMPLES = """examples:
   ecoledger export --format jsonl --out ledger.jsonl
@@ -23,15 +23,15 @@ IMPORT_EXAMPLES = """examples:
 
 
 def register(sub: Any) -> None:
-    export = sub.add_parser(
+    export = add_command(
+        sub,
         "export",
         help="export entries to CSV, Parquet or JSON Lines",
         description=(
             "Write every entry (or one run's) with seq, id, run_id, kind, recorded_at, payload "
             "(canonical JSON), prev_hash and hash, so the file can be checked and re-imported."
         ),
-        epilog=EXPORT_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=EXPORT_EXAMPLES,
     )
     add_ledger_arg(export)
     export.add_argument(
@@ -45,7 +45,8 @@ def register(sub: Any) -> None:
     export.add_argument("--json", action="store_true", help="print a JSON summary")
     export.set_defaults(handler=handle_export)
 
-    imp = sub.add_parser(
+    imp = add_command(
+        sub,
         "import",
         help="import a JSON Lines export that continues this ledger's chain",
         description=(
@@ -53,8 +54,7 @@ def register(sub: Any) -> None:
             "ledger's chain (entries it already holds are skipped); otherwise nothing is written "
             "and the command exits 2. --rechain appends them after this ledger's head instead."
         ),
-        epilog=IMPORT_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=IMPORT_EXAMPLES,
     )
     add_ledger_arg(imp)
     imp.add_argument("file", metavar="FILE.jsonl", help="a JSON Lines export")

@@ -9,7 +9,7 @@ from typing import Any
 from accounting.store import mask_url, open_ledger
 from accounting.store.location import ledger_location, sqlalchemy_url
 from accounting.store.transfer import copy_ledger
-from ecoledger.cli.common import EXIT_OK, fail, print_json
+from ecoledger.cli.common import EXIT_OK, add_command, fail, print_json
 
 EXAMPLES = """examples:
   ecoledger ledger copy ecoledger.db postgresql://me@db.example/ecoledger
@@ -24,7 +24,8 @@ def register(sub: Any) -> None:
         description="Manage ledgers.",
     )
     actions = ledger.add_subparsers(dest="ledger_command", metavar="ACTION")
-    copy = actions.add_parser(
+    copy = add_command(
+        actions,
         "copy",
         help="copy every entry to another ledger, keeping ids and hashes, and verify it",
         description=(
@@ -32,8 +33,7 @@ def register(sub: Any) -> None:
             "hashes. SRC is verified first and DST after. DST must be empty or hold an "
             "earlier copy of SRC; an interrupted copy resumes where it stopped."
         ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=EXAMPLES,
     )
     copy.add_argument("source", metavar="SRC_URL", help="the ledger to copy from")
     copy.add_argument("destination", metavar="DST_URL", help="the ledger to copy into")

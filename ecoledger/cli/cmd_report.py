@@ -11,7 +11,14 @@ import sys
 import time
 from typing import Any
 
-from ecoledger.cli.common import EXIT_CHECK_FAILED, EXIT_OK, add_ledger_arg, fail, open_cli_ledger
+from ecoledger.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    add_command,
+    add_ledger_arg,
+    fail,
+    open_cli_ledger,
+)
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 EXAMPLES = """examples:
@@ -25,7 +32,8 @@ EXAMPLES = """examples:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "report",
         help="write a carbon report (md, latex, html, pdf, json, model-card) of a run or project",
         description=(
@@ -34,8 +42,7 @@ def register(sub: Any) -> None:
             "ledger's chain hash at the last entry used, the assumptions, the ecoledger version "
             "and the command that regenerates it; check it later with ecoledger verify --report."
         ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=EXAMPLES,
     )
     p.add_argument(
         "run_id", nargs="?", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters"

@@ -12,6 +12,7 @@ from accounting.store.verify import repair_triggers
 from ecoledger.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
+    add_command,
     add_ledger_arg,
     fail,
     open_cli_ledger,
@@ -28,7 +29,8 @@ EXAMPLES = """examples:
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "verify",
         help="recompute the hash chain; exit 1 naming the first bad entry",
         description=(
@@ -37,8 +39,7 @@ def register(sub: Any) -> None:
             "inserted or reordered. Removal of the newest entries needs an anchor: keep the head "
             "printed here and pass it later with --anchor."
         ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=EXAMPLES,
     )
     add_ledger_arg(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from accounting.errors import EcoledgerError, InputError
+from accounting.errors import EcoledgerError, InputError, LedgerError
 
 if TYPE_CHECKING:
     from accounting.store import Ledger
@@ -36,6 +36,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise CliError(message, code)
 
 
+def add_command(
+    sub: Any, name: str, *, help: str, examples: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` ends with its examples, printed as written."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ledger",
@@ -45,10 +59,15 @@ def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_cli_ledger(args: argparse.Namespace, *, create: bool = True) -> Ledger:
+def open_cli_ledger(
+    args: argparse.Namespace,
+    *,
+    create: bool = True,
+    on_unreachable: Callable[[LedgerError], None] | None = None,
+) -> Ledger:
     from accounting.store import open_ledger  # SQLAlchemy: only for commands that open one
 
-    return open_ledger(getattr(args, "ledger", None), create=create)
+    return open_ledger(getattr(args, "ledger", None), create=create, on_unreachable=on_unreachable)
 
 
 def warn_if_unverified(ledger: Ledger, run_ids: Sequence[str | None] = ()) -> str | None:
@@ -72,6 +91,24 @@ def positive_float(name: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
         if not math.isfinite(value) or value <= 0:
             raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        return value
+
+    return parse
+
+
+def bounded_float(
+    name: str, low: float, high: float, unit: str, *, zero: bool = False
+) -> Callable[[str], float]:
+    """An argparse type: a number in [low, high] (> 0, or ≥ 0 with ``zero``), with an error
+    naming the option."""
+    parse_number = (non_negative_float if zero else positive_float)(name)
+
+    def parse(text: str) -> float:
+        value = parse_number(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be between {low:g} and {high:g} {unit}, got {text!r}"
+            )
         return value
 
     return parse

@@ -49,11 +49,17 @@ def test_every_command_and_option_is_on_the_cli_page() -> None:
     commands = _commands()
     assert {"run", "runs", "show", "demo", "report", "dashboard"} <= set(commands)
     missing = [c for c in commands if f"## ecoledger {c}\n" not in page]
+    # each command's own section (up to the next command's heading): one command's --json
+    # must not stand in for another's
+    sections = dict(
+        re.findall(r"^## ecoledger (.+?)\n(.*?)(?=^## ecoledger |\Z)", page, re.M | re.S)
+    )
     for name, parser in commands.items():
+        section = sections.get(name, "")
         for action in parser._actions:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
-                    if not re.search(re.escape(option) + r"(?![\w-])", page):
+                    if not re.search(re.escape(option) + r"(?![\w-])", section):
                         missing.append(f"{name} {option}")
     assert not missing, f"missing from docs/cli.md (run `{REGENERATE}`): {missing}"
 

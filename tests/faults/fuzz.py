@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,6 +218,3 @@ def run_case(argv: list[str], ledger: Path | None = None) -> CaseResult:
         if ledger is not None and file_digest(ledger) != before:
             bad = "the ledger changed on a failed command"
     return CaseResult(tuple(argv), code, text, bad)
-
-
-Check = Callable[[list[str]], CaseResult]

@@ -166,7 +166,6 @@ class Outcome:
     devices: int
     unrecorded_s: float
     problems: tuple[str, ...]
-    recorded_at_ordered: bool
     duration_s: float
 
 
@@ -214,7 +213,6 @@ def analyse(
         first = min(s.start for s in segs)
         covered = sum((s.end - s.start).total_seconds() for s in segs)
         unrecorded = max(unrecorded, (end_ref - first).total_seconds() - covered)
-    recorded = [row.recorded_at for row in stored]
     return Outcome(
         run_id=run_id,
         status=view.status,
@@ -229,7 +227,6 @@ def analyse(
         devices=n_dev,
         unrecorded_s=max(0.0, unrecorded),
         problems=tuple(p.code for p in view.problems),
-        recorded_at_ordered=recorded == sorted(recorded),
         duration_s=view.duration_s,
     )
 
@@ -281,15 +278,6 @@ def kill_run_trial(
         gone,
         delay,
     )
-
-
-def started_entry(ledger: str, run_id: str) -> Any:
-    with open_ledger(ledger, create=False) as led:
-        return next(
-            e
-            for e in led.entries(run_id=run_id, kinds=["run_started"])
-            if isinstance(e, RunStarted)
-        )
 
 
 def sleep_job(seconds: float) -> list[str]:

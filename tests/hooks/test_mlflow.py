@@ -106,6 +106,5 @@ def test_the_callbacks_pass_log_to_through(module: str, tmp_path: Path) -> None:
     callback = importlib.import_module(module).EcoLedgerCallback
     with pytest.raises(ValueError, match="log_to must be one of mlflow"):
         callback(ledger=str(tmp_path / "l.db"), log_to="wandb")
-    assert callback(ledger=str(tmp_path / "l.db"), log_to="mlflow").session.options["log_to"] == (
-        "mlflow"
-    )
+    made = callback(ledger=str(tmp_path / "l.db"), log_to="mlflow")
+    assert made.session.options.log_to == "mlflow"

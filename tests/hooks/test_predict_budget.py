@@ -120,7 +120,6 @@ def test_budget_stop_raises_at_a_step_boundary_and_records_budget_exceeded(tmp_p
     ledger = tmp_path / "l.db"
     model, opt = mlp(width=256)
     x, y = data(4096)
-    steps_done = 0
     # 2e-7 kg at 475 g/kWh and PUE 1.58 is about 1 J: spent within a fraction of a second
     with pytest.raises(ecoledger.BudgetExceeded) as caught:
         with ecoledger.track(
@@ -129,7 +128,6 @@ def test_budget_stop_raises_at_a_step_boundary_and_records_budget_exceeded(tmp_p
             run.watch(opt)
             for _ in range(200):
                 train_steps(model, opt, x, y)
-                steps_done += len(x) // 64
     assert "budget" in str(caught.value) and caught.value.budget_kgco2e == 2e-7
     assert caught.value.measured_kgco2e >= 2e-7
     v = view(ledger, run.run_id)

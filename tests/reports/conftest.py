@@ -20,7 +20,7 @@ def assumptions_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fixture_ledger(tmp_path_factory: pytest.TempPathFactory) -> FixtureIds:
+def report_ledger(tmp_path_factory: pytest.TempPathFactory) -> FixtureIds:
     """Shared by tests that only read it."""
     return build_report_ledger(tmp_path_factory.mktemp("ledger") / "ledger.db")
 

@@ -38,31 +38,30 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     settings = AssumptionSettings(compare_countries=("POL", "SWE"))
     lines: list[str] = []
     out: dict[str, Any] = {"ids": ids, "bad": bad, "root": root, "progress": lines}
-    if True:
-        with open_ledger(str(ids.path)) as ledger:
-            out["run_html"] = write_report(
-                ledger,
-                Scope("run", run_id=ids.serve),
-                "html",
-                root / "run.html",
-                settings=settings,
-                figures_dir=root / "figures",
-                say=lines.append,
-            )
-            out["project_pdf"] = write_report(
-                ledger,
-                Scope("project", project=ids.project),
-                "pdf",
-                root / "project.pdf",
-                settings=settings,
-            )
-        with open_ledger(str(bad.path)) as ledger:
-            out["bad_html"] = write_report(
-                ledger, Scope("run", run_id=bad.train), "html", root / "bad.html"
-            )
-            out["bad_pdf"] = write_report(
-                ledger, Scope("run", run_id=bad.train), "pdf", root / "bad.pdf"
-            )
+    with open_ledger(str(ids.path)) as ledger:
+        out["run_html"] = write_report(
+            ledger,
+            Scope("run", run_id=ids.serve),
+            "html",
+            root / "run.html",
+            settings=settings,
+            figures_dir=root / "figures",
+            say=lines.append,
+        )
+        out["project_pdf"] = write_report(
+            ledger,
+            Scope("project", project=ids.project),
+            "pdf",
+            root / "project.pdf",
+            settings=settings,
+        )
+    with open_ledger(str(bad.path)) as ledger:
+        out["bad_html"] = write_report(
+            ledger, Scope("run", run_id=bad.train), "html", root / "bad.html"
+        )
+        out["bad_pdf"] = write_report(
+            ledger, Scope("run", run_id=bad.train), "pdf", root / "bad.pdf"
+        )
     yield out
 
 

@@ -11,9 +11,9 @@ from tests.reports.ledger_fixture import FixtureIds
 
 
 def test_market_factor_zero_is_reported_beside_location_based_in_md_html_json(
-    capsys: Any, tmp_path: Path, fixture_ledger: FixtureIds
+    capsys: Any, tmp_path: Path, report_ledger: FixtureIds
 ) -> None:
-    ids = fixture_ledger
+    ids = report_ledger
     market = tmp_path / "market.toml"
     market.write_text("market_factor = 0.0\n", encoding="utf-8")
     expected = assess_json(capsys, ids.path, ids.train, market)
@@ -43,9 +43,9 @@ def test_market_factor_zero_is_reported_beside_location_based_in_md_html_json(
 
 
 def test_report_prints_money_with_its_dollar_year_and_the_intervals(
-    capsys: Any, tmp_path: Path, fixture_ledger: FixtureIds, assumptions_file: Path
+    capsys: Any, tmp_path: Path, report_ledger: FixtureIds, assumptions_file: Path
 ) -> None:
-    ids = fixture_ledger
+    ids = report_ledger
     expected = assess_json(capsys, ids.path, ids.train, assumptions_file)
     out = tmp_path / "r.md"
     result = report(

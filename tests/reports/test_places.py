@@ -30,13 +30,11 @@ def test_place_label(code: str, label: str) -> None:
     assert place_label(code) == label
 
 
-def test_reports_print_country_names(fixture_ledger: FixtureIds, tmp_path: Path) -> None:
+def test_reports_print_country_names(report_ledger: FixtureIds, tmp_path: Path) -> None:
     out = tmp_path / "r.md"
     settings = AssumptionSettings(compare_countries=("POL", "SWE"))
-    with open_ledger(str(fixture_ledger.path)) as ledger:
-        write_report(
-            ledger, Scope("run", run_id=fixture_ledger.train), "md", out, settings=settings
-        )
+    with open_ledger(str(report_ledger.path)) as ledger:
+        write_report(ledger, Scope("run", run_id=report_ledger.train), "md", out, settings=settings)
     text = out.read_text(encoding="utf-8")
     assert " in France (FRA), using " in text
     assert "Location (grid): France (FRA)" in text

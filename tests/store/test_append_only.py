@@ -45,8 +45,21 @@ def test_truncate_is_refused_on_postgres(postgres_url, table):
         assert ledger.count() == 5
 
 
+# The store's whole public surface, reviewed one by one: each method only reads, or only adds
+# rows after the head. A new public method fails the test below until it is reviewed and
+# listed here (a name check alone would let ``rewrite()`` or ``fix_entry()`` through).
+READS = {
+    "count", "dialect", "display", "entries", "entry", "head", "iter_stored",
+    "has_segments", "power_series", "resolve_run", "run_ids", "run_segments", "runs_index",
+    "stored", "summarized_entries",
+}  # fmt: skip
+APPENDS = {"append", "append_stored"}
+LIFECYCLE = {"close"}
+
+
 def test_the_store_has_no_update_or_delete():
     from accounting.store import Ledger
 
     names = {name for name in dir(Ledger) if not name.startswith("_")}
-    assert not {name for name in names if name.startswith(("update", "delete", "remove", "edit"))}
+    unreviewed = names - READS - APPENDS - LIFECYCLE
+    assert not unreviewed, f"review these Ledger methods (append-only?) and list them: {unreviewed}"

@@ -197,10 +197,12 @@ def test_a_password_in_a_postgres_url_never_shows(tmp_path, capsys, monkeypatch)
         ["export", "--ledger", url, "--format", "jsonl", "--out", str(tmp_path / "x.jsonl")],
         ["import", "--ledger", url, str(tmp_path / "x.jsonl")],
     ):
-        assert main(args) in (1, 2)
+        assert main(args) == 1, args
         captured = capsys.readouterr()
         assert "s3cr3t-pw" not in captured.out + captured.err
-        assert "alice:***@" in captured.err or "x.jsonl" in captured.err
+        assert captured.err.startswith(
+            "ecoledger: error: ledger: cannot use postgresql://alice:***@127.0.0.1:1/ledger: "
+        ), args
     monkeypatch.setenv("ECOLEDGER_LEDGER", url)
     assert main(["verify"]) == 1
     captured = capsys.readouterr()

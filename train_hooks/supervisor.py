@@ -1,4 +1,4 @@
-"""How ``ecoledger run`` starts, signals, waits for and cleans up after its child.
+"""How a supervised run (``ecoledger run``) starts, signals, waits for and cleans up after its child.
 
 Everything here is bounded and safe in a process that already has threads (numpy's BLAS
 starts one at import): no Python code runs between ``fork`` and ``exec`` (no
@@ -305,7 +305,7 @@ def _state(pid: int) -> str:
 
 def _processes() -> list[tuple[int, int, int, str, str]]:
     """(pid, ppid, pgid, state, command name) of every process we can read in /proc."""
-    out = []
+    out: list[tuple[int, int, int, str, str]] = []
     try:
         entries = os.listdir("/proc")
     except OSError:
