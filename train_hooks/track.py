@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from accounting.entries import RUN_KINDS, RunStarted, new_id
+from accounting.version import version_text
 from accounting.writer_alive import writer_identity
 from train_hooks.carbon import DEFAULT_PUE, check_country, intensity_g_per_kwh
 from train_hooks.errors import BudgetExceeded
@@ -50,15 +51,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _warn(message: str) -> None:
     log.warning("ecoledger: %s", message)
-
-
-def _version() -> str:
-    try:
-        from ecoledger import __version__
-
-        return str(__version__)
-    except Exception:
-        return ""
 
 
 def _error_name(exc: BaseException) -> str:
@@ -330,7 +322,7 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
             started_at=datetime.now(UTC),
             country=o["country"],
             pue=o["pue"],
-            ecoledger_version=_version(),
+            ecoledger_version=version_text(),
             flush_interval_s=o["flush_interval_s"] or FLUSH_INTERVAL_S,
             parent_run_id=o.get("parent_run_id"),
             expected_uses=o.get("expected_uses"),

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from accounting.reports.content import ReportContent
+from accounting.reports.facts import ReportContent
 from accounting.reports.numbers import MISSING, hours, money, percent, sig
 from accounting.reports.places import place_label
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from accounting.errors import InputError
 from accounting.output_files import check_folder, check_target, write_atomic
-from accounting.reports.content import Gathered, Scope, gather_project, gather_run
+from accounting.reports.content import Gathered, gather_project, gather_run
+from accounting.reports.facts import Scope
 
 FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 HTML_FIGURES = ("auto", "static", "interactive")
@@ -80,11 +81,11 @@ def regenerate_command(
 
 def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
     """The same report, saying on its first page that its ledger does not verify."""
-    from accounting.reports.statement import with_text
+    from accounting.reports.statement import written
 
     content = gathered.content
     provenance = dataclasses.replace(content.provenance, unverified=reason)
-    content = with_text(dataclasses.replace(content, provenance=provenance))
+    content = written(dataclasses.replace(content, provenance=provenance))
     return dataclasses.replace(gathered, content=content)
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from accounting.errors import EcoledgerError, InputError
-from accounting.reports.content import REPORT_SCHEMA_ID, Scope
 from accounting.reports.document import decode_trailer
+from accounting.reports.facts import REPORT_SCHEMA_ID, Scope
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12

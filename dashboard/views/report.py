@@ -18,7 +18,7 @@ if not formats:
     st.warning("The report library is not installed: no report can be generated.")
     st.stop()
 
-from accounting.reports.content import Scope  # noqa: E402  (after the library check)
+from accounting.reports.facts import Scope  # noqa: E402  (after the library check)
 
 kind = st.radio("Report on", ["one run", "a project"], horizontal=True, key="report_kind")
 if kind == "one run":

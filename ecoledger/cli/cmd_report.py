@@ -124,7 +124,8 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_OK
     _check_args(args)
     from accounting.assessment import AssumptionSettings
-    from accounting.reports.content import Scope, parse_when
+    from accounting.reports.content import parse_when
+    from accounting.reports.facts import Scope
     from accounting.reports.generate import write_report
 
     settings = (
