@@ -25,7 +25,7 @@ def check_country(country: str) -> str:
     try:
         intensity_g_per_kwh(country)
     except InputError as exc:
-        raise ValueError(str(exc).replace("--country", "country")) from None
+        raise ValueError(str(exc)) from None
     return country.strip().upper()
 
 

@@ -77,12 +77,12 @@ def known_locations() -> list[str]:
     return names
 
 
-def for_country(code: str, field: str = "--country") -> Factor:
+def for_country(code: str, field: str = "country") -> Factor:
     """The intensity of a country (ISO3) or of a region within it (``ISO3:REGION``)."""
     return _factor(region_for_country(code, field))
 
 
-def region_for_country(code: str, field: str = "--country") -> codecarbon_data.RegionIntensity:
+def region_for_country(code: str, field: str = "country") -> codecarbon_data.RegionIntensity:
     text = code.strip()
     for sep in ("/", "-"):
         text = text.replace(sep, ":")
@@ -117,12 +117,12 @@ def region_for_country(code: str, field: str = "--country") -> codecarbon_data.R
     )
 
 
-def for_cloud(name: str, field: str = "--cloud") -> Factor:
+def for_cloud(name: str, field: str = "cloud") -> Factor:
     """The intensity of a cloud region, ``gcp:europe-west1``."""
     return _factor(region_for_cloud(name, field))
 
 
-def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.RegionIntensity:
+def region_for_cloud(name: str, field: str = "cloud") -> codecarbon_data.RegionIntensity:
     provider, sep, region = name.strip().partition(":")
     if not sep:
         provider, region = "gcp", provider
@@ -130,7 +130,7 @@ def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.Regio
     known = [f"gcp:{r}" for r in regions]
     if provider.lower() != "gcp":
         raise InputError(
-            f"{field}: unknown cloud provider {provider!r}; codecarbon ships region data "
+            f"`{field}`: unknown cloud provider {provider!r}; codecarbon ships region data "
             f"for gcp only (e.g. gcp:europe-west1)"
         )
     hit = regions.get(region.lower())
@@ -139,9 +139,9 @@ def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.Regio
     return hit
 
 
-def user_value(g_per_kwh: float, field: str = "--intensity-g-per-kwh") -> Factor:
+def user_value(g_per_kwh: float, field: str = "intensity_g_per_kwh") -> Factor:
     if not g_per_kwh >= 0:
-        raise InputError(f"{field}: must be ≥ 0 gCO2e/kWh, got {g_per_kwh}")
+        raise InputError(f"`{field}`: must be ≥ 0 gCO2e/kWh, got {g_per_kwh}")
     return Factor(
         NAME,
         g_per_kwh,

@@ -110,7 +110,7 @@ def parse_when(text: str | None, option: str, end_of_day: bool) -> datetime | No
             moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
-            f"{option}: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}"
+            f"`{option}`: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -366,10 +366,10 @@ def gather_project(
     ledger_label: str | None = None,
 ) -> Gathered:
     """The content of a project report: every run of ``project`` started in [since, until]."""
-    start = parse_when(since, "--since", end_of_day=False)
-    end = parse_when(until, "--until", end_of_day=True)
+    start = parse_when(since, "since", end_of_day=False)
+    end = parse_when(until, "until", end_of_day=True)
     if start and end and start > end:
-        raise InputError(f"--since {since} is after --until {until}")
+        raise InputError(f"`since` {since} is after `until` {until}")
     views = [
         v
         for v in list_runs(ledger)
@@ -381,9 +381,9 @@ def gather_project(
     if not views:
         known = sorted({v.project for v in list_runs(ledger) if v.project})
         hint = f" (projects: {', '.join(known[:8])})" if known else " (no run has a project)"
-        raise InputError(f"--project {project!r}: no runs in that period{hint}")
+        raise InputError(f"`project` {project!r}: no runs in that period{hint}")
     if not any(_has_energy(v) for v in views):
-        raise InputError(f"--project {project!r}: none of its {len(views)} runs has energy entries")
+        raise InputError(f"`project` {project!r}: none of its {len(views)} runs has energy entries")
     assessments = [_assess(ledger, v, settings) if _has_energy(v) else None for v in views]
     docs = [a.to_json() if a is not None else None for a in assessments]
     facts = [_run_facts(v, "project run", d) for v, d in zip(views, docs, strict=True)]
@@ -467,7 +467,7 @@ def _finish(
     )
     locations = tuple(dict.fromkeys(f.location for f in facts if f.location))
     counterfactuals = _counterfactuals(assessed)
-    facts = ReportFacts(
+    report_facts = ReportFacts(
         scope=scope,
         totals=totals,
         duration_s=sum(v.duration_s for v in own_views),
@@ -488,7 +488,7 @@ def _finish(
         notes=notes,
         provenance=provenance,
     )
-    return Gathered(statement.written(facts), tuple(views), tuple(assessments))
+    return Gathered(statement.written(report_facts), tuple(views), tuple(assessments))
 
 
 def finite(value: Any) -> bool:

@@ -48,24 +48,24 @@ def _fail(message: str, anchor: str = "") -> ReportCheck:
 def _read(path: Path) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
     """(format, recorded parameters, the JSON document for a JSON report)."""
     if not path.is_file():
-        raise InputError(f"--report {path}: file not found")
+        raise InputError(f"`report` {path}: file not found")
     raw = path.read_bytes()
     if raw.startswith(b"%PDF"):
         raise InputError(
-            f"--report {path}: a PDF cannot be verified; verify the JSON, Markdown or HTML "
+            f"`report` {path}: a PDF cannot be verified; verify the JSON, Markdown or HTML "
             "report of the same run"
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"--report {path}: not a text report (not UTF-8)") from None
+        raise InputError(f"`report` {path}: not a text report (not UTF-8)") from None
     if text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
         except ValueError as exc:
-            raise InputError(f"--report {path}: not valid JSON ({exc})") from None
+            raise InputError(f"`report` {path}: not valid JSON ({exc})") from None
         if not isinstance(doc, dict) or doc.get("$schema") != REPORT_SCHEMA_ID:
-            raise InputError(f"--report {path}: not an ecoledger JSON report")
+            raise InputError(f"`report` {path}: not an ecoledger JSON report")
         prov = doc.get("provenance") or {}
         params = {
             "format": "json",
@@ -80,7 +80,7 @@ def _read(path: Path) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
         return "json", params, doc
     params_or_none = decode_trailer(text)
     if params_or_none is None:
-        raise InputError(f"--report {path}: no ecoledger provenance found in this file")
+        raise InputError(f"`report` {path}: no ecoledger provenance found in this file")
     return str(params_or_none.get("format", "")), params_or_none, None
 
 
@@ -214,7 +214,7 @@ def verify_report(ledger: Any, path: str | Path) -> ReportCheck:
         scope = Scope.from_json(params["scope"])
         settings = AssumptionSettings.from_dict(params.get("settings_requested") or {})
     except (KeyError, TypeError, InputError) as exc:
-        raise InputError(f"--report {report_path}: its provenance is damaged ({exc})") from None
+        raise InputError(f"`report` {report_path}: its provenance is damaged ({exc})") from None
     label = params.get("ledger")
     try:
         with contextlib.ExitStack() as stack:

@@ -133,8 +133,8 @@ def handle(args: argparse.Namespace) -> int:
     )
     if args.shared_gpu:
         settings = settings.model_copy(update={"shared_gpu": args.shared_gpu})
-    parse_when(args.since, "--since", end_of_day=False)
-    parse_when(args.until, "--until", end_of_day=True)
+    parse_when(args.since, "since", end_of_day=False)
+    parse_when(args.until, "until", end_of_day=True)
     progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)
     with open_cli_ledger(args, create=False) as ledger:
         from accounting.store.checkpoint import check_chain, save_mark

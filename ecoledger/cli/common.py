@@ -102,9 +102,10 @@ def print_json(data: Any) -> None:
 
 def error_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    from ecoledger.cli.flags import with_flags
     from ecoledger.cli.text import term
 
-    return term(mask_url(text))
+    return term(with_flags(mask_url(text)))
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
