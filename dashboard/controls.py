@@ -200,7 +200,7 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             expected_uses=int(expected) if expected is not None else None,
             benefit_per_use_usd=benefit,
             market_factor=market,
-            shared_gpu=shared,
+            shared_gpu="attribute" if shared == "attribute" else "whole",
         )
     except (ValidationError, InputError) as exc:
         controls.error = _one_line(exc)

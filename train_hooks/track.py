@@ -44,7 +44,6 @@ from train_hooks.sync import check_sync, make_sync
 
 log = logging.getLogger("ecoledger")
 RUN_ID_ENV = "ECOLEDGER_RUN_ID"
-LEDGER_ENV = "ECOLEDGER_LEDGER"
 FLUSH_INTERVAL_S = 2.0
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -238,6 +237,8 @@ def _open(tracker: Tracker, o: dict[str, Any]) -> Run:
         g_per_kwh = 475.0
     budget = Budget(o["budget_kgco2e"], o["on_budget"]) if o["budget_kgco2e"] else None
     env_run = os.environ.get(RUN_ID_ENV)
+    from accounting.store.location import LEDGER_ENV
+
     env_ledger = os.environ.get(LEDGER_ENV)
     location = o["ledger"] or env_ledger
     joined = bool(env_run) and (o["ledger"] is None or o["ledger"] == env_ledger)

@@ -139,7 +139,7 @@ def resolve_factors(
         factors[pue.NAME] = pue.preset(settings.pue_preset, "pue")
     elif run_pue is not None:
         factors[pue.NAME] = pue.user_value(
-            run_pue, "run pue", "the run's declared PUE (its run_started entry)"
+            run_pue, "run pue", "the run's declared PUE (recorded when the run started)"
         )
     else:
         factors[pue.NAME] = pue.preset(pue.DEFAULT_PRESET)

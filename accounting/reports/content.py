@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from accounting.assessment import AssumptionSettings
+from accounting.assessment import AssumptionSettings, assess_run
 from accounting.assessment.aggregate import ADDITIVE, Totals, aggregate
 from accounting.assessment.project import METHOD as PROJECT_METHOD
 from accounting.assessment.result import Assessment
 from accounting.errors import InputError
+from accounting.reader import LedgerReader
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
 from accounting.reports import statement
@@ -44,6 +45,7 @@ from accounting.reports.facts import (
     Scope,
 )
 from accounting.runs import RunView, list_runs, load_run
+from accounting.units import j_to_kwh
 from accounting.version import version_text
 
 STABLE_KEYS = (
@@ -90,7 +92,7 @@ class Gathered:
 
     content: ReportContent
     views: tuple[RunView, ...]
-    assessments: tuple[Any, ...]
+    assessments: tuple[Assessment | None, ...]
     """One per view; None for a run without energy."""
 
 
@@ -119,9 +121,7 @@ def _has_energy(view: RunView) -> bool:
     return bool(view.devices)
 
 
-def _assess(ledger: Any, view: RunView, settings: Any) -> Any:
-    from accounting.assessment import assess_run
-
+def _assess(ledger: LedgerReader, view: RunView, settings: AssumptionSettings | None) -> Assessment:
     return assess_run(ledger, view.run_id, settings)
 
 
@@ -190,7 +190,7 @@ def _devices(views: Sequence[RunView]) -> tuple[DeviceFacts, ...]:
             model=d.model,
             method=d.method,
             approximated=d.approximated,
-            energy_kwh=d.energy_j / 3.6e6,
+            energy_kwh=j_to_kwh(d.energy_j),
             host=d.host,
             rank=d.rank,
         )
@@ -294,7 +294,7 @@ def _scope2_keys(assessed: Sequence[Assessment]) -> dict[str, Any]:
     }
 
 
-def _anchor(ledger: Any, run_ids: Sequence[str]) -> tuple[int, str]:
+def _anchor(ledger: LedgerReader, run_ids: Sequence[str]) -> tuple[int, str]:
     wanted = set(run_ids)
     last = max((row.last_seq for row in ledger.runs_index() if row.run_id in wanted), default=0)
     if last <= 0:
@@ -311,9 +311,9 @@ def _no_energy(view: RunView) -> InputError:
 
 
 def gather_run(
-    ledger: Any,
+    ledger: LedgerReader,
     run_id: str,
-    settings: Any,
+    settings: AssumptionSettings | None,
     *,
     command: str = "",
     generated_at: str = "",
@@ -355,9 +355,9 @@ def gather_run(
 
 
 def gather_project(
-    ledger: Any,
+    ledger: LedgerReader,
     project: str,
-    settings: Any,
+    settings: AssumptionSettings | None,
     *,
     since: str | None = None,
     until: str | None = None,
@@ -426,9 +426,9 @@ def gather_project(
 
 
 def _finish(
-    ledger: Any,
+    ledger: LedgerReader,
     scope: Scope,
-    settings: Any,
+    settings: AssumptionSettings | None,
     views: Sequence[RunView],
     assessments: Sequence[Any],
     facts: Sequence[RunFacts],

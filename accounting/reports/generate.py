@@ -21,10 +21,11 @@ from typing import Any
 
 from accounting.errors import InputError
 from accounting.output_files import check_folder, check_target, write_atomic
+from accounting.reader import LedgerReader
+from accounting.reports import FORMATS
 from accounting.reports.content import Gathered, gather_project, gather_run
 from accounting.reports.facts import Scope
 
-FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 HTML_FIGURES = ("auto", "static", "interactive")
 SUFFIXES = {
     "md": ".md",
@@ -90,7 +91,7 @@ def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
 
 
 def gather(
-    ledger: Any,
+    ledger: LedgerReader,
     scope: Scope,
     settings: Any,
     *,
@@ -146,7 +147,7 @@ def render_text(gathered: Gathered, fmt: str, figures: Any = ()) -> str:
 
 
 def write_report(
-    ledger: Any,
+    ledger: LedgerReader,
     scope: Scope,
     fmt: str,
     out: str | Path,
@@ -263,7 +264,7 @@ def plan_figures(fmt: str, fig_dir: Path | None, html_figures: str = "auto") -> 
     return FigurePlan(True, False, require_browser(what), what)
 
 
-def _interactive_figures(ledger: Any, gathered: Gathered, say: Say) -> Any:
+def _interactive_figures(ledger: LedgerReader, gathered: Gathered, say: Say) -> Any:
     import plotly.offline
 
     from accounting.reports.export_figures import publication_figures
@@ -278,7 +279,7 @@ def _interactive_figures(ledger: Any, gathered: Gathered, say: Say) -> Any:
 
 
 def _figures(
-    ledger: Any,
+    ledger: LedgerReader,
     gathered: Gathered,
     fig_dir: Path | None,
     force: bool,

@@ -21,11 +21,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounting.errors import EcoledgerError, InputError
+from accounting.reader import LedgerReader
 from accounting.reports.document import decode_trailer
 from accounting.reports.facts import REPORT_SCHEMA_ID, Scope
+
+if TYPE_CHECKING:
+    from accounting.store import Ledger
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -91,7 +95,7 @@ def _anchor_of(params: dict[str, Any]) -> tuple[int, str]:
     return seq, digest
 
 
-def _touched_after(ledger: Any, scope: Scope, seq: int) -> bool:
+def _touched_after(ledger: LedgerReader, scope: Scope, seq: int) -> bool:
     """Did entries after ``seq`` touch the runs this report covers (or could cover)?"""
     if ledger.head()[0] <= seq:
         return False
@@ -110,7 +114,7 @@ def _touched_after(ledger: Any, scope: Scope, seq: int) -> bool:
 
 
 @contextlib.contextmanager
-def ledger_as_of(ledger: Any, seq: int) -> Iterator[Any]:
+def ledger_as_of(ledger: LedgerReader, seq: int) -> Iterator[Any]:
     """A temporary SQLite copy of the ledger's entries 1..seq (the chain as it stood)."""
     from accounting.store import open_ledger
 
@@ -195,7 +199,7 @@ def _count_numbers(value: Any) -> int:
     return 0
 
 
-def verify_report(ledger: Any, path: str | Path) -> ReportCheck:
+def verify_report(ledger: Ledger, path: str | Path) -> ReportCheck:
     """Recompute the report at ``path`` from ``ledger`` and compare. Never raises for a
     mismatch (``ok`` is False); raises :class:`InputError` for a file that is no report."""
     from accounting.assessment import AssumptionSettings

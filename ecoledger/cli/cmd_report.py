@@ -11,9 +11,9 @@ import sys
 import time
 from typing import Any
 
+from accounting.reports import FORMATS
 from ecoledger.cli.common import EXIT_CHECK_FAILED, EXIT_OK, add_ledger_arg, fail, open_cli_ledger
 
-FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 EXAMPLES = """examples:
   ecoledger report 1a2b3c4d --format md --out report.md
   ecoledger report 1a2b3c4d --format latex --out appendix.tex --figures figures/

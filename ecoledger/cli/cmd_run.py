@@ -190,7 +190,7 @@ def handle(args: argparse.Namespace) -> int:
 def _supervise(
     args: argparse.Namespace,
     cmd: list[str],
-    command: list[str],
+    command: tuple[str, ...],
     fields: dict[str, Any],
     ledger: Any,
     supervisor: Supervisor,

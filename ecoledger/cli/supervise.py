@@ -305,7 +305,7 @@ def _state(pid: int) -> str:
 
 def _processes() -> list[tuple[int, int, int, str, str]]:
     """(pid, ppid, pgid, state, command name) of every process we can read in /proc."""
-    out = []
+    out: list[tuple[int, int, int, str, str]] = []
     try:
         entries = os.listdir("/proc")
     except OSError:
