@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from meter.measurement import Probe
 from meter.process_tree import ProcessTree
@@ -67,47 +68,58 @@ def _probe_cpu(
     probes.extend(rapl_probes)
     has_rapl_cpu = any(s.info.kind == "cpu" for s in rapl_sources)
     has_rapl_ram = any(s.info.kind == "ram" for s in rapl_sources)
-    try:
-        from meter.sources.cpu_tdp_load import CpuTdpLoad
-
-        if has_rapl_cpu:
-            probes.append(Probe("cpu_tdp_load", "cpu", False, "RAPL measures the CPU package"))
-        else:
-            cpu = CpuTdpLoad(root_pid=root_pid, clock=clock, tree=tree)
-            sources.append(cpu)
-            probes.append(
-                Probe(
-                    "cpu_tdp_load",
-                    "cpu",
-                    True,
-                    f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
-                    cpu.info.device_id,
-                    cpu.info.method,
-                )
-            )
-    except Exception as exc:
-        probes.append(Probe("cpu_tdp_load", "cpu", False, f"cannot read process CPU time: {exc}"))
-    try:
-        from meter.sources.ram_estimate import RAM_MODEL_SOURCE, RamEstimate
-
-        if has_rapl_ram:
-            probes.append(Probe("ram_estimate", "ram", False, "RAPL measures DRAM"))
-        else:
-            ram = RamEstimate(root_pid=root_pid, clock=clock, tree=tree)
-            sources.append(ram)
-            probes.append(
-                Probe(
-                    "ram_estimate",
-                    "ram",
-                    True,
-                    f"{RAM_MODEL_SOURCE} of process {root_pid} and its children",
-                    ram.info.device_id,
-                    ram.info.method,
-                )
-            )
-    except Exception as exc:
-        probes.append(Probe("ram_estimate", "ram", False, f"cannot read process memory: {exc}"))
+    _estimate(
+        sources,
+        probes,
+        "cpu",
+        "RAPL measures the CPU package" if has_rapl_cpu else None,
+        lambda: _source("cpu_tdp_load", "CpuTdpLoad")(root_pid=root_pid, clock=clock, tree=tree),
+        lambda cpu: f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
+        "cannot read process CPU time",
+    )
+    _estimate(
+        sources,
+        probes,
+        "ram",
+        "RAPL measures DRAM" if has_rapl_ram else None,
+        lambda: _source("ram_estimate", "RamEstimate")(root_pid=root_pid, clock=clock, tree=tree),
+        lambda ram: (
+            f"{_source('ram_estimate', 'RAM_MODEL_SOURCE')} of process {root_pid} and its children"
+        ),
+        "cannot read process memory",
+    )
     return sources, probes
+
+
+def _source(module: str, name: str) -> Any:
+    """``meter.sources.<module>.<name>``, imported when a probe needs it (inside its try)."""
+    import importlib
+
+    return getattr(importlib.import_module(f"meter.sources.{module}"), name)
+
+
+def _estimate(
+    sources: list[EnergySource],
+    probes: list[Probe],
+    kind: str,
+    measured_by_rapl: str | None,
+    make: Callable[[], Any],
+    reason: Callable[[Any], str],
+    failed: str,
+) -> None:
+    """Add the CPU or RAM estimate (``make()``) unless RAPL measures that device already."""
+    method = {"cpu": "cpu_tdp_load", "ram": "ram_estimate"}[kind]
+    try:
+        if measured_by_rapl is not None:
+            probes.append(Probe(method, kind, False, measured_by_rapl))
+            return
+        source = make()
+        sources.append(source)
+        probes.append(
+            Probe(method, kind, True, reason(source), source.info.device_id, source.info.method)
+        )
+    except Exception as exc:
+        probes.append(Probe(method, kind, False, f"{failed}: {exc}"))
 
 
 def detect_sources(

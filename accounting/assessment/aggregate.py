@@ -21,7 +21,7 @@ from accounting.assessment.project import Member, joint_intervals
 from accounting.assessment.result import Assessment
 from accounting.assessment.settings import AssumptionSettings
 
-ADDITIVE = (
+PHYSICAL = (
     "energy_it_kwh",
     "energy_facility_kwh",
     "operational_kgco2e",
@@ -29,12 +29,6 @@ ADDITIVE = (
     "water_onsite_l",
     "water_offsite_l",
     "water_l",
-    "energy_cost",
-    "carbon_cost",
-    "secondary_cost",
-    "social_benefit",
-    "environmental_benefit",
-    "net_benefit",
 )
 MONEY = (
     "energy_cost",
@@ -44,6 +38,8 @@ MONEY = (
     "environmental_benefit",
     "net_benefit",
 )
+ADDITIVE = PHYSICAL + MONEY
+"""The terms that add up over runs, in the order of ``ecoledger assess --json``."""
 AMORTIZED_COSTS = ("energy_cost", "carbon_cost", "secondary_cost")
 
 

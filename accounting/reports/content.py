@@ -49,26 +49,16 @@ from accounting.units import j_to_kwh
 from accounting.version import version_text
 
 STABLE_KEYS = (
-    "energy_it_kwh",
+    ADDITIVE[0],
     "pue",
-    "energy_facility_kwh",
-    "operational_kgco2e",
-    "embodied_kgco2e",
-    "water_onsite_l",
-    "water_offsite_l",
-    "water_l",
-    "energy_cost",
-    "carbon_cost",
-    "secondary_cost",
-    "social_benefit",
-    "environmental_benefit",
-    "net_benefit",
+    *ADDITIVE[1:],
     "currency",
     "net_benefit_p05",
     "net_benefit_p50",
     "net_benefit_p95",
     "break_even_uses",
 )
+"""The stable keys of ``ecoledger assess --json``, in order: the totals of every report."""
 INTERVAL_QUANTITIES = ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
 INTERVAL_KEYS = tuple(f"{key}_{p}" for key in INTERVAL_QUANTITIES for p in ("p05", "p50", "p95"))
 METHOD_KEYS = (
