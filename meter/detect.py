@@ -68,34 +68,47 @@ def _probe_cpu(
     probes.extend(rapl_probes)
     has_rapl_cpu = any(s.info.kind == "cpu" for s in rapl_sources)
     has_rapl_ram = any(s.info.kind == "ram" for s in rapl_sources)
-    _estimate(
-        sources,
-        probes,
-        "cpu",
-        "RAPL measures the CPU package" if has_rapl_cpu else None,
-        lambda: _source("cpu_tdp_load", "CpuTdpLoad")(root_pid=root_pid, clock=clock, tree=tree),
-        lambda cpu: f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
-        "cannot read process CPU time",
-    )
-    _estimate(
-        sources,
-        probes,
-        "ram",
-        "RAPL measures DRAM" if has_rapl_ram else None,
-        lambda: _source("ram_estimate", "RamEstimate")(root_pid=root_pid, clock=clock, tree=tree),
-        lambda ram: (
-            f"{_source('ram_estimate', 'RAM_MODEL_SOURCE')} of process {root_pid} and its children"
+    estimates = (
+        (
+            "cpu",
+            "RAPL measures the CPU package" if has_rapl_cpu else None,
+            _source("cpu_tdp_load", "CpuTdpLoad"),
+            lambda cpu: f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
+            "cannot read process CPU time",
         ),
-        "cannot read process memory",
+        (
+            "ram",
+            "RAPL measures DRAM" if has_rapl_ram else None,
+            _source("ram_estimate", "RamEstimate"),
+            lambda ram: (
+                f"{_source('ram_estimate', 'RAM_MODEL_SOURCE')()} of process "
+                f"{root_pid} and its children"
+            ),
+            "cannot read process memory",
+        ),
     )
+    for kind, measured_by_rapl, factory, reason, failed in estimates:
+        _estimate(
+            sources,
+            probes,
+            kind,
+            measured_by_rapl,
+            lambda factory=factory: factory()(root_pid=root_pid, clock=clock, tree=tree),
+            reason,
+            failed,
+        )
     return sources, probes
 
 
-def _source(module: str, name: str) -> Any:
-    """``meter.sources.<module>.<name>``, imported when a probe needs it (inside its try)."""
-    import importlib
+def _source(module: str, name: str) -> Callable[[], Any]:
+    """``meter.sources.<module>.<name>``, imported when called (inside the probe's try)."""
 
-    return getattr(importlib.import_module(f"meter.sources.{module}"), name)
+    def load() -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f"meter.sources.{module}"), name)
+
+    return load
 
 
 def _estimate(
