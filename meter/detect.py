@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from meter.measurement import Probe
 from meter.process_tree import ProcessTree
@@ -68,71 +68,46 @@ def _probe_cpu(
     probes.extend(rapl_probes)
     has_rapl_cpu = any(s.info.kind == "cpu" for s in rapl_sources)
     has_rapl_ram = any(s.info.kind == "ram" for s in rapl_sources)
-    estimates = (
-        (
-            "cpu",
-            "RAPL measures the CPU package" if has_rapl_cpu else None,
-            _source("cpu_tdp_load", "CpuTdpLoad"),
-            lambda cpu: f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
-            "cannot read process CPU time",
-        ),
-        (
-            "ram",
-            "RAPL measures DRAM" if has_rapl_ram else None,
-            _source("ram_estimate", "RamEstimate"),
-            lambda ram: (
-                f"{_source('ram_estimate', 'RAM_MODEL_SOURCE')()} of process "
-                f"{root_pid} and its children"
-            ),
-            "cannot read process memory",
-        ),
+    estimates: tuple[tuple[Literal["cpu", "ram"], str, Estimate, str], ...] = (
+        ("cpu", "RAPL measures the CPU package", _cpu_estimate, "cannot read process CPU time"),
+        ("ram", "RAPL measures DRAM", _ram_estimate, "cannot read process memory"),
     )
-    for kind, measured_by_rapl, factory, reason, failed in estimates:
-        _estimate(
-            sources,
-            probes,
-            kind,
-            measured_by_rapl,
-            lambda factory=factory: factory()(root_pid=root_pid, clock=clock, tree=tree),
-            reason,
-            failed,
-        )
+    for kind, rapl_reason, make, failed in estimates:
+        method = {"cpu": "cpu_tdp_load", "ram": "ram_estimate"}[kind]
+        try:
+            if has_rapl_cpu if kind == "cpu" else has_rapl_ram:
+                probes.append(Probe(method, kind, False, rapl_reason))
+                continue
+            source, reason = make(root_pid, clock, tree)
+            sources.append(source)
+            probes.append(
+                Probe(method, kind, True, reason, source.info.device_id, source.info.method)
+            )
+        except Exception as exc:
+            probes.append(Probe(method, kind, False, f"{failed}: {exc}"))
     return sources, probes
 
 
-def _source(module: str, name: str) -> Callable[[], Any]:
-    """``meter.sources.<module>.<name>``, imported when called (inside the probe's try)."""
-
-    def load() -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(f"meter.sources.{module}"), name)
-
-    return load
+Estimate = Callable[[int, Clock, "ProcessTree | None"], "tuple[EnergySource, str]"]
+"""Builds the CPU or RAM estimate of a process tree: (source, why it is used)."""
 
 
-def _estimate(
-    sources: list[EnergySource],
-    probes: list[Probe],
-    kind: str,
-    measured_by_rapl: str | None,
-    make: Callable[[], Any],
-    reason: Callable[[Any], str],
-    failed: str,
-) -> None:
-    """Add the CPU or RAM estimate (``make()``) unless RAPL measures that device already."""
-    method = {"cpu": "cpu_tdp_load", "ram": "ram_estimate"}[kind]
-    try:
-        if measured_by_rapl is not None:
-            probes.append(Probe(method, kind, False, measured_by_rapl))
-            return
-        source = make()
-        sources.append(source)
-        probes.append(
-            Probe(method, kind, True, reason(source), source.info.device_id, source.info.method)
-        )
-    except Exception as exc:
-        probes.append(Probe(method, kind, False, f"{failed}: {exc}"))
+def _cpu_estimate(
+    root_pid: int, clock: Clock, tree: ProcessTree | None
+) -> tuple[EnergySource, str]:
+    from meter.sources.cpu_tdp_load import CpuTdpLoad
+
+    cpu = CpuTdpLoad(root_pid=root_pid, clock=clock, tree=tree)
+    return cpu, f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}"
+
+
+def _ram_estimate(
+    root_pid: int, clock: Clock, tree: ProcessTree | None
+) -> tuple[EnergySource, str]:
+    from meter.sources.ram_estimate import RAM_MODEL_SOURCE, RamEstimate
+
+    ram = RamEstimate(root_pid=root_pid, clock=clock, tree=tree)
+    return ram, f"{RAM_MODEL_SOURCE} of process {root_pid} and its children"
 
 
 def detect_sources(
