@@ -108,7 +108,7 @@ try:
     )
     assessment = data.assessment(state, view, settings)
 except (InputError, ValueError) as exc:
-    st.error(ui.plain(str(exc).strip().splitlines()[0]))
+    st.error(ui.error_text(exc))
     st.stop()
 ui.chart(figures.counterfactual_bars(assessment), key="cmp_counterfactuals")
 best = min(assessment.counterfactuals, key=lambda c: c.operational_kgco2e, default=None)

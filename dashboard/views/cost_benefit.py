@@ -29,12 +29,12 @@ view = ui.pick_run(views, key="cb_run")
 st.subheader("Assumptions")
 controls = assumption_controls(view)
 if controls.error or controls.settings is None:
-    st.error(f"Check the assumptions: {ui.plain(controls.error)}")
+    st.error(f"Check the assumptions: {ui.error_text(controls.error)}")
     st.stop()
 try:
     assessment = data.assessment(state, view, controls.settings)
 except InputError as exc:
-    st.error(f"Check the assumptions: {ui.plain(str(exc).splitlines()[0])}")
+    st.error(f"Check the assumptions: {ui.error_text(exc)}")
     st.stop()
 controls.show_sources(assessment)
 cur = assessment.money_unit

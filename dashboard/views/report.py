@@ -53,7 +53,7 @@ if st.button("Generate the report", key="report_generate", type="primary"):
         with st.spinner("Generating…"):
             files = report_files.make_report(state.ledger, scope, fmt, AssumptionSettings())
     except EcoledgerError as exc:
-        st.error(ui.plain(str(exc).strip().splitlines()[0]))
+        st.error(ui.error_text(exc))
         st.stop()
     st.session_state["report_files"] = (wanted, files)
 
