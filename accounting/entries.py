@@ -222,7 +222,7 @@ class Correction(_Entry):
     """The corrected entry's payload as canonical JSON, when the correction replaces it."""
 
 
-Entry = Annotated[
+AnyEntry = (
     RunStarted
     | RunEnded
     | Energy
@@ -232,9 +232,11 @@ Entry = Annotated[
     | Assumptions
     | Problem
     | DeviceFacts
-    | Correction,
-    Field(discriminator="kind"),
-]
+    | Correction
+)
+"""Any one entry (the union, for annotations)."""
+Entry = Annotated[AnyEntry, Field(discriminator="kind")]
+"""The union discriminated on ``kind`` (what pydantic validates against)."""
 
 ENTRY_TYPES: tuple[type[_Entry], ...] = (
     RunStarted,
@@ -250,9 +252,9 @@ ENTRY_TYPES: tuple[type[_Entry], ...] = (
 )
 ENTRY_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in ENTRY_TYPES)
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Entry)
+_ADAPTER: TypeAdapter[AnyEntry] = TypeAdapter(Entry)
 
 
-def entry_from_json(text: str | bytes) -> Any:
+def entry_from_json(text: str | bytes) -> AnyEntry:
     """Parse one entry from its JSON form (validated, frozen)."""
     return _ADAPTER.validate_json(text)

@@ -59,7 +59,7 @@ def check_target(path: Path, option: str, force: bool) -> None:
     if not path.parent.is_dir():
         raise InputError(f"{option} {path}: folder {path.parent} does not exist")
     if exists and not force:
-        raise InputError(f"{option} {path}: file exists (use --force to overwrite)")
+        raise InputError(f"{option} {path}: file exists (use `force` to overwrite)")
 
 
 def check_folder(path: Path, option: str) -> None:

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
+from accounting.units import j_to_kwh
 from accounting.writer_alive import WriterState, writer_state
 
 DEFAULT_PAGE = 50
@@ -247,7 +248,7 @@ def _payload(text: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise _Unsure from None
     _check(isinstance(data, dict) and isinstance(data.get("source"), dict))
-    return data
+    return cast(dict[str, Any], data)
 
 
 def _when(value: Any) -> datetime:
@@ -377,7 +378,7 @@ def _page(
                 status=status,
                 started_at=start["started_at"],
                 duration_s=max(0.0, duration_s),
-                energy_it_kwh=energy_j / 3.6e6,
+                energy_it_kwh=j_to_kwh(energy_j),
                 synthetic=start["synthetic"],
             )
         )

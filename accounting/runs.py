@@ -26,6 +26,8 @@ from accounting.entries import (
     entry_from_json,
 )
 from accounting.errors import RunNotFound
+from accounting.reader import LedgerReader
+from accounting.units import j_to_kwh, s_to_h
 from accounting.writer_alive import WriterState, writer_state
 
 LIVE_STATUSES = ("running", "stalled")
@@ -129,11 +131,11 @@ class RunView:
 
     @property
     def energy_it_kwh(self) -> float:
-        return self.energy_it_j / 3.6e6
+        return j_to_kwh(self.energy_it_j)
 
     @property
     def gpu_hours(self) -> float:
-        return sum(d.metered_s for d in self.devices if d.kind == "gpu") / 3600.0
+        return s_to_h(sum(d.metered_s for d in self.devices if d.kind == "gpu"))
 
     @property
     def approximated_share(self) -> float:
@@ -387,7 +389,7 @@ def build_run_view(
     )
 
 
-def load_run(ledger: Any, run_id_or_prefix: str, now: datetime | None = None) -> RunView:
+def load_run(ledger: LedgerReader, run_id_or_prefix: str, now: datetime | None = None) -> RunView:
     """Resolve an id or prefix and build its view (power samples are not loaded)."""
     run_id = ledger.resolve_run(run_id_or_prefix)
     return build_run_view(run_entries(ledger, run_id), now)
@@ -412,7 +414,7 @@ def full_entries(ledger: Any, run_id: str) -> list[Any]:
     return list(ledger.entries(run_id=run_id, kinds=NON_SAMPLE_KINDS))
 
 
-def list_runs(ledger: Any, now: datetime | None = None) -> list[RunView]:
+def list_runs(ledger: LedgerReader, now: datetime | None = None) -> list[RunView]:
     """Every run, newest first."""
     by_run: dict[str, list[Any]] = {}
     for entry in ledger.entries(kinds=NON_SAMPLE_KINDS):

@@ -17,7 +17,7 @@ from accounting.assessment import Assessment, AssumptionSettings
 from accounting.errors import InputError
 from accounting.factors import carbon_intensity, codecarbon_data, embodied, pue, scc, water
 from accounting.runs import RunView
-from dashboard.ui import plain
+from dashboard.ui import cli_option, plain
 
 RUN_OWN = "run"
 COUNTRY = "country"
@@ -200,7 +200,7 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             expected_uses=int(expected) if expected is not None else None,
             benefit_per_use_usd=benefit,
             market_factor=market,
-            shared_gpu=shared,
+            shared_gpu="attribute" if shared == "attribute" else "whole",
         )
     except (ValidationError, InputError) as exc:
         controls.error = _one_line(exc)
@@ -216,18 +216,11 @@ def _one_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-OPTION_NAMES = {
-    "pue_preset": "--pue",
-    "benefit_per_use_usd": "--benefit-per-use",
-    "market_factor": "--market-factor",
-}
-
-
 def cli_equivalent(run_id: str, settings: AssumptionSettings) -> str:
     """The ``ecoledger assess`` command that gives the same assessment."""
     parts = ["ecoledger", "assess", run_id[:12]]
     for name, value in settings.chosen().items():
-        option = OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+        option = cli_option(name)
         text = ",".join(value) if isinstance(value, list | tuple) else str(value)
         parts += [option, text]
     return " ".join(parts + ["--json"])

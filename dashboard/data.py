@@ -20,9 +20,9 @@ from accounting.assessment import Assessment, AssumptionSettings, assess_run
 from accounting.errors import EcoledgerError
 from accounting.runs import RunView, list_runs, load_run
 from accounting.store import Ledger, ledger_location, mask_url, open_ledger
+from accounting.store.location import LEDGER_ENV
 from accounting.store.power import PowerSeries
 
-LEDGER_ENV = "ECOLEDGER_LEDGER"
 POWER_POINTS = 2000
 """Points per device sent to the browser (the store downsamples; the limit is 5,000)."""
 STATUS_BUCKET_S = 5.0

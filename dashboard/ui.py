@@ -5,6 +5,7 @@ Numbers are formatted here for display only; every value comes from the library.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -47,6 +48,25 @@ Inside Python, `ecoledger.track(...)` records a run from the training loop.
 This page refreshes by itself once the run is recorded.
 """
 RUN_PARAM = "run"
+
+
+OPTION_NAMES = {
+    "pue_preset": "--pue",
+    "benefit_per_use_usd": "--benefit-per-use",
+    "social_benefit_usd": "--social-benefit",
+}
+"""Settings whose ``ecoledger assess`` option is not ``--`` + the name with dashes."""
+
+
+def cli_option(name: str) -> str:
+    """The ``ecoledger`` option that sets ``name`` (the dashboard mirrors the CLI)."""
+    return OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+
+
+def error_text(error: object) -> str:
+    """A library error's first line for the page, each `field` shown as its CLI option."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return plain(re.sub(r"`([a-z][a-z0-9_]*)`", lambda m: cli_option(m.group(1)), first))
 
 
 def plain(text: object) -> str:

@@ -57,18 +57,11 @@ if TYPE_CHECKING:  # what a user's type checker sees; at run time __getattr__ im
         (bare or with arguments) decorates a function."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ecoledger")
-    except PackageNotFoundError:  # running from a checkout without install
-        return "0.0.0+local"
-
-
 def __getattr__(name: str) -> Any:
     if name == "__version__":  # read on first use: importlib.metadata scans every install
-        globals()["__version__"] = value = _version()
+        from accounting.version import version_text
+
+        globals()["__version__"] = value = version_text()
         return value
     if name in _API:
         import train_hooks

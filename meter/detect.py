@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from meter.measurement import Probe
 from meter.process_tree import ProcessTree
@@ -67,47 +68,46 @@ def _probe_cpu(
     probes.extend(rapl_probes)
     has_rapl_cpu = any(s.info.kind == "cpu" for s in rapl_sources)
     has_rapl_ram = any(s.info.kind == "ram" for s in rapl_sources)
-    try:
-        from meter.sources.cpu_tdp_load import CpuTdpLoad
-
-        if has_rapl_cpu:
-            probes.append(Probe("cpu_tdp_load", "cpu", False, "RAPL measures the CPU package"))
-        else:
-            cpu = CpuTdpLoad(root_pid=root_pid, clock=clock, tree=tree)
-            sources.append(cpu)
+    estimates: tuple[tuple[Literal["cpu", "ram"], str, Estimate, str], ...] = (
+        ("cpu", "RAPL measures the CPU package", _cpu_estimate, "cannot read process CPU time"),
+        ("ram", "RAPL measures DRAM", _ram_estimate, "cannot read process memory"),
+    )
+    for kind, rapl_reason, make, failed in estimates:
+        method = {"cpu": "cpu_tdp_load", "ram": "ram_estimate"}[kind]
+        try:
+            if has_rapl_cpu if kind == "cpu" else has_rapl_ram:
+                probes.append(Probe(method, kind, False, rapl_reason))
+                continue
+            source, reason = make(root_pid, clock, tree)
+            sources.append(source)
             probes.append(
-                Probe(
-                    "cpu_tdp_load",
-                    "cpu",
-                    True,
-                    f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}",
-                    cpu.info.device_id,
-                    cpu.info.method,
-                )
+                Probe(method, kind, True, reason, source.info.device_id, source.info.method)
             )
-    except Exception as exc:
-        probes.append(Probe("cpu_tdp_load", "cpu", False, f"cannot read process CPU time: {exc}"))
-    try:
-        from meter.sources.ram_estimate import RAM_MODEL_SOURCE, RamEstimate
-
-        if has_rapl_ram:
-            probes.append(Probe("ram_estimate", "ram", False, "RAPL measures DRAM"))
-        else:
-            ram = RamEstimate(root_pid=root_pid, clock=clock, tree=tree)
-            sources.append(ram)
-            probes.append(
-                Probe(
-                    "ram_estimate",
-                    "ram",
-                    True,
-                    f"{RAM_MODEL_SOURCE} of process {root_pid} and its children",
-                    ram.info.device_id,
-                    ram.info.method,
-                )
-            )
-    except Exception as exc:
-        probes.append(Probe("ram_estimate", "ram", False, f"cannot read process memory: {exc}"))
+        except Exception as exc:
+            probes.append(Probe(method, kind, False, f"{failed}: {exc}"))
     return sources, probes
+
+
+Estimate = Callable[[int, Clock, "ProcessTree | None"], "tuple[EnergySource, str]"]
+"""Builds the CPU or RAM estimate of a process tree: (source, why it is used)."""
+
+
+def _cpu_estimate(
+    root_pid: int, clock: Clock, tree: ProcessTree | None
+) -> tuple[EnergySource, str]:
+    from meter.sources.cpu_tdp_load import CpuTdpLoad
+
+    cpu = CpuTdpLoad(root_pid=root_pid, clock=clock, tree=tree)
+    return cpu, f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}"
+
+
+def _ram_estimate(
+    root_pid: int, clock: Clock, tree: ProcessTree | None
+) -> tuple[EnergySource, str]:
+    from meter.sources.ram_estimate import RAM_MODEL_SOURCE, RamEstimate
+
+    ram = RamEstimate(root_pid=root_pid, clock=clock, tree=tree)
+    return ram, f"{RAM_MODEL_SOURCE} of process {root_pid} and its children"
 
 
 def detect_sources(

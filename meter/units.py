@@ -1,9 +1,7 @@
-"""Unit conversions, done once, at the boundary. Names carry their unit."""
+"""The vendors' units (mJ, mW, µJ) to joules and watts, converted once, at the meter's
+boundary. Names carry their unit. (Joules to kWh: :mod:`accounting.units`.)"""
 
 from __future__ import annotations
-
-J_PER_KWH = 3.6e6
-J_PER_WH = 3600.0
 
 
 def mj_to_j(millijoules: float) -> float:
@@ -16,15 +14,3 @@ def mw_to_w(milliwatts: float) -> float:
 
 def uj_to_j(microjoules: float) -> float:
     return microjoules / 1e6
-
-
-def j_to_kwh(joules: float) -> float:
-    return joules / J_PER_KWH
-
-
-def j_to_wh(joules: float) -> float:
-    return joules / J_PER_WH
-
-
-def kwh_to_j(kwh: float) -> float:
-    return kwh * J_PER_KWH

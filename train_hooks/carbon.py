@@ -6,6 +6,8 @@ full assumptions; these are only for deciding, during the run, whether a budget 
 
 from __future__ import annotations
 
+from accounting.units import j_to_kwh
+
 DEFAULT_PUE = 1.58
 """Uptime Institute Global Data Center Survey 2023: industry average PUE."""
 
@@ -25,9 +27,9 @@ def check_country(country: str) -> str:
     try:
         intensity_g_per_kwh(country)
     except InputError as exc:
-        raise ValueError(str(exc).replace("--country", "country")) from None
+        raise ValueError(str(exc)) from None
     return country.strip().upper()
 
 
 def kgco2e(energy_j: float, pue: float, g_per_kwh: float) -> float:
-    return energy_j / 3.6e6 * pue * g_per_kwh / 1000.0
+    return j_to_kwh(energy_j) * pue * g_per_kwh / 1000.0

@@ -151,7 +151,9 @@ class EcoLedgerCallback(TrainerCallback):  # type: ignore[misc]
     def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.session.end("evaluate")
 
-    def on_predict(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+    def on_predict(
+        self, args: Any, state: Any, control: Any, metrics: Any = None, **kwargs: Any
+    ) -> None:
         self.session.end("evaluate")
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:

@@ -27,7 +27,7 @@ try:
     from lightning.pytorch.callbacks import Callback
 except ImportError:  # pragma: no cover - the older package name
     try:
-        from pytorch_lightning.callbacks import Callback  # type: ignore[no-redef]
+        from pytorch_lightning.callbacks import Callback  # type: ignore[no-redef,assignment]
     except ImportError as exc:
         raise ImportError(
             "train_hooks.lightning needs Lightning: pip install 'ecoledger[lightning]'"

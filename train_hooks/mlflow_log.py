@@ -24,6 +24,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from accounting.units import j_to_wh
 from meter import Measurement
 from train_hooks.carbon import kgco2e
 
@@ -76,7 +77,7 @@ class MlflowLog:
         if count is not None:  # a step range, not a named window
             return
         key = measurement.key
-        wh = measurement.joules / 3600.0
+        wh = j_to_wh(measurement.joules)
         match = _EPOCH.match(key)
         try:
             if match:

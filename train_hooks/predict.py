@@ -20,6 +20,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from accounting.units import j_to_kwh
+
 MIN_REL_SPREAD = 0.05
 # two-sided 97.5 % quantiles of Student's t, by degrees of freedom (1..10); 1.96 beyond
 _T975 = (12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23)
@@ -138,16 +140,16 @@ class Prediction:
     @classmethod
     def of(cls, f: EnergyForecast, pue: float, g_per_kwh: float) -> Prediction:
         def kg(j: float) -> float:
-            return j / 3.6e6 * pue * g_per_kwh / 1000.0
+            return j_to_kwh(j) * pue * g_per_kwh / 1000.0
 
         return cls(
             basis=f.basis,
             done=f.done,
             total=f.total,
-            measured_kwh=f.measured_j / 3.6e6,
-            energy_kwh=f.energy_j / 3.6e6,
-            low_kwh=f.low_j / 3.6e6,
-            high_kwh=f.high_j / 3.6e6,
+            measured_kwh=j_to_kwh(f.measured_j),
+            energy_kwh=j_to_kwh(f.energy_j),
+            low_kwh=j_to_kwh(f.low_j),
+            high_kwh=j_to_kwh(f.high_j),
             kgco2e=kg(f.energy_j),
             low_kgco2e=kg(f.low_j),
             high_kgco2e=kg(f.high_j),

@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 from accounting.entries import RunKind, RunStarted, new_id
+from accounting.version import version_text
 from accounting.writer_alive import writer_identity
 from train_hooks.carbon import DEFAULT_PUE, intensity_g_per_kwh
 from train_hooks.context import TrackingContext, tracking
@@ -45,22 +46,12 @@ from train_hooks.sync import make_sync
 
 log = logging.getLogger("ecoledger")
 RUN_ID_ENV = "ECOLEDGER_RUN_ID"
-LEDGER_ENV = "ECOLEDGER_LEDGER"
 FLUSH_INTERVAL_S = 2.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _warn(message: str) -> None:
     log.warning("ecoledger: %s", message)
-
-
-def _version() -> str:
-    try:
-        from ecoledger import __version__
-
-        return str(__version__)
-    except Exception:
-        return ""
 
 
 def _error_name(exc: BaseException) -> str:
@@ -227,6 +218,8 @@ def _open(o: TrackOptions) -> _Opened:
         g_per_kwh = 475.0
     budget = Budget(o.budget_kgco2e, o.on_budget) if o.budget_kgco2e else None
     env_run = os.environ.get(RUN_ID_ENV)
+    from accounting.store.location import LEDGER_ENV
+
     env_ledger = os.environ.get(LEDGER_ENV)
     location = o.ledger or env_ledger
     joined = bool(env_run) and (o.ledger is None or o.ledger == env_ledger)
@@ -308,7 +301,7 @@ def _open(o: TrackOptions) -> _Opened:
             started_at=datetime.now(UTC),
             country=o.country,
             pue=o.pue,
-            ecoledger_version=_version(),
+            ecoledger_version=version_text(),
             flush_interval_s=o.flush_interval_s or FLUSH_INTERVAL_S,
             parent_run_id=o.parent_run_id,
             expected_uses=o.expected_uses,

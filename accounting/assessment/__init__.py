@@ -3,6 +3,7 @@
 net_benefit = social + environmental − energy_cost − carbon_cost − secondary_cost
 """
 
+from accounting.assessment.aggregate import Totals, aggregate, own_money
 from accounting.assessment.engine import assess
 from accounting.assessment.estimate import EstimateInputs, estimate
 from accounting.assessment.project import Member, joint_intervals
@@ -27,8 +28,11 @@ __all__ = [
     "Line",
     "Member",
     "Sensitivity",
+    "Totals",
+    "aggregate",
     "assess",
     "assess_run",
     "estimate",
     "joint_intervals",
+    "own_money",
 ]

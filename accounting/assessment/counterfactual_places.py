@@ -11,9 +11,9 @@ def compare_factors(settings: AssumptionSettings) -> tuple[tuple[str, str, Facto
     out: list[tuple[str, str, Factor]] = []
     for code in settings.compare_countries:
         out.append(
-            (code.upper(), "country", carbon_intensity.for_country(code, "--compare-countries"))
+            (code.upper(), "country", carbon_intensity.for_country(code, "compare_countries"))
         )
     for name in settings.compare_clouds:
         cloud = name if ":" in name else f"gcp:{name}"
-        out.append((cloud, "cloud", carbon_intensity.for_cloud(name, "--compare-clouds")))
+        out.append((cloud, "cloud", carbon_intensity.for_cloud(name, "compare_clouds")))
     return tuple(out)

@@ -381,7 +381,7 @@ def _sci(
             m_g,
             0,
             f"sci_gco2e_per_unit not estimated (no {unit}s counted in Usage entries, no "
-            "--expected-uses)",
+            "expected_uses)",
         )
     return Sci((ei_g + m_g) / r, unit, ei_g, m_g, r, "")
 

@@ -40,7 +40,7 @@ class EstimateInputs:
     def validate(self) -> None:
         def positive(name: str, value: float | None) -> None:
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise InputError(f"--{name.replace('_', '-')}: must be > 0, got {value}")
+                raise InputError(f"`{name}`: must be > 0, got {value}")
 
         for name in ("energy_kwh", "gpus", "gpu_power_w", "hours", "gpu_hours"):
             positive(name, getattr(self, name))
@@ -57,35 +57,31 @@ class EstimateInputs:
         ):
             value = getattr(self, name)
             if value is not None and math.isfinite(value) and abs(value) > MAX_INPUT:
-                option = "--social-benefit" if name == "social_benefit_usd" else name
-                raise InputError(
-                    f"--{option.lstrip('-').replace('_', '-')}: must be at most {MAX_INPUT:g}, "
-                    f"got {value:g}"
-                )
+                raise InputError(f"`{name}`: must be at most {MAX_INPUT:g}, got {value:g}")
         for name in ("cpu_power_w", "ram_power_w", "social_benefit_usd", "avoided_kgco2e"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value >= 0):
-                raise InputError(f"--{name.replace('_', '-')}: must be ≥ 0, got {value}")
+                raise InputError(f"`{name}`: must be ≥ 0, got {value}")
         if self.energy_kwh is not None:
             if self.gpus is not None:
-                raise InputError("--energy-kwh: give --energy-kwh or --gpus, not both")
+                raise InputError("`energy_kwh`: give `energy_kwh` or `gpus`, not both")
             if self.gpu_power_w is not None:
-                raise InputError("--energy-kwh: give --energy-kwh or --gpu-power-w, not both")
+                raise InputError("`energy_kwh`: give `energy_kwh` or `gpu_power_w`, not both")
         elif self.gpus is not None:
             if self.gpu_power_w is None or self.hours is None:
-                raise InputError("--gpus: needs --gpu-power-w and --hours")
+                raise InputError("`gpus`: needs `gpu_power_w` and `hours`")
             if self.gpu_hours is not None:
-                raise InputError("--gpu-hours: give --gpus with --hours, or --gpu-hours, not both")
+                raise InputError("`gpu_hours`: give `gpus` with `hours`, or `gpu_hours`, not both")
         elif self.gpu_hours is not None:
             if self.gpu_power_w is None:
-                raise InputError("--gpu-hours: needs --gpu-power-w")
+                raise InputError("`gpu_hours`: needs `gpu_power_w`")
         elif self.hours is None or not (self.cpu_power_w or self.ram_power_w):
             raise InputError(
-                "--energy-kwh: give the energy: --energy-kwh E, or --gpus N --gpu-power-w W "
-                "--hours H, or --gpu-hours GH --gpu-power-w W (or --cpu-power-w W --hours H)"
+                "`energy_kwh`: give the energy: `energy_kwh` E, or `gpus` N `gpu_power_w` W "
+                "`hours` H, or `gpu_hours` GH `gpu_power_w` W (or `cpu_power_w` W `hours` H)"
             )
         if (self.cpu_power_w or self.ram_power_w) and self.hours is None:
-            raise InputError("--cpu-power-w: needs --hours (the job's wall-clock duration)")
+            raise InputError("`cpu_power_w`: needs `hours` (the job's wall-clock duration)")
 
     @property
     def total_gpu_hours(self) -> float:
@@ -108,7 +104,7 @@ def estimate(inputs: EstimateInputs, settings: AssumptionSettings | None = None)
     inputs.validate()
     if settings.intensity_csv is not None:
         raise InputError(
-            "--intensity-csv: a time series needs a measured run (ecoledger assess RUN_ID)"
+            "`intensity_csv`: a time series needs a measured run (ecoledger assess RUN_ID)"
         )
     gpu_hours = inputs.total_gpu_hours
     if gpu_hours > 0:
@@ -117,10 +113,10 @@ def estimate(inputs: EstimateInputs, settings: AssumptionSettings | None = None)
         hours_source = f"GPU-hours as given; host-hours = GPU-hours / {per_host} GPUs per host"
     else:
         host_hours = (inputs.hours or 0.0) if (inputs.cpu_power_w or inputs.ram_power_w) else 0.0
-        hours_source = "host-hours = --hours" if host_hours else "no device-hours given"
+        hours_source = "host-hours = hours" if host_hours else "no device-hours given"
     if inputs.energy_kwh is not None:
-        energy = Factor.exact_value(ENERGY, 1.0, "× IT energy", "IT energy as given (--energy-kwh)")
-        energy_source = f"--energy-kwh {inputs.energy_kwh:g}"
+        energy = Factor.exact_value(ENERGY, 1.0, "× IT energy", "IT energy as given (energy_kwh)")
+        energy_source = f"energy_kwh {inputs.energy_kwh:g}"
     else:
         energy = Factor.relative(
             ENERGY,
@@ -129,7 +125,7 @@ def estimate(inputs: EstimateInputs, settings: AssumptionSettings | None = None)
             POWER_HOURS_REL_RANGE,
             "average power × hours; range ±20 % (ecoledger assumption)",
         )
-        energy_source = "GPU-hours × --gpu-power-w (+ (--cpu-power-w + --ram-power-w) × --hours)"
+        energy_source = "GPU-hours × gpu_power_w (+ (cpu_power_w + ram_power_w) × hours)"
     fs = resolve_factors(settings, energy=energy)
     q = Quantities(
         energy_it_kwh=inputs.energy_it_kwh,

@@ -143,10 +143,10 @@ def resolve_factors(
     if settings.pue is not None:
         factors[pue.NAME] = pue.user_value(settings.pue)
     elif settings.pue_preset is not None:
-        factors[pue.NAME] = pue.preset(settings.pue_preset, "--pue")
+        factors[pue.NAME] = pue.preset(settings.pue_preset, "pue")
     elif run_pue is not None:
         factors[pue.NAME] = pue.user_value(
-            run_pue, "run pue", "the run's declared PUE (ecoledger run --pue)"
+            run_pue, "run pue", "the run's declared PUE (recorded when the run started)"
         )
     else:
         factors[pue.NAME] = pue.preset(pue.DEFAULT_PRESET)
@@ -178,12 +178,12 @@ def resolve_factors(
     if settings.wue_l_per_kwh is not None and settings.ewif_l_per_kwh is not None:
         basis = dataclasses.replace(basis, tier=water.USER, place="user-supplied", citation="")
     factors[water.WUE] = (
-        water.user_value(water.WUE, settings.wue_l_per_kwh, water.UNIT, "--wue-l-per-kwh")
+        water.user_value(water.WUE, settings.wue_l_per_kwh, water.UNIT, "wue_l_per_kwh")
         if settings.wue_l_per_kwh is not None
         else basis.wue
     )
     factors[water.EWIF] = (
-        water.user_value(water.EWIF, settings.ewif_l_per_kwh, water.UNIT, "--ewif-l-per-kwh")
+        water.user_value(water.EWIF, settings.ewif_l_per_kwh, water.UNIT, "ewif_l_per_kwh")
         if settings.ewif_l_per_kwh is not None
         else basis.ewif
     )
@@ -194,7 +194,7 @@ def resolve_factors(
         )
     factors[water.PRICE] = (
         water.user_value(
-            water.PRICE, settings.water_price_per_m3, water.PRICE_UNIT, "--water-price-per-m3"
+            water.PRICE, settings.water_price_per_m3, water.PRICE_UNIT, "water_price_per_m3"
         )
         if settings.water_price_per_m3 is not None
         else water.DEFAULT_PRICE
@@ -203,7 +203,7 @@ def resolve_factors(
     # embodied carbon
     if settings.embodied_kg_per_gpu is not None:
         factors[embodied.GPU] = embodied.user_kg(
-            embodied.GPU, settings.embodied_kg_per_gpu, "--embodied-kg-per-gpu"
+            embodied.GPU, settings.embodied_kg_per_gpu, "embodied_kg_per_gpu"
         )
         boundary = "as declared by the user"
     else:
@@ -235,7 +235,7 @@ def resolve_factors(
         factors[embodied.GPU] = gpu_preset.factor
         boundary = gpu_preset.boundary
     factors[embodied.HOST] = (
-        embodied.user_kg(embodied.HOST, settings.embodied_kg_per_host, "--embodied-kg-per-host")
+        embodied.user_kg(embodied.HOST, settings.embodied_kg_per_host, "embodied_kg_per_host")
         if settings.embodied_kg_per_host is not None
         else embodied.HOST_DEFAULT
     )
@@ -250,7 +250,7 @@ def resolve_factors(
             embodied.UTILIZATION,
             1.0,
             "fraction",
-            "SCI time-share (--embodied-method sci): the share is the time reserved over the "
+            "SCI time-share (embodied_method sci): the share is the time reserved over the "
             "expected lifespan, with no utilization adjustment (ISO/IEC 21031:2024, M = TE × "
             "TiR / EL × RR / TR)",
         )
@@ -267,7 +267,7 @@ def resolve_factors(
             GRID_LOSS,
             settings.grid_loss,
             "fraction",
-            f"user-supplied (--grid-loss); emissions ÷ (1 − loss). {GRID_LOSS_SOURCE}",
+            f"user-supplied (grid_loss); emissions ÷ (1 − loss). {GRID_LOSS_SOURCE}",
         )
     else:
         factors[GRID_LOSS] = Factor.exact_value(GRID_LOSS, 0.0, "fraction", GRID_LOSS_SOURCE)
@@ -279,13 +279,13 @@ def resolve_factors(
             MARKET,
             settings.market_factor,
             carbon_intensity.UNIT,
-            "user-supplied (--market-factor): emission factor of the contractual instruments",
+            "user-supplied (market_factor): emission factor of the contractual instruments",
         )
-        instrument = f"--market-factor {settings.market_factor:g} gCO2e/kWh"
+        instrument = f"market_factor {settings.market_factor:g} gCO2e/kWh"
     elif settings.renewable_share is not None:
         if settings.residual_mix is None:
             raise InputError(
-                "--renewable-share: needs --residual-mix G_PER_KWH (no residual-mix factor is "
+                "`renewable_share`: needs `residual_mix` G_PER_KWH (no residual-mix factor is "
                 "bundled: use your supplier's or AIB's European Residual Mix / Green-e's figure)"
             )
         value = (1.0 - settings.renewable_share) * settings.residual_mix
@@ -293,11 +293,11 @@ def resolve_factors(
             MARKET,
             value,
             carbon_intensity.UNIT,
-            f"user-supplied: (1 − --renewable-share {settings.renewable_share:g}) × "
-            f"--residual-mix {settings.residual_mix:g} gCO2e/kWh (certificates at 0)",
+            f"user-supplied: (1 − renewable_share {settings.renewable_share:g}) × "
+            f"residual_mix {settings.residual_mix:g} gCO2e/kWh (certificates at 0)",
         )
         instrument = (
-            f"--renewable-share {settings.renewable_share:g} with --residual-mix "
+            f"renewable_share {settings.renewable_share:g} with residual_mix "
             f"{settings.residual_mix:g} gCO2e/kWh"
         )
 
@@ -346,8 +346,8 @@ def _series_factor(series: IntensitySeries, segments: Segments | None) -> Factor
     """The energy-weighted mean intensity of the series over the run's segments."""
     if segments is None or len(segments.kwh) == 0:
         raise InputError(
-            "--intensity-csv: a time series needs a measured run with energy segments "
-            "(use --intensity-g-per-kwh for an estimate)"
+            "`intensity_csv`: a time series needs a measured run with energy segments "
+            "(use `intensity_g_per_kwh` for an estimate)"
         )
     start, end = segments.span_s
     series.check_covers(start, end)

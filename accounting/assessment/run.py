@@ -24,6 +24,7 @@ from accounting.assessment.shared_gpu import attribute_shared_gpus
 from accounting.entries import RUN_WINDOW, Energy
 from accounting.errors import InputError
 from accounting.factors.factor import Factor
+from accounting.reader import LedgerReader
 from accounting.runs import (
     RunView,
     apply_corrections,
@@ -31,6 +32,7 @@ from accounting.runs import (
     full_entries,
     summarized_entries,
 )
+from accounting.units import J_PER_KWH, s_to_h
 
 MEASURED_REL_RANGE = 0.05
 """±5 % for energy read from hardware counters (NVML, RAPL); ecoledger assumption."""
@@ -46,13 +48,13 @@ def run_segments(entries: Sequence[Any]) -> Segments:
         if isinstance(e, Energy) and e.window == RUN_WINDOW
     ]
     table = np.array(rows, dtype=np.float64).reshape(-1, 3)
-    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / 3.6e6)
+    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / J_PER_KWH)
 
 
 def segments_of(rows: Sequence[tuple[float, float, float]]) -> Segments:
     """Segments from stored (start_s, end_s, joules) rows."""
     table = np.array(rows, dtype=np.float64).reshape(-1, 3)
-    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / 3.6e6)
+    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2] / J_PER_KWH)
 
 
 def _energy_factor(view: RunView) -> Factor:
@@ -76,7 +78,7 @@ def _quantities(view: RunView, segments: Segments, settings: AssumptionSettings)
         hours_source = f"GPU-hours / {settings.gpus_per_host} GPUs per host"
     else:
         hosts = max(1, len({d.host for d in view.devices}))
-        host_hours = view.duration_s / 3600.0 * hosts
+        host_hours = s_to_h(view.duration_s) * hosts
         hours_source = f"run duration × {hosts} metered host(s), whole host attributed"
     usage = view.usage
     if usage.requests:
@@ -145,7 +147,7 @@ def benefit_notes(view: RunView) -> list[str]:
 
 
 def _gather(
-    ledger: Any, run_id: str, settings: AssumptionSettings | None, now: datetime | None
+    ledger: LedgerReader, run_id: str, settings: AssumptionSettings | None, now: datetime | None
 ) -> tuple[RunView, Quantities, FactorSet, AssumptionSettings, list[str]]:
     summarized = summarized_entries(ledger, run_id)
     entries = summarized if summarized is not None else full_entries(ledger, run_id)
@@ -164,7 +166,7 @@ def _gather(
         notes += shared_notes
         segments = run_segments(entries)
     elif summarized is not None:
-        segments = segments_of(ledger.run_segments(run_id))
+        segments = segments_of(ledger.run_segments(run_id) or [])  # summarized: the table exists
     else:
         segments = run_segments(entries)
     q = _quantities(view, segments, settings)
@@ -187,7 +189,7 @@ def _gather(
 
 
 def assess_run(
-    ledger: Any,
+    ledger: LedgerReader,
     run_id: str,
     settings: AssumptionSettings | None = None,
     *,

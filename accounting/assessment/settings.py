@@ -224,7 +224,7 @@ class AssumptionSettings(BaseModel):
             if getattr(self, a) is not None and getattr(self, b) is not None:
                 raise ValueError(f"give {_option(a)} or {_option(b)}, not both")
         if self.residual_mix is not None and self.renewable_share is None:
-            raise ValueError("--residual-mix: only with --renewable-share")
+            raise ValueError("`residual_mix`: only with `renewable_share`")
         return self
 
     # -- construction -----------------------------------------------------------------------
@@ -243,7 +243,7 @@ class AssumptionSettings(BaseModel):
     def from_file(cls, path: str | Path) -> AssumptionSettings:
         """Load a TOML (``.toml``) or YAML (``.yaml``/``.yml``) assumptions file."""
         file = Path(path)
-        where = f"--assumptions {file}"
+        where = f"`assumptions` {file}"
         if not file.is_file():
             raise InputError(f"{where}: file not found")
         text = file.read_text(encoding="utf-8")
@@ -321,15 +321,15 @@ class AssumptionSettings(BaseModel):
         elif file.suffix.lower() in (".yaml", ".yml"):
             text = "# ecoledger assumptions\n" + yaml.safe_dump(data, sort_keys=True)
         else:
-            raise InputError(f"--save-assumptions {file}: use a .toml, .yaml or .yml file")
+            raise InputError(f"`save_assumptions` {file}: use a .toml, .yaml or .yml file")
         if not file.parent.is_dir():
-            raise InputError(f"--save-assumptions {file}: folder {file.parent} does not exist")
+            raise InputError(f"`save_assumptions` {file}: folder {file.parent} does not exist")
         file.write_text(text, encoding="utf-8")
         return file
 
 
 def _option(field: str) -> str:
-    return "--" + field.replace("_", "-")
+    return f"`{field}`"
 
 
 def _first_error(exc: ValidationError, where: str) -> str:

@@ -76,12 +76,12 @@ def known_locations() -> list[str]:
     return names
 
 
-def for_country(code: str, field: str = "--country") -> Factor:
+def for_country(code: str, field: str = "country") -> Factor:
     """The intensity of a country (ISO3) or of a region within it (``ISO3:REGION``)."""
     return _factor(region_for_country(code, field))
 
 
-def region_for_country(code: str, field: str = "--country") -> codecarbon_data.RegionIntensity:
+def region_for_country(code: str, field: str = "country") -> codecarbon_data.RegionIntensity:
     text = code.strip()
     for sep in ("/", "-"):
         text = text.replace(sep, ":")
@@ -132,12 +132,12 @@ def country_of(key: str) -> str | None:
     return key.upper()
 
 
-def for_cloud(name: str, field: str = "--cloud") -> Factor:
+def for_cloud(name: str, field: str = "cloud") -> Factor:
     """The intensity of a cloud region, ``gcp:europe-west1``."""
     return _factor(region_for_cloud(name, field))
 
 
-def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.RegionIntensity:
+def region_for_cloud(name: str, field: str = "cloud") -> codecarbon_data.RegionIntensity:
     provider, sep, region = name.strip().partition(":")
     if not sep:
         provider, region = "gcp", provider
@@ -145,7 +145,7 @@ def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.Regio
     known = [f"gcp:{r}" for r in regions]
     if provider.lower() != "gcp":
         raise InputError(
-            f"{field}: unknown cloud provider {provider!r}; codecarbon ships region data "
+            f"`{field}`: unknown cloud provider {provider!r}; codecarbon ships region data "
             f"for gcp only (e.g. gcp:europe-west1)"
         )
     hit = regions.get(region.lower())
@@ -154,9 +154,9 @@ def region_for_cloud(name: str, field: str = "--cloud") -> codecarbon_data.Regio
     return hit
 
 
-def user_value(g_per_kwh: float, field: str = "--intensity-g-per-kwh") -> Factor:
+def user_value(g_per_kwh: float, field: str = "intensity_g_per_kwh") -> Factor:
     if not g_per_kwh >= 0:
-        raise InputError(f"{field}: must be ≥ 0 gCO2e/kWh, got {g_per_kwh}")
+        raise InputError(f"`{field}`: must be ≥ 0 gCO2e/kWh, got {g_per_kwh}")
     return Factor(
         NAME,
         g_per_kwh,

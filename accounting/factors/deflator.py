@@ -46,10 +46,10 @@ LATEST_YEAR = max(CPI_U_ANNUAL)
 DEFAULT_DOLLAR_YEAR = LATEST_YEAR
 
 
-def check_year(year: int, field: str = "--dollar-year") -> int:
+def check_year(year: int, field: str = "dollar_year") -> int:
     if year not in CPI_U_ANNUAL:
         raise InputError(
-            f"{field}: no price index for {year}; the bundled CPI-U table covers "
+            f"`{field}`: no price index for {year}; the bundled CPI-U table covers "
             f"{FIRST_YEAR}..{LATEST_YEAR}"
         )
     return year

@@ -22,7 +22,7 @@ DEFAULT = Factor(
 )
 
 
-def user_value(usd_per_kwh: float, field: str = "--price-per-kwh") -> Factor:
+def user_value(usd_per_kwh: float, field: str = "price_per_kwh") -> Factor:
     if not usd_per_kwh >= 0:
-        raise InputError(f"{field}: must be ≥ 0 USD/kWh, got {usd_per_kwh}")
+        raise InputError(f"`{field}`: must be ≥ 0 USD/kWh, got {usd_per_kwh}")
     return Factor.exact_value(NAME, usd_per_kwh, UNIT, f"user-supplied ({field})")

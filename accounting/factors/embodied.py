@@ -214,7 +214,7 @@ GPUS_PER_HOST_DEFAULT = 8
 """Servers hold 8 GPUs (Luccioni et al. 2023); host-hours of an estimate = GPU-hours / 8."""
 
 
-def gpu_preset(name: str, field: str = "--embodied") -> GpuEmbodiedPreset:
+def gpu_preset(name: str, field: str = "embodied") -> GpuEmbodiedPreset:
     key = name.strip().lower()
     if not key.startswith("embodied:"):
         key = "embodied:" + key
@@ -285,13 +285,13 @@ def gpu_model_for(device_name: str) -> GpuModel | None:
     return next((m for m in GPU_MODELS if m.matches(device_name)), None)
 
 
-def check_gpu_model(name: str, field: str = "--gpu-model") -> GpuModel:
+def check_gpu_model(name: str, field: str = "gpu_model") -> GpuModel:
     """The model ``name`` names; an unrecognised name is an :class:`InputError` listing them."""
     found = gpu_model_for(name)
     if found is None:
         known = ", ".join(m.name for m in GPU_MODELS)
         raise InputError(
-            f"{field}: unknown GPU model {name!r}; known: {known} (or give --embodied-kg-per-gpu)"
+            f"`{field}`: unknown GPU model {name!r}; known: {known} (or give `embodied_kg_per_gpu`)"
         )
     return found
 
@@ -310,17 +310,17 @@ def gpu_preset_for_model(model: str) -> GpuEmbodiedPreset:
 
 def user_kg(name: str, kg: float, field: str) -> Factor:
     if not kg >= 0:
-        raise InputError(f"{field}: must be ≥ 0 kgCO2e, got {kg}")
+        raise InputError(f"`{field}`: must be ≥ 0 kgCO2e, got {kg}")
     return Factor.exact_value(name, kg, KG_UNIT, f"user-supplied ({field})")
 
 
-def user_lifetime(years: float, field: str = "--lifetime-years") -> Factor:
+def user_lifetime(years: float, field: str = "lifetime_years") -> Factor:
     if not years > 0:
-        raise InputError(f"{field}: must be > 0 years, got {years}")
+        raise InputError(f"`{field}`: must be > 0 years, got {years}")
     return Factor.exact_value(LIFETIME, years, "years", f"user-supplied ({field})")
 
 
-def user_utilization(fraction: float, field: str = "--utilization") -> Factor:
+def user_utilization(fraction: float, field: str = "utilization") -> Factor:
     if not 0 < fraction <= 1:
-        raise InputError(f"{field}: must be in (0, 1], got {fraction}")
+        raise InputError(f"`{field}`: must be in (0, 1], got {fraction}")
     return Factor.exact_value(UTILIZATION, fraction, "fraction", f"user-supplied ({field})")

@@ -71,10 +71,10 @@ class IntensitySeries:
         return cls(path, t_s, g_per_kwh, step_s, breaks, cumulative)
 
     @classmethod
-    def load(cls, path: str | Path, field_name: str = "--intensity-csv") -> IntensitySeries:
+    def load(cls, path: str | Path, field_name: str = "intensity_csv") -> IntensitySeries:
         file = Path(path)
         if not file.is_file():
-            raise InputError(f"{field_name}: file not found: {file}")
+            raise InputError(f"`{field_name}`: file not found: {file}")
         times: list[float] = []
         values: list[float] = []
         lines: list[int] = []
@@ -84,7 +84,7 @@ class IntensitySeries:
                     continue
                 if len(row) < 2:
                     raise InputError(
-                        f"{field_name}: {file.name} line {number}: expected 'timestamp, gCO2e/kWh'"
+                        f"`{field_name}`: {file.name} line {number}: expected 'timestamp, gCO2e/kWh'"
                     )
                 try:
                     moment = _parse_time(row[0])
@@ -92,57 +92,55 @@ class IntensitySeries:
                     if not times and number == 1:
                         continue  # a header row
                     raise InputError(
-                        f"{field_name}: {file.name} line {number}: bad timestamp {row[0]!r}"
+                        f"`{field_name}`: {file.name} line {number}: bad timestamp {row[0]!r}"
                     ) from None
                 try:
                     value = float(row[1])
                 except ValueError:
                     raise InputError(
-                        f"{field_name}: {file.name} line {number}: bad intensity {row[1]!r} "
+                        f"`{field_name}`: {file.name} line {number}: bad intensity {row[1]!r} "
                         "(gCO2e/kWh expected)"
                     ) from None
                 if not math.isfinite(value) or value < 0:
                     raise InputError(
-                        f"{field_name}: {file.name} line {number}: intensity must be ≥ 0 "
+                        f"`{field_name}`: {file.name} line {number}: intensity must be ≥ 0 "
                         f"gCO2e/kWh, got {row[1]!r}"
                     )
                 if times and moment <= times[-1]:
                     raise InputError(
-                        f"{field_name}: {file.name} line {number}: timestamp not after the "
+                        f"`{field_name}`: {file.name} line {number}: timestamp not after the "
                         "previous row's (rows must be in increasing time order)"
                     )
                 times.append(moment)
                 values.append(value)
                 lines.append(number)
         if len(times) < 2:
-            raise InputError(f"{field_name}: {file.name} needs at least two rows")
+            raise InputError(f"`{field_name}`: {file.name} needs at least two rows")
         t = np.asarray(times, dtype=np.float64)
         steps = np.diff(t)
         median = float(np.median(steps))
         if median > MAX_STEP_S:
             raise InputError(
-                f"{field_name}: {file.name}: rows are {median / 3600:.1f} h apart; "
+                f"`{field_name}`: {file.name}: rows are {median / 3600:.1f} h apart; "
                 "hourly or finer is needed"
             )
         gaps = np.nonzero(steps > GAP_TOLERANCE * median)[0]
         if len(gaps):
             i = int(gaps[0])
             raise InputError(
-                f"{field_name}: {file.name}: gap of {steps[i] / 3600:.2f} h between line "
+                f"`{field_name}`: {file.name}: gap of {steps[i] / 3600:.2f} h between line "
                 f"{lines[i]} and line {lines[i + 1]}"
             )
         return cls.from_points(str(file), t, np.asarray(values, dtype=np.float64))
 
-    def check_covers(
-        self, start_s: float, end_s: float, field_name: str = "--intensity-csv"
-    ) -> None:
+    def check_covers(self, start_s: float, end_s: float, field_name: str = "intensity_csv") -> None:
         if start_s < self.start_s or end_s > self.end_s:
 
             def iso(s: float) -> str:
                 return datetime.fromtimestamp(s, UTC).isoformat(timespec="seconds")
 
             raise InputError(
-                f"{field_name}: the series covers {iso(self.start_s)}..{iso(self.end_s)} "
+                f"`{field_name}`: the series covers {iso(self.start_s)}..{iso(self.end_s)} "
                 f"but the run spans {iso(start_s)}..{iso(end_s)}"
             )
 

@@ -53,7 +53,7 @@ PRESETS: dict[str, Factor] = {
 }
 
 
-def preset(name: str, field: str = "--pue") -> Factor:
+def preset(name: str, field: str = "pue") -> Factor:
     key = name.strip().lower()
     if not key.startswith("pue:"):
         key = "pue:" + key
@@ -63,9 +63,9 @@ def preset(name: str, field: str = "--pue") -> Factor:
     return found
 
 
-def user_value(pue: float, field: str = "--pue", source: str | None = None) -> Factor:
+def user_value(pue: float, field: str = "pue", source: str | None = None) -> Factor:
     if not pue > 0:
-        raise InputError(f"{field}: PUE must be > 0, got {pue}")
+        raise InputError(f"`{field}`: PUE must be > 0, got {pue}")
     if pue < 1:
-        raise InputError(f"{field}: PUE must be ≥ 1 (facility energy ≥ IT energy), got {pue}")
+        raise InputError(f"`{field}`: PUE must be ≥ 1 (facility energy ≥ IT energy), got {pue}")
     return Factor.exact_value(NAME, pue, UNIT, source or f"user-supplied ({field})")

@@ -145,7 +145,7 @@ def interpolate(table: dict[int, float], year: int) -> tuple[float, str]:
     raise AssertionError("unreachable")
 
 
-def preset(name: str, emission_year: int, field: str = "--scc") -> Factor:
+def preset(name: str, emission_year: int, field: str = "scc") -> Factor:
     key = name.strip().lower()
     if not key.startswith("scc:"):
         key = "scc:" + key
@@ -211,9 +211,9 @@ def dollar_year(name: str | None) -> int | None:
     return found.dollar_year if found else None
 
 
-def user_value(usd_per_t: float, emission_year: int, field: str = "--scc-usd-per-t") -> Factor:
+def user_value(usd_per_t: float, emission_year: int, field: str = "scc_usd_per_t") -> Factor:
     if not usd_per_t >= 0:
-        raise InputError(f"{field}: must be ≥ 0 USD/tCO2e, got {usd_per_t}")
+        raise InputError(f"`{field}`: must be ≥ 0 USD/tCO2e, got {usd_per_t}")
     return Factor(
         NAME, usd_per_t, UNIT, usd_per_t, usd_per_t, f"user-supplied ({field})", emission_year
     )

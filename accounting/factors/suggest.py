@@ -18,4 +18,4 @@ def near_matches(wanted: str, known: Iterable[str], n: int = 5) -> list[str]:
 def unknown_message(field: str, kind: str, wanted: str, known: Iterable[str]) -> str:
     hits = near_matches(wanted, known)
     hint = f"; did you mean {', '.join(hits)}?" if hits else ""
-    return f"{field}: unknown {kind} {wanted!r}{hint}"
+    return f"`{field}`: unknown {kind} {wanted!r}{hint}"

@@ -159,7 +159,7 @@ DEFAULT_PRICE = Factor(
 )
 
 
-def preset(name: str, field: str = "--water") -> WaterPreset:
+def preset(name: str, field: str = "water") -> WaterPreset:
     key = name.strip().lower()
     if not key.startswith("water:"):
         key = "water:" + key
@@ -171,5 +171,5 @@ def preset(name: str, field: str = "--water") -> WaterPreset:
 
 def user_value(name: str, value: float, unit: str, field: str) -> Factor:
     if not value >= 0:
-        raise InputError(f"{field}: must be ≥ 0 {unit}, got {value}")
+        raise InputError(f"`{field}`: must be ≥ 0 {unit}, got {value}")
     return Factor.exact_value(name, value, unit, f"user-supplied ({field})")

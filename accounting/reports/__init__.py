@@ -25,7 +25,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(generate, name)
     if name == "Scope":
-        from accounting.reports.content import Scope
+        from accounting.reports.facts import Scope
 
         return Scope
     raise AttributeError(f"module 'accounting.reports' has no attribute {name!r}")

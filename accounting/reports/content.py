@@ -19,64 +19,48 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from accounting.assessment import AssumptionSettings, assess_run
+from accounting.assessment.aggregate import ADDITIVE, Totals, aggregate
+from accounting.assessment.project import METHOD as PROJECT_METHOD
+from accounting.assessment.result import Assessment
 from accounting.errors import InputError
+from accounting.reader import LedgerReader
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
 from accounting.reports import statement
+from accounting.reports.facts import (
+    AssumptionLine,
+    CounterfactualLine,
+    DeviceFacts,
+    HardwareLine,
+    ProblemLine,
+    Provenance,
+    ReportContent,
+    ReportFacts,
+    RunFacts,
+    Scope,
+)
 from accounting.runs import RunView, list_runs, load_run
+from accounting.units import j_to_kwh
+from accounting.version import version_text
 
-REPORT_SCHEMA_ID = "https://ecoledger.dev/schemas/report/v1"
-REPORT_SCHEMA_VERSION = 1
 STABLE_KEYS = (
-    "energy_it_kwh",
+    ADDITIVE[0],
     "pue",
-    "energy_facility_kwh",
-    "operational_kgco2e",
-    "embodied_kgco2e",
-    "water_onsite_l",
-    "water_offsite_l",
-    "water_l",
-    "energy_cost",
-    "carbon_cost",
-    "secondary_cost",
-    "social_benefit",
-    "environmental_benefit",
-    "net_benefit",
+    *ADDITIVE[1:],
     "currency",
     "net_benefit_p05",
     "net_benefit_p50",
     "net_benefit_p95",
     "break_even_uses",
 )
-ADDITIVE_KEYS = (
-    "energy_it_kwh",
-    "energy_facility_kwh",
-    "operational_kgco2e",
-    "embodied_kgco2e",
-    "water_onsite_l",
-    "water_offsite_l",
-    "water_l",
-    "energy_cost",
-    "carbon_cost",
-    "secondary_cost",
-    "social_benefit",
-    "environmental_benefit",
-    "net_benefit",
-    "net_benefit_p05",
-    "net_benefit_p50",
-    "net_benefit_p95",
-)
-AMORTIZED_MONEY = ("energy_cost", "carbon_cost", "secondary_cost")
-INTERVAL_KEYS = tuple(
-    f"{key}_{p}"
-    for key in ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
-    for p in ("p05", "p50", "p95")
-)
+"""The stable keys of ``ecoledger assess --json``, in order: the totals of every report."""
+INTERVAL_QUANTITIES = ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l")
+INTERVAL_KEYS = tuple(f"{key}_{p}" for key in INTERVAL_QUANTITIES for p in ("p05", "p50", "p95"))
 METHOD_KEYS = (
     *INTERVAL_KEYS,
     "dollar_year",
@@ -91,325 +75,6 @@ METHOD_KEYS = (
 """Methodology keys (issue 15) carried in the totals beside the stable keys."""
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What a report covers: one run, or a project between two dates."""
-
-    kind: str
-    """run | project"""
-    run_id: str | None = None
-    project: str | None = None
-    since: str | None = None
-    """ISO date or datetime, inclusive."""
-    until: str | None = None
-    """ISO date (the whole day) or datetime, inclusive."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "run_id": self.run_id,
-            "project": self.project,
-            "since": self.since,
-            "until": self.until,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Scope:
-        return cls(
-            kind=str(data["kind"]),
-            run_id=data.get("run_id"),
-            project=data.get("project"),
-            since=data.get("since"),
-            until=data.get("until"),
-        )
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """How to reproduce and check the report."""
-
-    ecoledger_version: str
-    ledger: str
-    """The ledger's location, any password masked."""
-    anchor_seq: int
-    anchor_hash: str
-    """The chain hash at the last entry the report used (``ecoledger verify --anchor``)."""
-    command: str
-    """The exact command that regenerates the report."""
-    generated_at: str
-    settings_requested: dict[str, Any]
-    """The assumption settings as given (``--assumptions``); what ``verify`` recomputes with."""
-    unverified: str | None = None
-    """Why the ledger did not verify, when the report was written anyway
-    (``--allow-unverified``); None for a verified ledger."""
-
-    def to_json(self) -> dict[str, Any]:
-        extra = {} if self.unverified is None else {"unverified": self.unverified}
-        return {
-            **extra,
-            "ecoledger_version": self.ecoledger_version,
-            "ledger": self.ledger,
-            "anchor_seq": self.anchor_seq,
-            "anchor_hash": self.anchor_hash,
-            "anchor": f"{self.anchor_seq}:{self.anchor_hash}",
-            "command": self.command,
-            "generated_at": self.generated_at,
-            "settings_requested": self.settings_requested,
-        }
-
-
-@dataclass(frozen=True)
-class DeviceFacts:
-    run_id: str
-    run_name: str
-    device_id: str
-    kind: str
-    model: str
-    method: str
-    approximated: bool
-    energy_kwh: float
-    host: str
-    rank: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "run_name": self.run_name,
-            "device_id": self.device_id,
-            "kind": self.kind,
-            "model": self.model,
-            "method": self.method,
-            "approximated": self.approximated,
-            "energy_kwh": self.energy_kwh,
-            "host": self.host,
-            "rank": self.rank,
-        }
-
-
-@dataclass(frozen=True)
-class RunFacts:
-    role: str
-    """run | training run amortized | project run"""
-    run_id: str
-    name: str
-    project: str | None
-    kind: str
-    status: str
-    started_at: str
-    ended_at: str | None
-    duration_s: float
-    gpu_hours: float
-    energy_it_kwh: float
-    approximated_share: float
-    location: str | None
-    hosts: tuple[str, ...]
-    tags: tuple[str, ...]
-    assessment: dict[str, Any] | None
-    """The run's ``assess --json`` document; None for a run with no energy entries."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "role": self.role,
-            "run_id": self.run_id,
-            "name": self.name,
-            "project": self.project,
-            "kind": self.kind,
-            "status": self.status,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "duration_s": self.duration_s,
-            "gpu_hours": self.gpu_hours,
-            "energy_it_kwh": self.energy_it_kwh,
-            "approximated_share": self.approximated_share,
-            "location": self.location,
-            "hosts": list(self.hosts),
-            "tags": list(self.tags),
-            "assessment": self.assessment,
-        }
-
-
-@dataclass(frozen=True)
-class HardwareLine:
-    kind: str
-    model: str
-    count: int
-    hosts: int
-    power_limit_w: float | None = None
-    driver_version: str | None = None
-    memory_total_mib: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "model": self.model,
-            "count": self.count,
-            "hosts": self.hosts,
-            "power_limit_w": self.power_limit_w,
-            "driver_version": self.driver_version,
-            "memory_total_mib": self.memory_total_mib,
-        }
-
-    @property
-    def facts(self) -> str:
-        """``power limit 700 W, driver 550.54, 81920 MiB`` (what the meter recorded), or ''."""
-        parts = []
-        if self.power_limit_w is not None:
-            parts.append(f"power limit {self.power_limit_w:g} W")
-        if self.driver_version:
-            parts.append(f"driver {self.driver_version}")
-        if self.memory_total_mib is not None:
-            parts.append(f"{self.memory_total_mib:g} MiB")
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class AssumptionLine:
-    name: str
-    value: float
-    unit: str
-    low: float
-    high: float
-    source: str
-    year: int | None
-    runs: int
-    """How many of the report's assessed runs used this value."""
-    distribution: str = ""
-    boundary: str | None = None
-    dollar_year: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "unit": self.unit,
-            "low": self.low,
-            "high": self.high,
-            "source": self.source,
-            "year": self.year,
-            "runs": self.runs,
-            "distribution": self.distribution,
-            "boundary": self.boundary,
-            "dollar_year": self.dollar_year,
-        }
-
-
-@dataclass(frozen=True)
-class CounterfactualLine:
-    where: str
-    kind: str
-    operational_kgco2e: float
-    carbon_cost: float
-    saving_kgco2e: float
-    lowest: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "where": self.where,
-            "kind": self.kind,
-            "operational_kgco2e": self.operational_kgco2e,
-            "carbon_cost": self.carbon_cost,
-            "saving_kgco2e": self.saving_kgco2e,
-            "lowest": self.lowest,
-        }
-
-
-@dataclass(frozen=True)
-class ProblemLine:
-    run_name: str
-    code: str
-    severity: str
-    message: str
-    device_id: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_name": self.run_name,
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "device_id": self.device_id,
-        }
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    scope: Scope
-    title: str
-    statement: str
-    totals: dict[str, Any]
-    """The stable ``assess --json`` keys (run) or their sums (project)."""
-    duration_s: float
-    gpu_hours: float
-    approximated_share: float
-    runs: tuple[RunFacts, ...]
-    hardware: tuple[HardwareLine, ...]
-    locations: tuple[str, ...]
-    devices: tuple[DeviceFacts, ...]
-    assumptions: tuple[AssumptionLine, ...]
-    counterfactuals: tuple[CounterfactualLine, ...]
-    problems: tuple[ProblemLine, ...]
-    equivalences: tuple[eq.Equivalence, ...]
-    references: tuple[refs.Reference, ...]
-    settings: dict[str, Any]
-    """The assumption settings the assessment used (defaults omitted)."""
-    amortization: dict[str, Any] | None
-    interval: dict[str, Any] | None
-    notes: tuple[str, ...]
-    provenance: Provenance
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def currency(self) -> str:
-        """The currency with its dollar year (``2024 USD``): what every amount is printed in."""
-        unit = self.totals.get("money_unit")
-        return str(unit) if unit else str(self.totals.get("currency", "USD"))
-
-    @property
-    def synthetic(self) -> bool:
-        """Whether a run of the report was made up (``ecoledger demo --synthetic``)."""
-        from accounting.reports.statement import is_synthetic
-
-        return is_synthetic(self)
-
-    @property
-    def lowest_counterfactual(self) -> CounterfactualLine | None:
-        return next((c for c in self.counterfactuals if c.lowest), None)
-
-    @property
-    def run_ids(self) -> tuple[str, ...]:
-        return tuple(r.run_id for r in self.runs)
-
-    def to_json(self) -> dict[str, Any]:
-        lowest = self.lowest_counterfactual
-        return {
-            "$schema": REPORT_SCHEMA_ID,
-            "schema_version": REPORT_SCHEMA_VERSION,
-            "scope": self.scope.to_json(),
-            "title": self.title,
-            "statement": self.statement,
-            "totals": self.totals,
-            "duration_s": self.duration_s,
-            "gpu_hours": self.gpu_hours,
-            "approximated_share": self.approximated_share,
-            "interval": self.interval,
-            "runs": [r.to_json() for r in self.runs],
-            "hardware": [h.to_json() for h in self.hardware],
-            "locations": list(self.locations),
-            "devices": [d.to_json() for d in self.devices],
-            "assumptions": [a.to_json() for a in self.assumptions],
-            "settings": self.settings,
-            "amortization": self.amortization,
-            "counterfactuals": [c.to_json() for c in self.counterfactuals],
-            "lowest_counterfactual": lowest.where if lowest else None,
-            "problems": [p.to_json() for p in self.problems],
-            "equivalences": [e.to_json() for e in self.equivalences],
-            "references": [r.to_json() for r in self.references],
-            "notes": list(self.notes),
-            "provenance": self.provenance.to_json(),
-            **({"synthetic": True} if self.synthetic else {}),
-        }
-
-
 # -- gathering ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Gathered:
@@ -417,7 +82,7 @@ class Gathered:
 
     content: ReportContent
     views: tuple[RunView, ...]
-    assessments: tuple[Any, ...]
+    assessments: tuple[Assessment | None, ...]
     """One per view; None for a run without energy."""
 
 
@@ -437,7 +102,7 @@ def parse_when(text: str | None, option: str, end_of_day: bool) -> datetime | No
             moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
-            f"{option}: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}"
+            f"`{option}`: expected a date YYYY-MM-DD or an ISO datetime, got {text!r}"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -446,9 +111,7 @@ def _has_energy(view: RunView) -> bool:
     return bool(view.devices)
 
 
-def _assess(ledger: Any, view: RunView, settings: Any) -> Any:
-    from accounting.assessment import assess_run
-
+def _assess(ledger: LedgerReader, view: RunView, settings: AssumptionSettings | None) -> Assessment:
     return assess_run(ledger, view.run_id, settings)
 
 
@@ -517,7 +180,7 @@ def _devices(views: Sequence[RunView]) -> tuple[DeviceFacts, ...]:
             model=d.model,
             method=d.method,
             approximated=d.approximated,
-            energy_kwh=d.energy_j / 3.6e6,
+            energy_kwh=j_to_kwh(d.energy_j),
             host=d.host,
             rank=d.rank,
         )
@@ -584,60 +247,44 @@ def _problems(views: Sequence[RunView]) -> tuple[ProblemLine, ...]:
     )
 
 
-def _sum_totals(assessed: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Project totals: each run's own terms (amortized training shares taken out)."""
-    totals: dict[str, Any] = {key: 0.0 for key in ADDITIVE_KEYS}
-    for doc in assessed:
-        amortized = (doc.get("amortization") or {}).get("amortized") or {}
-        taken_out = sum(float(amortized.get(key) or 0.0) for key in AMORTIZED_MONEY)
-        for key in ADDITIVE_KEYS:
-            value = doc.get(key)
-            if value is None:
-                totals[key] = None if key.startswith("net_benefit_p") else totals[key]
-                continue
-            if totals[key] is None:
-                continue
-            if key in AMORTIZED_MONEY:
-                value = value - float(amortized.get(key) or 0.0)
-            elif key.startswith("net_benefit"):
-                value = value + taken_out
-            totals[key] += value
-    it = totals["energy_it_kwh"]
-    totals["pue"] = totals["energy_facility_kwh"] / it if it else None
-    totals["currency"] = assessed[0].get("currency", "USD") if assessed else "USD"
-    totals["break_even_uses"] = None
-    return {key: totals[key] for key in STABLE_KEYS}
-
-
-def _project_method_keys(
-    assessed: Sequence[dict[str, Any]], joint: dict[str, Any]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    missing: dict[str, str] = {}
-    for doc in assessed:
-        missing.update(doc.get("not_estimated") or {})
-    for key in ("energy_facility_kwh", "operational_kgco2e", "embodied_kgco2e", "water_l"):
+def _project_totals(totals: Totals) -> dict[str, Any]:
+    """The stable keys and methodology keys of a project's :class:`Totals`."""
+    out: dict[str, Any] = {key: getattr(totals, key) for key in ADDITIVE}
+    out["pue"] = totals.pue
+    out["currency"] = totals.currency
+    out["break_even_uses"] = None
+    for key in ("net_benefit", *INTERVAL_QUANTITIES):
         for p in ("p05", "p50", "p95"):
-            out[f"{key}_{p}"] = None if key in missing else getattr(joint[key], p)
-    first = assessed[0] if assessed else {}
-    out["dollar_year"] = first.get("dollar_year")
-    out["money_unit"] = first.get("money_unit")
+            out[f"{key}_{p}"] = totals.percentile(key, p)
+    out = {key: out[key] for key in STABLE_KEYS + INTERVAL_KEYS}
+    out["dollar_year"] = None
+    out["money_unit"] = None
     out["scope2_method"] = "location-based"
-    out["operational_location_kgco2e"] = sum(
-        float(d.get("operational_location_kgco2e") or 0.0) for d in assessed
-    )
-    markets = [d.get("operational_market_kgco2e") for d in assessed]
-    known = [float(m) for m in markets if m is not None]
-    out["operational_market_kgco2e"] = (
-        sum(known) if markets and len(known) == len(markets) else None
-    )
+    out["operational_location_kgco2e"] = 0.0
+    out["operational_market_kgco2e"] = None
     out["sci_gco2e_per_unit"] = None
     out["sci_unit"] = None
-    out["not_estimated"] = missing
+    out["not_estimated"] = dict(totals.not_estimated)
     return out
 
 
-def _anchor(ledger: Any, run_ids: Sequence[str]) -> tuple[int, str]:
+def _scope2_keys(assessed: Sequence[Assessment]) -> dict[str, Any]:
+    """The first run's dollar year, and the location- and market-based operational sums (the
+    market-based one only when every run has one)."""
+    first = assessed[0] if assessed else None
+    markets = [a.operational_market_kgco2e for a in assessed]
+    known = [float(m) for m in markets if m is not None]
+    return {
+        "dollar_year": first.dollar_year if first else None,
+        "money_unit": first.money_unit if first else None,
+        "operational_location_kgco2e": sum(float(a.operational_kgco2e) for a in assessed),
+        "operational_market_kgco2e": (
+            sum(known) if markets and len(known) == len(markets) else None
+        ),
+    }
+
+
+def _anchor(ledger: LedgerReader, run_ids: Sequence[str]) -> tuple[int, str]:
     wanted = set(run_ids)
     last = max((row.last_seq for row in ledger.runs_index() if row.run_id in wanted), default=0)
     if last <= 0:
@@ -654,9 +301,9 @@ def _no_energy(view: RunView) -> InputError:
 
 
 def gather_run(
-    ledger: Any,
+    ledger: LedgerReader,
     run_id: str,
-    settings: Any,
+    settings: AssumptionSettings | None,
     *,
     command: str = "",
     generated_at: str = "",
@@ -698,9 +345,9 @@ def gather_run(
 
 
 def gather_project(
-    ledger: Any,
+    ledger: LedgerReader,
     project: str,
-    settings: Any,
+    settings: AssumptionSettings | None,
     *,
     since: str | None = None,
     until: str | None = None,
@@ -709,10 +356,10 @@ def gather_project(
     ledger_label: str | None = None,
 ) -> Gathered:
     """The content of a project report: every run of ``project`` started in [since, until]."""
-    start = parse_when(since, "--since", end_of_day=False)
-    end = parse_when(until, "--until", end_of_day=True)
+    start = parse_when(since, "since", end_of_day=False)
+    end = parse_when(until, "until", end_of_day=True)
     if start and end and start > end:
-        raise InputError(f"--since {since} is after --until {until}")
+        raise InputError(f"`since` {since} is after `until` {until}")
     views = [
         v
         for v in list_runs(ledger)
@@ -724,23 +371,20 @@ def gather_project(
     if not views:
         known = sorted({v.project for v in list_runs(ledger) if v.project})
         hint = f" (projects: {', '.join(known[:8])})" if known else " (no run has a project)"
-        raise InputError(f"--project {project!r}: no runs in that period{hint}")
+        raise InputError(f"`project` {project!r}: no runs in that period{hint}")
     if not any(_has_energy(v) for v in views):
-        raise InputError(f"--project {project!r}: none of its {len(views)} runs has energy entries")
+        raise InputError(f"`project` {project!r}: none of its {len(views)} runs has energy entries")
     assessments = [_assess(ledger, v, settings) if _has_energy(v) else None for v in views]
     docs = [a.to_json() if a is not None else None for a in assessments]
     facts = [_run_facts(v, "project run", d) for v, d in zip(views, docs, strict=True)]
     assessed = [d for d in docs if d is not None]
     used = assessed[0].get("settings", {}) if assessed else {}
-    from accounting.assessment.project import METHOD as PROJECT_METHOD
-    from accounting.assessment.project import Member, joint_intervals
-
-    totals = _sum_totals(assessed)
-    members = [Member(a.run_id or "", *a.inputs) for a in assessments if a is not None and a.inputs]
-    joint = joint_intervals(members, settings if settings is not None else None)
-    totals.update(_project_method_keys(assessed, joint))
-    for key in ("net_benefit_p05", "net_benefit_p50", "net_benefit_p95"):
-        totals[key] = getattr(joint["net_benefit"], key[-3:])
+    project_totals = aggregate(
+        [a for a in assessments if a is not None],
+        settings if settings is not None else AssumptionSettings(),
+    )
+    totals = _project_totals(project_totals)
+    totals.update(_scope2_keys([a for a in assessments if a is not None]))
     notes = tuple(
         f"{v.name}: {note}"
         for v, d in zip(views, docs, strict=True)
@@ -772,9 +416,9 @@ def gather_project(
 
 
 def _finish(
-    ledger: Any,
+    ledger: LedgerReader,
     scope: Scope,
-    settings: Any,
+    settings: AssumptionSettings | None,
     views: Sequence[RunView],
     assessments: Sequence[Any],
     facts: Sequence[RunFacts],
@@ -813,10 +457,8 @@ def _finish(
     )
     locations = tuple(dict.fromkeys(f.location for f in facts if f.location))
     counterfactuals = _counterfactuals(assessed)
-    content = ReportContent(
+    report_facts = ReportFacts(
         scope=scope,
-        title="",
-        statement="",
         totals=totals,
         duration_s=sum(v.duration_s for v in own_views),
         gpu_hours=sum(v.gpu_hours for v in own_views),
@@ -836,16 +478,7 @@ def _finish(
         notes=notes,
         provenance=provenance,
     )
-    content = statement.with_text(content)
-    return Gathered(content, tuple(views), tuple(assessments))
-
-
-def version_text() -> str:
-    """The installed ecoledger version (``0.0.0+local`` in an uninstalled checkout)."""
-    try:
-        return version("ecoledger")
-    except PackageNotFoundError:
-        return "0.0.0+local"
+    return Gathered(statement.written(report_facts), tuple(views), tuple(assessments))
 
 
 def finite(value: Any) -> bool:

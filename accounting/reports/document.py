@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from accounting.reports.content import ReportContent
+from accounting.reports.facts import ReportContent
 from accounting.reports.numbers import MISSING, hours, money, percent, sig
 from accounting.reports.places import place_label
 
@@ -248,8 +248,8 @@ def _methodology(content: ReportContent) -> Section:
         + (
             f"{sig(market)} kgCO2e ({doc.get('market_instrument') or 'contractual instruments'})."
             if market is not None
-            else "not reported (no contractual instrument given: --market-factor or "
-            "--renewable-share)."
+            else "not reported (no contractual instrument given: a market factor or "
+            "a renewable share)."
         ),
         "Water is consumption (water withdrawn and not returned), on-site cooling plus "
         "off-site electricity generation." + _water_bases(content),

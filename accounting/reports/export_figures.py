@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accounting.reader import LedgerReader
 from accounting.reports.browser import (
     BROWSER_ENV,
     TIMEOUT_ENV,
@@ -48,7 +49,7 @@ class NamedFigure:
     figure: Any
 
 
-def publication_figures(ledger: Any, gathered: Gathered) -> tuple[NamedFigure, ...]:
+def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[NamedFigure, ...]:
     """The report's figures: power timeline, energy by phase and device, the net-benefit
     waterfall with its interval, break-even (run reports) or the costliest runs (project
     reports), and the counterfactuals."""

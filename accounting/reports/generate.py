@@ -21,9 +21,11 @@ from typing import Any
 
 from accounting.errors import InputError
 from accounting.output_files import check_folder, check_target, write_atomic
-from accounting.reports.content import Gathered, Scope, gather_project, gather_run
+from accounting.reader import LedgerReader
+from accounting.reports import FORMATS
+from accounting.reports.content import Gathered, gather_project, gather_run
+from accounting.reports.facts import Scope
 
-FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 HTML_FIGURES = ("auto", "static", "interactive")
 Say = Callable[[str], None]
 
@@ -72,16 +74,16 @@ def regenerate_command(
 
 def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
     """The same report, saying on its first page that its ledger does not verify."""
-    from accounting.reports.statement import with_text
+    from accounting.reports.statement import written
 
     content = gathered.content
     provenance = dataclasses.replace(content.provenance, unverified=reason)
-    content = with_text(dataclasses.replace(content, provenance=provenance))
+    content = written(dataclasses.replace(content, provenance=provenance))
     return dataclasses.replace(gathered, content=content)
 
 
 def gather(
-    ledger: Any,
+    ledger: LedgerReader,
     scope: Scope,
     settings: Any,
     *,
@@ -133,11 +135,11 @@ def render_text(gathered: Gathered, fmt: str, figures: Any = ()) -> str:
         from accounting.reports.model_card import render_model_card
 
         return render_model_card(content)
-    raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    raise InputError(f"`format`: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
 def write_report(
-    ledger: Any,
+    ledger: LedgerReader,
     scope: Scope,
     fmt: str,
     out: str | Path,
@@ -158,17 +160,17 @@ def write_report(
     report is written anyway; the report then says so on its first page (and in its JSON
     provenance)."""
     if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        raise InputError(f"`format`: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if html_figures not in HTML_FIGURES:
         raise InputError(f"html_figures: {html_figures!r} is not one of {', '.join(HTML_FIGURES)}")
     out_path = Path(out)
-    check_target(out_path, "--out", force)
+    check_target(out_path, "`out`", force)
     bib_path = out_path.with_suffix(".bib") if fmt == "latex" else None
     if bib_path is not None:
-        check_target(bib_path, "--out (its .bib)", force)
+        check_target(bib_path, "`out` (its .bib)", force)
     fig_dir = Path(figures_dir) if figures_dir is not None else None
     if fig_dir is not None:
-        check_folder(fig_dir, "--figures")
+        check_folder(fig_dir, "`figures`")
     plan = plan_figures(fmt, fig_dir, html_figures)
     if settings is None:
         from accounting.assessment import AssumptionSettings
@@ -233,28 +235,28 @@ def plan_figures(fmt: str, fig_dir: Path | None, html_figures: str = "auto") -> 
     from accounting.reports.browser import find_browser, require_browser, require_modules
 
     if fmt == "pdf" or fig_dir is not None:
-        what = "--format pdf" if fmt == "pdf" else "--figures"
+        what = "`format` pdf" if fmt == "pdf" else "`figures`"
         require_modules(what, "plotly", "kaleido")
         return FigurePlan(True, False, require_browser(what), what)
     if fmt != "html":
         return FigurePlan(False, False, None, "")
-    require_modules("--format html", "plotly")
+    require_modules("`format` html", "plotly")
     if html_figures == "interactive":
         return FigurePlan(False, True, None, "")
     if html_figures == "static":
-        require_modules("--format html with static figures", "kaleido")
-        what = "--format html with static figures"
+        require_modules("`format` html with static figures", "kaleido")
+        what = "`format` html with static figures"
         return FigurePlan(True, False, require_browser(what), what)
     from importlib.util import find_spec
 
     browser = find_browser()
     if browser is None or find_spec("kaleido") is None:
         return FigurePlan(False, True, None, "")
-    what = "--format html (static figures, as a browser was found)"
+    what = "`format` html (static figures, as a browser was found)"
     return FigurePlan(True, False, require_browser(what), what)
 
 
-def _interactive_figures(ledger: Any, gathered: Gathered, say: Say) -> Any:
+def _interactive_figures(ledger: LedgerReader, gathered: Gathered, say: Say) -> Any:
     import plotly.offline
 
     from accounting.reports.export_figures import publication_figures
@@ -269,7 +271,7 @@ def _interactive_figures(ledger: Any, gathered: Gathered, say: Say) -> Any:
 
 
 def _figures(
-    ledger: Any,
+    ledger: LedgerReader,
     gathered: Gathered,
     fig_dir: Path | None,
     force: bool,
@@ -291,7 +293,7 @@ def _figures(
     if fig_dir is not None and fig_dir.is_dir():
         for n in named:
             for ext in FIGURE_FORMATS:
-                check_target(fig_dir / f"{n.name}.{ext}", "--figures", force)
+                check_target(fig_dir / f"{n.name}.{ext}", "`figures`", force)
     formats = FIGURE_FORMATS if fig_dir is not None else ("svg",)
     jobs = [FigureJob(n.name, fmt, n.figure) for n in named for fmt in formats]
     say("starting the browser for the figures (kaleido)")

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from accounting.reports.content import ReportContent
 from accounting.reports.document import TRAILER_TAG, Document, Table, build_document
 from accounting.reports.escape import html_text
+from accounting.reports.facts import ReportContent
 
 FIGURE_START = "<!-- figure -->"
 FIGURE_END = "<!-- /figure -->"

@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from accounting.assessment.settings import FUNCTIONAL_UNITS
-from accounting.reports.content import METHOD_KEYS, REPORT_SCHEMA_ID, STABLE_KEYS, ReportContent
+from accounting.reports.content import METHOD_KEYS, STABLE_KEYS
+from accounting.reports.facts import REPORT_SCHEMA_ID, ReportContent
 
 
 def render_json(content: ReportContent) -> str:

@@ -10,9 +10,9 @@ are typeset from ``thebibliography`` (one pdflatex pass suffices) and also writt
 
 from __future__ import annotations
 
-from accounting.reports.content import ReportContent
 from accounting.reports.document import TRAILER_TAG, Document, Table, build_document
 from accounting.reports.escape import latex_text
+from accounting.reports.facts import ReportContent
 from accounting.reports.references import bibtex
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from accounting.reports.content import ReportContent
 from accounting.reports.document import TRAILER_TAG, Document, Table, build_document
 from accounting.reports.escape import markdown_text as md
+from accounting.reports.facts import ReportContent
 
 
 def table_markdown(table: Table) -> list[str]:

@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from accounting.reports.content import ReportContent
 from accounting.reports.document import build_document
 from accounting.reports.escape import markdown_text as md
+from accounting.reports.facts import ReportContent
 from accounting.reports.markdown import document_markdown
 from accounting.reports.numbers import sig
 from accounting.reports.statement import SYNTHETIC_WARNING, hardware_phrase, methods_phrase

@@ -29,7 +29,7 @@ def html_to_pdf(
     html: str, out: Path, browser: str | None = None, deadline: Deadline | None = None
 ) -> Path:
     """Print ``html`` (a self-contained document) to the PDF file ``out``."""
-    browser = browser or require_browser("--format pdf")
+    browser = browser or require_browser("`format` pdf")
     deadline = deadline or Deadline.start()
     with tempfile.TemporaryDirectory(prefix="ecoledger-pdf-") as tmp:
         page = Path(tmp) / "report.html"

@@ -6,15 +6,12 @@ verbatim); each format escapes the whole paragraph, so it can hold no markup of 
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import fields
 
+from accounting.reports.facts import ReportContent, ReportFacts
 from accounting.reports.numbers import hours, money, percent, sig
 from accounting.reports.places import place_label
-
-if TYPE_CHECKING:
-    from accounting.reports.content import ReportContent
 
 KIND_WORDS = {
     "training": "training",
@@ -31,14 +28,12 @@ SYNTHETIC_WARNING = (
 )
 
 
-def is_synthetic(content: ReportContent) -> bool:
+def is_synthetic(content: ReportFacts) -> bool:
     """Whether any run of the report was made up (``ecoledger demo --synthetic``)."""
-    from accounting.run_list import SYNTHETIC_TAG
-
-    return any(SYNTHETIC_TAG in r.tags for r in content.runs)
+    return content.synthetic
 
 
-def hardware_phrase(content: ReportContent) -> str:
+def hardware_phrase(content: ReportFacts) -> str:
     parts = []
     for h in content.hardware:
         label = {"gpu": "GPU", "cpu": "CPU", "ram": "RAM"}.get(h.kind, h.kind)
@@ -49,7 +44,7 @@ def hardware_phrase(content: ReportContent) -> str:
     return ", ".join(parts) if parts else "no metered device"
 
 
-def methods_phrase(content: ReportContent) -> str:
+def methods_phrase(content: ReportFacts) -> str:
     own = {r.run_id for r in content.runs if r.role != "training run amortized"}
     methods: dict[str, set[str]] = {}
     for d in content.devices:
@@ -59,7 +54,7 @@ def methods_phrase(content: ReportContent) -> str:
     return "; ".join(f"{m} ({', '.join(sorted(kinds))})" for m, kinds in sorted(methods.items()))
 
 
-def _title(content: ReportContent) -> str:
+def title_text(content: ReportFacts) -> str:
     label = "Carbon report (SYNTHETIC, not measured)" if is_synthetic(content) else "Carbon report"
     if content.scope.kind == "run":
         run = content.runs[0]
@@ -67,19 +62,19 @@ def _title(content: ReportContent) -> str:
     return f"{label}: project {content.scope.project}"
 
 
-def _period(content: ReportContent) -> str:
+def _period(content: ReportFacts) -> str:
     starts = sorted(r.started_at[:10] for r in content.runs)
     if not starts:
         return ""
     return starts[0] if starts[0] == starts[-1] else f"{starts[0]} to {starts[-1]}"
 
 
-def _statuses(content: ReportContent) -> str:
+def _statuses(content: ReportFacts) -> str:
     counts = Counter(r.status for r in content.runs)
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
 
 
-def statement_text(content: ReportContent) -> str:
+def statement_text(content: ReportFacts) -> str:
     t = content.totals
     cur = content.currency
     where = ", ".join(map(place_label, content.locations)) or "an unknown location"
@@ -162,7 +157,10 @@ def statement_text(content: ReportContent) -> str:
     return " ".join(sentences)
 
 
-def with_text(content: ReportContent) -> ReportContent:
-    """``content`` with its title and statement filled in."""
-    titled = dataclasses.replace(content, title=_title(content))
-    return dataclasses.replace(titled, statement=statement_text(titled))
+def written(facts: ReportFacts) -> ReportContent:
+    """The report: ``facts`` with the title and statement written from them, in one step."""
+    return ReportContent(
+        **{f.name: getattr(facts, f.name) for f in fields(ReportFacts)},
+        title=title_text(facts),
+        statement=statement_text(facts),
+    )

@@ -21,11 +21,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounting.errors import EcoledgerError, InputError
-from accounting.reports.content import REPORT_SCHEMA_ID, Scope
+from accounting.reader import LedgerReader
 from accounting.reports.document import decode_trailer
+from accounting.reports.facts import REPORT_SCHEMA_ID, Scope
+
+if TYPE_CHECKING:
+    from accounting.store import Ledger
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -48,24 +52,24 @@ def _fail(message: str, anchor: str = "") -> ReportCheck:
 def _read(path: Path) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
     """(format, recorded parameters, the JSON document for a JSON report)."""
     if not path.is_file():
-        raise InputError(f"--report {path}: file not found")
+        raise InputError(f"`report` {path}: file not found")
     raw = path.read_bytes()
     if raw.startswith(b"%PDF"):
         raise InputError(
-            f"--report {path}: a PDF cannot be verified; verify the JSON, Markdown or HTML "
+            f"`report` {path}: a PDF cannot be verified; verify the JSON, Markdown or HTML "
             "report of the same run"
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"--report {path}: not a text report (not UTF-8)") from None
+        raise InputError(f"`report` {path}: not a text report (not UTF-8)") from None
     if text.lstrip().startswith("{"):
         try:
             doc = json.loads(text)
         except ValueError as exc:
-            raise InputError(f"--report {path}: not valid JSON ({exc})") from None
+            raise InputError(f"`report` {path}: not valid JSON ({exc})") from None
         if not isinstance(doc, dict) or doc.get("$schema") != REPORT_SCHEMA_ID:
-            raise InputError(f"--report {path}: not an ecoledger JSON report")
+            raise InputError(f"`report` {path}: not an ecoledger JSON report")
         prov = doc.get("provenance") or {}
         params = {
             "format": "json",
@@ -80,7 +84,7 @@ def _read(path: Path) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
         return "json", params, doc
     params_or_none = decode_trailer(text)
     if params_or_none is None:
-        raise InputError(f"--report {path}: no ecoledger provenance found in this file")
+        raise InputError(f"`report` {path}: no ecoledger provenance found in this file")
     return str(params_or_none.get("format", "")), params_or_none, None
 
 
@@ -91,7 +95,7 @@ def _anchor_of(params: dict[str, Any]) -> tuple[int, str]:
     return seq, digest
 
 
-def _touched_after(ledger: Any, scope: Scope, seq: int) -> bool:
+def _touched_after(ledger: LedgerReader, scope: Scope, seq: int) -> bool:
     """Did entries after ``seq`` touch the runs this report covers (or could cover)?"""
     if ledger.head()[0] <= seq:
         return False
@@ -110,7 +114,7 @@ def _touched_after(ledger: Any, scope: Scope, seq: int) -> bool:
 
 
 @contextlib.contextmanager
-def ledger_as_of(ledger: Any, seq: int) -> Iterator[Any]:
+def ledger_as_of(ledger: LedgerReader, seq: int) -> Iterator[Any]:
     """A temporary SQLite copy of the ledger's entries 1..seq (the chain as it stood)."""
     from accounting.store import open_ledger
 
@@ -195,7 +199,7 @@ def _count_numbers(value: Any) -> int:
     return 0
 
 
-def verify_report(ledger: Any, path: str | Path) -> ReportCheck:
+def verify_report(ledger: Ledger, path: str | Path) -> ReportCheck:
     """Recompute the report at ``path`` from ``ledger`` and compare. Never raises for a
     mismatch (``ok`` is False); raises :class:`InputError` for a file that is no report."""
     from accounting.assessment import AssumptionSettings
@@ -214,7 +218,7 @@ def verify_report(ledger: Any, path: str | Path) -> ReportCheck:
         scope = Scope.from_json(params["scope"])
         settings = AssumptionSettings.from_dict(params.get("settings_requested") or {})
     except (KeyError, TypeError, InputError) as exc:
-        raise InputError(f"--report {report_path}: its provenance is damaged ({exc})") from None
+        raise InputError(f"`report` {report_path}: its provenance is damaged ({exc})") from None
     label = params.get("ledger")
     try:
         with contextlib.ExitStack() as stack:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from accounting.canonical import GENESIS_HASH, canonical_json, chain_hash
-from accounting.entries import entry_from_json
+from accounting.entries import AnyEntry, entry_from_json
 from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
 from accounting.store.energy import (
@@ -224,7 +224,11 @@ class Ledger:
         return found
 
     def append(
-        self, new_entries: Sequence[Any], *, skip_existing: bool = False, keep_mark: bool = False
+        self,
+        new_entries: Sequence[AnyEntry],
+        *,
+        skip_existing: bool = False,
+        keep_mark: bool = False,
     ) -> list[str]:
         """Append entries in one transaction, chained after the current head.
 
@@ -475,7 +479,9 @@ class Ledger:
             yield from rows
             after = rows[-1].seq
 
-    def entries(self, run_id: str | None = None, kinds: Iterable[str] | None = None) -> list[Any]:
+    def entries(
+        self, run_id: str | None = None, kinds: Iterable[str] | None = None
+    ) -> list[AnyEntry]:
         """Parsed, frozen entries in chain order. A row that does not parse reads as an
         ``entry_invalid`` problem on its run (:mod:`accounting.store.readable`)."""
         return [
@@ -533,7 +539,7 @@ class Ledger:
         with self.engine.connect() as conn, conn.begin():
             return [tuple(row) for row in conn.execute(text(RUN_SEGMENTS), {"run_id": run_id})]
 
-    def entry(self, entry_id: str) -> Any | None:
+    def entry(self, entry_id: str) -> AnyEntry | None:
         """One parsed entry by id, or None."""
         t = schema.entries
         with self.engine.connect() as conn, conn.begin():

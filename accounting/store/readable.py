@@ -9,11 +9,10 @@ stand-in start (named after the seq), so its run is still listed and shown with 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import ValidationError
 
-from accounting.entries import EntrySource, Problem, RunStarted, entry_from_json
+from accounting.entries import AnyEntry, EntrySource, Problem, RunStarted, entry_from_json
 
 ENTRY_INVALID = "entry_invalid"
 _NOWHERE = EntrySource(host="", pid=None, origin="ecoledger (read check)")
@@ -37,7 +36,7 @@ def _why(exc: Exception) -> str:
 
 def read_row(
     seq: int, entry_id: str, run_id: str, kind: str, recorded_at: str, payload: str
-) -> list[Any]:
+) -> list[AnyEntry]:
     """The entry of one stored row; or, when it does not parse, what stands in for it."""
     try:
         return [entry_from_json(payload)]

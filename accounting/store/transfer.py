@@ -75,11 +75,11 @@ def _atomic_output(out: str, force: bool, binary: bool) -> Iterator[IO[Any]]:
         yield sys.stdout.buffer if binary else sys.stdout
         return
     target = Path(out).expanduser()
-    refuse_special(target, "--out")
+    refuse_special(target, "`out`")
     if not target.parent.exists():
-        raise InputError(f"--out: folder does not exist: {target.parent}")
+        raise InputError(f"`out`: folder does not exist: {target.parent}")
     if target.exists() and not force:
-        raise InputError(f"--out: {target} exists (use --force to overwrite it)")
+        raise InputError(f"`out`: {target} exists (use `force` to overwrite it)")
     with atomic_output(target, binary=binary) as handle:
         yield handle
 
@@ -89,9 +89,9 @@ def export_entries(
 ) -> ExportResult:
     """Write the ledger's entries (or one run's) to ``out`` (``-``: stdout, text formats)."""
     if fmt not in EXPORT_FORMATS:
-        raise InputError(f"--format: must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+        raise InputError(f"`format`: must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
     if fmt == "parquet" and out == "-":
-        raise InputError("--out: parquet cannot be written to stdout; give a file name")
+        raise InputError("`out`: parquet cannot be written to stdout; give a file name")
     count = 0
     if fmt == "jsonl":
         with _atomic_output(out, force, binary=False) as handle:
@@ -117,7 +117,7 @@ def _export_parquet(ledger: Ledger, out: str, run_id: str | None, force: bool) -
         import pyarrow.parquet as pq
     except ModuleNotFoundError:
         raise InputError(
-            "--format parquet needs pyarrow: pip install 'ecoledger[parquet]'"
+            "`format` parquet needs pyarrow: pip install 'ecoledger[parquet]'"
         ) from None
     schema = pa.schema([(name, pa.int64() if name == "seq" else pa.string()) for name in COLUMNS])
     count = 0

@@ -50,9 +50,9 @@ class Anchor:
         seq_text, _, digest = text.strip().partition(":")
         digest = digest.strip().lower()
         if not seq_text.isdigit() or int(seq_text) < 1:
-            raise InputError(f"--anchor: expected SEQ:HASH with SEQ ≥ 1, got {text!r}")
+            raise InputError(f"`anchor`: expected SEQ:HASH with SEQ ≥ 1, got {text!r}")
         if len(digest) != 64 or any(char not in "0123456789abcdef" for char in digest):
-            raise InputError(f"--anchor: HASH must be 64 hex digits, got {text!r}")
+            raise InputError(f"`anchor`: HASH must be 64 hex digits, got {text!r}")
         return cls(int(seq_text), digest)
 
     def __str__(self) -> str:

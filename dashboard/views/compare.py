@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from accounting.assessment import AssumptionSettings
+from accounting.assessment import AssumptionSettings, own_money
 from accounting.errors import InputError
 from accounting.factors import carbon_intensity, codecarbon_data
 from accounting.reports import figures
-from dashboard import data, totals, ui
+from dashboard import data, ui
 
 DEFAULT_COUNTRIES = ("FRA", "DEU", "POL", "SWE", "USA")
 DEFAULT_CLOUDS = ("gcp:europe-north1", "gcp:us-central1")
@@ -72,7 +72,7 @@ if chosen:
     st.dataframe(table, hide_index=True, key="cmp_table", height=36 * (len(table) + 1) + 4)
     ui.chart(
         figures.costliest_runs(
-            [{"name": v.name, **totals.own_money(a)} for v, a in assessed],
+            [{"name": v.name, **own_money(a)} for v, a in assessed],
             title="Costs side by side",
         ),
         key="cmp_costs",
@@ -108,7 +108,7 @@ try:
     )
     assessment = data.assessment(state, view, settings)
 except (InputError, ValueError) as exc:
-    st.error(ui.plain(str(exc).strip().splitlines()[0]))
+    st.error(ui.error_text(exc))
     st.stop()
 ui.chart(figures.counterfactual_bars(assessment), key="cmp_counterfactuals")
 best = min(assessment.counterfactuals, key=lambda c: c.operational_kgco2e, default=None)

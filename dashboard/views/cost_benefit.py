@@ -4,6 +4,8 @@ chart and the break-even curve. The chosen assumptions can be saved to the ledge
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from accounting.entries import Benefit, EntrySource
@@ -11,6 +13,13 @@ from accounting.errors import InputError
 from accounting.reports import figures
 from dashboard import data, ui
 from dashboard.controls import assumption_controls, cli_equivalent
+
+BASES: dict[str, Literal["lump_sum", "per_request", "per_token", "per_item"]] = {
+    "lump_sum": "lump_sum",
+    "per_request": "per_request",
+    "per_token": "per_token",
+    "per_item": "per_item",
+}
 
 st.title("Cost–benefit")
 state = ui.ledger_or_stop()
@@ -20,12 +29,12 @@ view = ui.pick_run(views, key="cb_run")
 st.subheader("Assumptions")
 controls = assumption_controls(view)
 if controls.error or controls.settings is None:
-    st.error(f"Check the assumptions: {ui.plain(controls.error)}")
+    st.error(f"Check the assumptions: {ui.error_text(controls.error)}")
     st.stop()
 try:
     assessment = data.assessment(state, view, controls.settings)
 except InputError as exc:
-    st.error(f"Check the assumptions: {ui.plain(str(exc).splitlines()[0])}")
+    st.error(f"Check the assumptions: {ui.error_text(exc)}")
     st.stop()
 controls.show_sources(assessment)
 cur = assessment.money_unit
@@ -144,7 +153,7 @@ with s1:
 with s2, st.expander("Declare a benefit of this run"):
     with st.form("cb_benefit_form", clear_on_submit=True):
         kind = st.radio("Kind", ["social", "environmental"], horizontal=True)
-        basis = st.selectbox("Basis", ["lump_sum", "per_request", "per_token", "per_item"])
+        basis = st.selectbox("Basis", list(BASES))
         amount = st.number_input("USD (total, or per unit)", min_value=0.0, value=None)
         avoided = st.number_input("Avoided kgCO₂e (environmental)", min_value=0.0, value=None)
         rationale = st.text_input("Rationale (required)")
@@ -158,8 +167,8 @@ with s2, st.expander("Declare a benefit of this run"):
                 benefit = Benefit(
                     run_id=view.run_id,
                     source=EntrySource.here(origin="dashboard"),
-                    benefit_kind=kind,
-                    basis=basis,
+                    benefit_kind="environmental" if kind == "environmental" else "social",
+                    basis=BASES[basis],
                     usd=amount,
                     avoided_kgco2e=avoided,
                     rationale=rationale.strip(),

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
+from accounting.assessment import aggregate, own_money
 from accounting.reports import figures
-from dashboard import data, totals, ui
+from dashboard import data, ui
 
 NO_PROJECT = "(no project)"
 
@@ -51,8 +52,8 @@ if not selected:
 
 with st.spinner("Assessing runs…"):
     assessed = data.overview_assessments(state, selected)
-sums = totals.total(a for _, a in assessed)
-cur = sums.currency
+sums = aggregate([a for _, a in assessed])
+cur = sums.money_unit
 
 st.caption(
     f"{sums.runs} runs · default assumptions (as `ecoledger assess RUN` with no options) · "
@@ -79,7 +80,7 @@ ui.chart(
     figures.net_benefit_waterfall(sums.to_json(), title="Net benefit of the selected runs"),
     key="overview_waterfall",
 )
-rows = [{"name": view.name, **totals.own_money(a)} for view, a in assessed]
+rows = [{"name": view.name, **own_money(a)} for view, a in assessed]
 ui.chart(figures.costliest_runs(rows, currency=cur), key="overview_costliest")
 
 st.subheader("Runs")

@@ -18,7 +18,7 @@ if not formats:
     st.warning("The report library is not installed: no report can be generated.")
     st.stop()
 
-from accounting.reports.content import Scope  # noqa: E402  (after the library check)
+from accounting.reports.facts import Scope  # noqa: E402  (after the library check)
 
 kind = st.radio("Report on", ["one run", "a project"], horizontal=True, key="report_kind")
 if kind == "one run":
@@ -53,7 +53,7 @@ if st.button("Generate the report", key="report_generate", type="primary"):
         with st.spinner("Generating…"):
             files = report_files.make_report(state.ledger, scope, fmt, AssumptionSettings())
     except EcoledgerError as exc:
-        st.error(ui.plain(str(exc).strip().splitlines()[0]))
+        st.error(ui.error_text(exc))
         st.stop()
     st.session_state["report_files"] = (wanted, files)
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from accounting.reports import figures
 from accounting.reports.figures.run_charts import device_labels
+from accounting.units import j_to_wh
 from dashboard import data, ui
 
 LIVE_REFRESH_S = 3
@@ -134,7 +135,7 @@ def run_detail(run_id: str) -> None:
                 "model": d.model,
                 "method": d.method,
                 "approximated": "≈ yes" if d.approximated else "no",
-                "energy (Wh)": d.energy_j / 3600.0,
+                "energy (Wh)": j_to_wh(d.energy_j),
                 "host": d.host,
                 "rank": "—" if d.rank is None else str(d.rank),
             }

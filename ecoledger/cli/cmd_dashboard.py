@@ -22,7 +22,6 @@ from ecoledger.cli.common import add_ledger_arg, fail
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
-LEDGER_ENV = "ECOLEDGER_LEDGER"
 
 
 def register(sub: Any) -> None:
@@ -151,6 +150,8 @@ def handle_dashboard(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    from accounting.store.location import LEDGER_ENV
+
     env = {**os.environ, LEDGER_ENV: location, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     command = streamlit_command(args.host, args.port)
     sys.stdout.flush()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from accounting.entries import Benefit
+from accounting.units import j_to_kwh
 from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
 from ecoledger.cli.live import print_summary
 from ecoledger.cli.run_options import check_country, pue_value
@@ -257,7 +258,7 @@ def handle_synthetic(args: argparse.Namespace) -> int:
     _say(
         f"wrote {summary.runs} synthetic runs ({summary.training_runs} training), "
         f"{summary.entries:,} entries, {summary.power_samples:,} power samples, "
-        f"{summary.energy_j / 3.6e6:,.3f} kWh (made up) in {time.monotonic() - started:.1f} s "
+        f"{j_to_kwh(summary.energy_j):,.3f} kWh (made up) in {time.monotonic() - started:.1f} s "
         f"to {location}"
     )
     _say("next: ecoledger runs, ecoledger show RUN_ID, ecoledger dashboard")

@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Any
 
+from accounting.reports import FORMATS
 from ecoledger.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -20,7 +21,6 @@ from ecoledger.cli.common import (
     open_cli_ledger,
 )
 
-FORMATS = ("md", "latex", "html", "pdf", "json", "model-card")
 EXAMPLES = """examples:
   ecoledger report 1a2b3c4d --format md --out report.md
   ecoledger report 1a2b3c4d --format latex --out appendix.tex --figures figures/
@@ -131,7 +131,8 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_OK
     _check_args(args)
     from accounting.assessment import AssumptionSettings
-    from accounting.reports.content import Scope, parse_when
+    from accounting.reports.content import parse_when
+    from accounting.reports.facts import Scope
     from accounting.reports.generate import write_report
 
     settings = (
@@ -139,8 +140,8 @@ def handle(args: argparse.Namespace) -> int:
     )
     if args.shared_gpu:
         settings = settings.model_copy(update={"shared_gpu": args.shared_gpu})
-    parse_when(args.since, "--since", end_of_day=False)
-    parse_when(args.until, "--until", end_of_day=True)
+    parse_when(args.since, "since", end_of_day=False)
+    parse_when(args.until, "until", end_of_day=True)
     progress = _Progress(show=args.format in ("html", "pdf") or args.figures is not None)
     with open_cli_ledger(args, create=False) as ledger:
         from accounting.store.checkpoint import check_chain, save_mark

@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from ecoledger.cli.common import fail, print_json
+from ecoledger.cli.flags import with_flags
 
 
 def register(sub: Any) -> None:
@@ -50,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
                 "used": p.used,
                 "device_id": p.device_id,
                 "method": p.method,
-                "reason": p.reason,
+                "reason": with_flags(p.reason),
             }
             for p in detection.probes
         ]

@@ -69,7 +69,7 @@ def _anchor(text: str) -> Anchor:
     try:
         return Anchor.parse(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--anchor: ")) from None
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("`anchor`: ")) from None
 
 
 def _check_report(ledger: Any, path: str) -> Any:

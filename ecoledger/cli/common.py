@@ -141,9 +141,10 @@ def error_line(exc: BaseException) -> str:
     from accounting.store.masking import (
         mask_url,
     )  # not at import: accounting.store loads SQLAlchemy
+    from ecoledger.cli.flags import with_flags
     from ecoledger.cli.text import term
 
-    return term(mask_url(text))
+    return term(with_flags(mask_url(text)))
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any
 
+from accounting.units import j_to_wh
+
 LIVE_EVERY_S_TTY = 10.0
 LIVE_EVERY_S_LOG = 30.0
 
@@ -35,7 +37,7 @@ class LiveLine:
         self.last = self.t0
 
     def text(self) -> str:
-        energy_wh = self.recorder.energy_j / 3600.0
+        energy_wh = j_to_wh(self.recorder.energy_j)
         parts = [
             f"ecoledger ⏱ {_fmt_elapsed(time.monotonic() - self.t0)}",
             f"{self.recorder.power_w:7.1f} W",

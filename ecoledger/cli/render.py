@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounting.runs import RunView, load_run
+from accounting.units import j_to_kwh
 
 
 def _iso(value: Any) -> str | None:
@@ -39,7 +40,7 @@ def run_fields(view: RunView) -> dict[str, Any]:
                 "kind": d.kind,
                 "model": d.model,
                 "method": d.method,
-                "energy_kwh": d.energy_j / 3.6e6,
+                "energy_kwh": j_to_kwh(d.energy_j),
                 "approximated": d.approximated,
                 "host": d.host,
                 "rank": d.rank,
@@ -55,7 +56,7 @@ def run_fields(view: RunView) -> dict[str, Any]:
         "windows": [
             {
                 "key": w.key,
-                "energy_kwh": w.energy_j / 3.6e6,
+                "energy_kwh": j_to_kwh(w.energy_j),
                 "count": w.count,
                 "start": _iso(w.start),
                 "end": _iso(w.end),

@@ -89,7 +89,7 @@ def check_country(code: str) -> str:
     from accounting.factors import carbon_intensity
 
     code = code.strip().upper()
-    carbon_intensity.for_country(code, field="--country")
+    carbon_intensity.for_country(code, field="country")
     return code
 
 

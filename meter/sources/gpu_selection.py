@@ -35,10 +35,10 @@ def parse_gpu_list(value: str | Sequence[str]) -> tuple[str, ...]:
     for raw in items:
         item = str(raw).strip()
         if not item:
-            raise ValueError(f"--gpus has an empty entry in {value!r}")
+            raise ValueError(f"`gpus` has an empty entry in {value!r}")
         if not (item.isdigit() or item.upper().startswith(("GPU-", "MIG-"))):
             raise ValueError(
-                f"--gpus entry {item!r} is neither a GPU index (0, 1, …) nor a UUID (GPU-…)"
+                f"`gpus` entry {item!r} is neither a GPU index (0, 1, …) nor a UUID (GPU-…)"
             )
         out.append(item)
     return tuple(out)
@@ -75,10 +75,10 @@ def select_gpus(
         for entry in override:
             match = _match(entry, devices)
             if isinstance(match, str):
-                notes.append(f"--gpus {entry}: {match}")
+                notes.append(f"`gpus` {entry}: {match}")
             elif match.index not in indices:
                 indices.append(match.index)
-        return GpuSelection(tuple(indices), f"--gpus {','.join(override)}", tuple(notes))
+        return GpuSelection(tuple(indices), f"`gpus` {','.join(override)}", tuple(notes))
     if cuda_visible_devices is None:
         return GpuSelection(tuple(d.index for d in devices), "all GPUs NVML sees")
     origin = f"CUDA_VISIBLE_DEVICES={cuda_visible_devices}"

@@ -41,6 +41,7 @@ from meter.source import Clock, EnergySource, PowerIntegratingSource, SourceBase
 from meter.sources.driver_clock import DriverClock
 from meter.sources.gpu_selection import NvmlDeviceId, select_gpus
 from meter.sources.nvml_library import NvmlSession, meter_error, nvml_code
+from meter.units import mj_to_j, mw_to_w
 
 NVML_FI_DEV_POWER_AVERAGE = 185
 NVML_FI_DEV_POWER_INSTANT = 186
@@ -147,7 +148,7 @@ def gpu_facts(session: NvmlSession, handle: Any) -> dict[str, Any]:
     """power_limit_w, driver_version, memory_total_mib and mig_enabled (None when unknown)."""
     facts: dict[str, Any] = {}
     for key, call in (
-        ("power_limit_w", lambda: session.call("nvmlDeviceGetEnforcedPowerLimit", handle) / 1000),
+        ("power_limit_w", lambda: mw_to_w(session.call("nvmlDeviceGetEnforcedPowerLimit", handle))),
         ("driver_version", lambda: str(session.call("nvmlSystemGetDriverVersion"))),
         ("memory_total_mib", lambda: session.call("nvmlDeviceGetMemoryInfo", handle).total / 2**20),
         ("mig_enabled", lambda: bool(session.call("nvmlDeviceGetMigMode", handle)[0])),
@@ -271,9 +272,9 @@ class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
         if self.lost:
             return CounterReading(now, self._exposed_j, None, self._estimated_j)
         try:
-            raw_j = self._energy_fn(self._handle) / 1000.0
+            raw_j = mj_to_j(self._energy_fn(self._handle))
             if self._power_w is None:  # the first read before any sample: power for short windows
-                self._power_w = self._power_fn(self._handle) / 1000.0
+                self._power_w = mw_to_w(self._power_fn(self._handle))
         except Exception as exc:
             return self._failed(now, exc)
         with self._lock:
@@ -303,7 +304,7 @@ class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
             return None
         now = self._clock()
         try:
-            power = self._power_fn(self._handle) / 1000.0
+            power = mw_to_w(self._power_fn(self._handle))
         except Exception as exc:
             self._failed(now, exc)
             return None
@@ -398,11 +399,11 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
     def _field_w(self, field: int) -> float | None:
         values = self._session.call("nvmlDeviceGetFieldValues", self._handle, [field])
         if values[0].nvmlReturn == 0:
-            return float(values[0].value.uiVal) / 1000.0
+            return mw_to_w(float(values[0].value.uiVal))
         return None
 
     def _usage_w(self) -> float:
-        return float(self._session.call("nvmlDeviceGetPowerUsage", self._handle)) / 1000.0
+        return mw_to_w(float(self._session.call("nvmlDeviceGetPowerUsage", self._handle)))
 
     def power_w(self) -> float:
         """The power the integral uses (the averaged or instant signals)."""
@@ -436,7 +437,7 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
                         self._t_s = self._clock()
                 return
             raise meter_error(exc) from exc
-        new = [(int(x.timeStamp), float(x.sampleValue.uiVal) / 1000.0) for x in samples]
+        new = [(int(x.timeStamp), mw_to_w(float(x.sampleValue.uiVal))) for x in samples]
         new = [(t, p) for t, p in new if t > self._last_sample_us]
         if not new:
             return

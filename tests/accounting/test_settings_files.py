@@ -65,9 +65,9 @@ def test_save_assumptions_then_reuse(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        ("pue = 0.8\n", "--pue"),
-        ("utilization = 0\n", "--utilization"),
-        ("colour = 'red'\n", "--colour"),
+        ("pue = 0.8\n", "`pue`"),
+        ("utilization = 0\n", "`utilization`"),
+        ("colour = 'red'\n", "`colour`"),
         ("pue = [\n", "not valid TOML"),
     ],
 )

@@ -253,7 +253,7 @@ def test_gpus_override_beats_cuda_visible_devices(fake_nvml, monkeypatch):
     meter.close()
     meter, detection = _meter(clock, gpus=["0", "9"])
     assert [s.info.device_id for s in meter.sources] == [GPU0]
-    assert any("--gpus 9: no GPU with index 9" in p.reason for p in detection.probes)
+    assert any("`gpus` 9: no GPU with index 9" in p.reason for p in detection.probes)
     meter.close()
 
 

@@ -20,6 +20,9 @@ import jsonschema
 import pytest
 import yaml
 
+from accounting.assessment import AssumptionSettings, aggregate, assess_run
+from accounting.assessment.aggregate import ADDITIVE
+from accounting.store import open_ledger
 from tests.reports.helpers import assess_json, markdown_summary, read, report
 from tests.reports.ledger_fixture import FixtureIds
 
@@ -44,7 +47,6 @@ STABLE = (
     "net_benefit_p95",
     "break_even_uses",
 )
-MONEY = ("energy_cost", "carbon_cost", "secondary_cost")
 SIG4 = 5e-4  # four significant digits, as printed
 
 
@@ -52,21 +54,14 @@ def _close(printed: float, exact: float) -> bool:
     return math.isclose(printed, exact, rel_tol=SIG4, abs_tol=1e-12)
 
 
-def _project_expected(runs: list[dict[str, Any]]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for doc in runs:
-        amortized = doc["amortization"]["amortized"]
-        taken = sum(amortized[k] for k in MONEY)
-        for key in STABLE:
-            if key in ("currency", "break_even_uses", "pue") or key.startswith("net_benefit_p"):
-                continue  # percentiles are drawn jointly over the project, never summed
-            value = doc[key]
-            if key in MONEY:
-                value -= amortized[key]
-            elif key.startswith("net_benefit"):
-                value += taken
-            out[key] = out.get(key, 0.0) + value
-    out["pue"] = out["energy_facility_kwh"] / out["energy_it_kwh"]
+def _project_expected(path: Path, run_ids: list[str], assumptions: Path) -> dict[str, float]:
+    """The project's totals by the library's one rule (``aggregate``, tested by hand in
+    tests/accounting/test_aggregate.py) over the runs' own assessments."""
+    settings = AssumptionSettings.from_file(assumptions)
+    with open_ledger(str(path)) as ledger:
+        totals = aggregate([assess_run(ledger, r, settings) for r in run_ids], settings)
+    out = {key: float(getattr(totals, key)) for key in ADDITIVE}
+    out["pue"] = float(totals.pue or 0.0)
     return out
 
 
@@ -176,7 +171,7 @@ def test_project_report_sums_every_run_including_failed(
         assess_json(capsys, ids.path, r, assumptions_file)
         for r in (ids.train, ids.serve, ids.sweep)
     ]
-    expected = _project_expected(runs)
+    expected = _project_expected(ids.path, [ids.train, ids.serve, ids.sweep], assumptions_file)
     for fmt, name in (("json", "p.json"), ("md", "p.md")):
         result = report(
             capsys,

@@ -45,7 +45,8 @@ def as_json(assessment: Any) -> Mapping[str, Any]:
     """An Assessment or its JSON dict, as the JSON dict."""
     if isinstance(assessment, Mapping):
         return assessment
-    return assessment.to_json()
+    doc: Mapping[str, Any] = assessment.to_json()
+    return doc
 
 
 def factor_label(name: str) -> str:

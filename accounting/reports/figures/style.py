@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounting.units import J_PER_KWH, J_PER_WH
+
 CO2 = "CO<sub>2</sub>"
 KGCO2E = f"kg{CO2}e"
 MAX_POINTS_PER_SERIES = 5000
@@ -164,10 +166,10 @@ def device_label(device_id: str, kind: str | None = None, model: str | None = No
 
 def energy_scale(max_j: float) -> tuple[str, float]:
     """The unit that shows ``max_j`` joules with a readable number: (unit, joules per unit)."""
-    for unit, joules in (("MWh", 3.6e9), ("kWh", 3.6e6), ("Wh", 3.6e3)):
+    for unit, joules in (("MWh", 1000 * J_PER_KWH), ("kWh", J_PER_KWH), ("Wh", J_PER_WH)):
         if max_j >= joules:
             return unit, joules
-    return ("J", 1.0) if max_j < 36.0 else ("Wh", 3.6e3)
+    return ("J", 1.0) if max_j < 36.0 else ("Wh", J_PER_WH)
 
 
 def money(value: float, currency: str = "USD") -> str:
