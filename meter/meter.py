@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +26,11 @@ from meter.source import Clock, EnergySource
 
 Snapshot = tuple[float, float, tuple[CounterReading, ...]]  # (monotonic s, unix s, readings)
 
+DEFAULT_MAX_SAMPLES = 86_400
+"""Power samples kept per device between two drains: a day at 1 Hz. The recorder drains
+them at every flush (2 s); only a meter nobody drains (or a writer stuck in its store for
+a day) reaches it, and then the oldest samples go, with one ``samples_dropped`` problem."""
+
 
 class Meter:
     def __init__(
@@ -34,9 +40,12 @@ class Meter:
         sample_hz: float = 1.0,
         clock: Clock = time.monotonic,
         wall: Callable[[], float] = time.time,
+        max_samples: int = DEFAULT_MAX_SAMPLES,
     ) -> None:
         if sample_hz <= 0:
             raise ValueError("sample_hz must be > 0")
+        if max_samples < 1:
+            raise ValueError(f"max_samples must be ≥ 1, got {max_samples}")
         self.sources = tuple(sources)
         self._readers = tuple(source.read for source in self.sources)
         self.sample_hz = sample_hz
@@ -46,9 +55,12 @@ class Meter:
         self._wall0_s = wall() - clock()
         self._open: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
-        self._samples: dict[str, tuple[list[float], list[float]]] = {
-            s.info.device_id: ([], []) for s in self.sources
+        self.max_samples = max_samples
+        # bounded rings: a run of any length holds at most max_samples per device in memory
+        self._samples: dict[str, tuple[deque[float], deque[float]]] = {
+            s.info.device_id: self._ring() for s in self.sources
         }
+        self._dropped_said: set[str] = set()
         self._problems: list[MeterProblem] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -171,8 +183,30 @@ class Meter:
                 self._problems.extend(problems)
                 if power is not None:
                     ts, ps = self._samples[source.info.device_id]
+                    if len(ts) == self.max_samples:
+                        self._note_dropped(source.info.device_id)
                     ts.append(now_unix)
                     ps.append(power)
+
+    def _ring(self) -> tuple[deque[float], deque[float]]:
+        return deque(maxlen=self.max_samples), deque(maxlen=self.max_samples)
+
+    def _note_dropped(self, device_id: str) -> None:
+        """The ring is full (nobody drained it): say so once per device. Lock held."""
+        if device_id in self._dropped_said:
+            return
+        self._dropped_said.add(device_id)
+        self._problems.append(
+            MeterProblem(
+                "samples_dropped",
+                f"{device_id}: more than {self.max_samples} power samples were waiting to be "
+                "written; the oldest are dropped from the timeline (the energy counters are "
+                "not affected)",
+                "warning",
+                device_id,
+                datetime.now(UTC),
+            )
+        )
 
     def _add_problem(self, problem: MeterProblem) -> None:
         with self._lock:
@@ -216,10 +250,16 @@ class Meter:
                 if next_i < now:
                     next_i = now + every
 
-    def start(self) -> Meter:
-        """Take a first sample (so power-only sources start integrating) and start the thread."""
+    def start(self, *, background: bool = True) -> Meter:
+        """Take a first sample (so power-only sources start integrating) and start the thread.
+
+        ``background=False``: the first sample only; the caller drives :meth:`sample_once`
+        (simulations on an injected clock, such as ``benchmarks/long_run_memory.py``).
+        """
         if self._thread is None:
             self._timed_sample()
+            if not background:
+                return self
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="ecoledger-sampler", daemon=True)
             self._thread.start()
@@ -266,7 +306,7 @@ class Meter:
                             tuple(ps),
                         )
                     )
-                    self._samples[source.info.device_id] = ([], [])
+                    self._samples[source.info.device_id] = self._ring()
         return out
 
     def drain_problems(self) -> list[MeterProblem]:

@@ -217,6 +217,10 @@ class ProcessTree:
                     reaped = _reaped_children_cpu_s() - self._reaped_base_s
                     self._total_s = max(self._total_s, reaped - self._root_uncounted_s)
             self._own_s = {pid: times[0] for pid, times in seen.items()}
+            # psutil handles of members that left: dropped, or a week of short-lived
+            # children (data loaders, compilers) would pile up
+            for pid in [pid for pid in self._psutil if pid not in seen]:
+                self._psutil.pop(pid, None)
             self._children_s = {pid: times[1] for pid, times in seen.items()}
             return self._total_s
 

@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from accounting.units import j_to_kwh
 
 MIN_REL_SPREAD = 0.05
+MAX_RANGES = 4096
+"""Step ranges a run keeps for its prediction. A week of training at the default 100 steps a
+range can close millions of ranges; past this many, :func:`coarsen` merges them pairwise, so
+memory (and the cost of each prediction) stays bounded. The prediction is unchanged until
+then."""
 # two-sided 97.5 % quantiles of Student's t, by degrees of freedom (1..10); 1.96 beyond
 _T975 = (12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23)
 
@@ -40,6 +45,21 @@ class Unit:
     index: int
     energy_j: float
     count: int = 1
+
+
+def coarsen(units: Sequence[Unit]) -> list[Unit]:
+    """Halve a list of units: the first (the warm-up) stays alone, the steady ones are merged
+    two by two (energies and counts add; a last odd one stays). The per-unit rate of a merged
+    unit is the count-weighted mean of its two, so the mean rate is unchanged; the spread and
+    the trend are then estimated over coarser units."""
+    if len(units) < 3:
+        return list(units)
+    merged = [units[0]]
+    steady = units[1:]
+    for i in range(0, len(steady), 2):
+        pair = steady[i : i + 2]
+        merged.append(Unit(len(merged), sum(u.energy_j for u in pair), sum(u.count for u in pair)))
+    return merged
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ class RunRecorder:
         self.energy_j = 0.0
         self.power_w = 0.0
         self.problem_codes: list[str] = []
+        """Each code this run reported, once (bounded however often a problem recurs)."""
         self._collectors: list[Callable[[], None]] = []
         self._finished = False
         self._sealed = False
@@ -84,15 +85,20 @@ class RunRecorder:
         self._sync_failed: set[str] = set()
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self, started: RunStarted | None = None) -> RunRecorder:
-        """Write ``started`` (owner only) and start metering and the flush thread."""
+    def start(self, started: RunStarted | None = None, *, background: bool = True) -> RunRecorder:
+        """Write ``started`` (owner only) and start metering and the flush thread.
+
+        ``background=False`` starts neither the sampler nor the flush thread: the caller
+        drives ``meter.sample_once()`` and :meth:`flush` on its own clock (simulations).
+        """
         if started is not None and self.owner:
             self.writer.put(started)
             self.writer.flush()
-        self.writer.start()  # first: its thread's start-up is not the run's first window
+        if background:
+            self.writer.start()  # first: its thread's start-up is not the run's first window
         if self.meter is not None:
             try:
-                self.meter.start()
+                self.meter.start(background=background)
                 self.sync(RUN_WINDOW)
                 self._last = self.meter.snapshot()
                 self._record_devices()
@@ -205,7 +211,8 @@ class RunRecorder:
     def problem(
         self, code: str, message: str, severity: str = "warning", device_id: str | None = None
     ) -> None:
-        self.problem_codes.append(code)
+        if code not in self.problem_codes:
+            self.problem_codes.append(code)
         self.writer.put(
             Problem(
                 run_id=self.run_id,

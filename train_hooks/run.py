@@ -20,7 +20,7 @@ from meter import Measurement, Meter
 from meter.meter import Snapshot
 from train_hooks.carbon import kgco2e
 from train_hooks.errors import BudgetExceeded
-from train_hooks.predict import Prediction, Unit, forecast
+from train_hooks.predict import MAX_RANGES, Prediction, Unit, coarsen, forecast
 from train_hooks.recorder import RunRecorder
 from train_hooks.steps import DEFAULT_WINDOW_STEPS, StepRanges
 
@@ -283,6 +283,8 @@ class Run:
     def _on_range(self, measurement: Measurement, count: int, now: Snapshot) -> None:
         self._record(measurement, count)
         self._ranges.append(Unit(len(self._ranges), measurement.joules, count))
+        if len(self._ranges) > MAX_RANGES:
+            self._ranges = coarsen(self._ranges)
         self._range_base_j = self._joules_since_start(now)
         if self.budget is not None and self.total_steps:
             self._check_prediction()
