@@ -18,9 +18,15 @@ from typing import Any
 
 from accounting.entries import Benefit
 from accounting.units import j_to_kwh
-from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
+from ecoledger.cli.common import (
+    add_ledger_arg,
+    fail,
+    open_cli_ledger,
+    positive_float,
+    whole_number,
+)
 from ecoledger.cli.live import print_summary
-from ecoledger.cli.run_options import check_country, pue_value
+from ecoledger.cli.run_options import add_grid_options, check_country
 
 PROJECT = "ecoledger-demo"
 SERVE_SHARE = 0.2
@@ -46,14 +52,10 @@ def register(sub: Any) -> None:
         metavar="N",
         help="about how long to train and serve (default 30)",
     )
-    p.add_argument(
-        "--country",
-        default=None,
-        metavar="ISO3",
-        help="grid location of this machine (default: world average)",
-    )
-    p.add_argument(
-        "--pue", type=pue_value, default=None, metavar="X", help="data-centre PUE (default 1.58)"
+    add_grid_options(
+        p,
+        country_help="grid location of this machine (default: world average)",
+        pue_help="data-centre PUE (default 1.58)",
     )
     p.add_argument(
         "--synthetic",
@@ -78,23 +80,6 @@ def register(sub: Any) -> None:
         help="with --synthetic: runs, every fifth a training run, the others serving it (default 3)",
     )
     p.set_defaults(handler=handle)
-
-
-def whole_number(name: str) -> Any:
-    """An argparse type: a whole number ≥ 1, with an error that names the option."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a whole number, got {text!r}"
-            ) from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be ≥ 1, got {text!r}")
-        return value
-
-    return parse
 
 
 def _say(message: str) -> None:

@@ -7,18 +7,14 @@ import sys
 from typing import Any
 
 from accounting.run_list import DEFAULT_PAGE, list_run_page
-from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json, warn_if_unverified
+from ecoledger.cli.common import (
+    add_ledger_arg,
+    open_cli_ledger,
+    print_json,
+    warn_if_unverified,
+    whole_number,
+)
 from ecoledger.cli.text import term
-
-
-def _page_size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--limit must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--limit must be ≥ 1, got {text!r}")
-    return value
 
 
 def register(sub: Any) -> None:
@@ -34,7 +30,7 @@ def register(sub: Any) -> None:
     shown.add_argument(
         "--limit",
         metavar="N",
-        type=_page_size,
+        type=whole_number("--limit"),
         default=DEFAULT_PAGE,
         help=f"show the newest N runs (default {DEFAULT_PAGE})",
     )
