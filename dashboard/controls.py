@@ -54,25 +54,9 @@ class Controls:
             slot.caption(f"Used: **{value}**{spread}. Source: {plain(factor.source)}")
 
 
-def _optional_amount(
-    label: str,
-    step: float,
-    number_format: str,
-    placeholder: str,
-    key: str,
-    help: str | None = None,
-) -> float | None:
+def _optional_amount(label: str, key: str, **options: Any) -> float | None:
     """A number input ≥ 0 that starts empty: None keeps the run's or the default value."""
-    value: float | None = st.number_input(
-        label,
-        min_value=0.0,
-        value=None,
-        step=step,
-        format=number_format,
-        placeholder=placeholder,
-        key=key,
-        help=help,
-    )
+    value: float | None = st.number_input(label, min_value=0.0, value=None, key=key, **options)
     return value
 
 
@@ -133,7 +117,11 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
         _slot(st, controls, pue.NAME)
 
         price = _optional_amount(
-            "Electricity price (USD/kWh)", 0.01, "%.4f", "default", f"{key}_price"
+            "Electricity price (USD/kWh)",
+            f"{key}_price",
+            step=0.01,
+            format="%.4f",
+            placeholder="default",
         )
         _slot(st, controls, "electricity_price")
 
@@ -193,10 +181,10 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
         )
         benefit = _optional_amount(
             "Benefit per use (USD)",
-            0.001,
-            "%.6f",
-            "from the run's benefit entries",
             f"{key}_benefit_per_use",
+            step=0.001,
+            format="%.6f",
+            placeholder="from the run's benefit entries",
             help="what one request, item or token is worth; drives the break-even",
         )
 

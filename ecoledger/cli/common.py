@@ -47,9 +47,16 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 def add_command(
-    sub: Any, name: str, *, help: str, examples: str, description: str | None = None
+    sub: Any,
+    name: str,
+    *,
+    help: str,
+    examples: str,
+    description: str | None = None,
+    ledger: bool = False,
 ) -> argparse.ArgumentParser:
-    """A sub-command whose ``--help`` ends with its examples, printed as written."""
+    """A sub-command whose ``--help`` ends with its examples, printed as written; with
+    ``ledger``, its first option is ``--ledger``."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help,
@@ -57,6 +64,28 @@ def add_command(
         epilog=examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    if ledger:
+        add_ledger_arg(parser)
+    return parser
+
+
+NumberOption = tuple[str, Callable[[str], Any], Any, str, str]
+"""A number option as a table row: flag, parser, default, metavar, help."""
+
+
+def add_number_options(parser: argparse.ArgumentParser, options: Sequence[NumberOption]) -> None:
+    for flag, parse, default, metavar, help_text in options:
+        parser.add_argument(flag, type=parse, default=default, metavar=metavar, help=help_text)
+
+
+def ledger_command(
+    sub: Any, name: str, *, help: str, epilog: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A sub-command whose first option is ``--ledger``."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=description, epilog=epilog
+    )
+    add_ledger_arg(parser)
     return parser
 
 
