@@ -176,9 +176,7 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
     devices = [_gpu_id(plan.index, g) for g in range(plan.gpus)]
     head: list[Any] = [
         RunStarted(
-            run_id=plan.run_id,
-            recorded_at=plan.start,
-            source=SOURCE,
+            **_stamp(plan, plan.start),
             name=f"synthetic: {'train' if plan.kind == 'training' else 'serve'} #{plan.index}",
             project=PROJECT,
             run_kind=plan.kind,  # type: ignore[arg-type]
@@ -192,9 +190,7 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
         ),
         *(
             DeviceFacts(
-                run_id=plan.run_id,
-                recorded_at=plan.start,
-                source=SOURCE,
+                **_stamp(plan, plan.start),
                 device_id=device,
                 device_kind="gpu",
                 model=GPU_MODEL,
@@ -234,28 +230,13 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
                 window[2] = ts + dt
             joules = sum(powers) * dt
             reset = device == devices[0] and t <= reset_at < flush_end
+            start = plan.start + timedelta(seconds=t)
             batch.append(
-                Energy(
-                    run_id=plan.run_id,
-                    recorded_at=when,
-                    source=SOURCE,
-                    window="run",
-                    device_id=device,
-                    device_kind="gpu",
-                    device_model=GPU_MODEL,
-                    method=METHOD,
-                    approximated=reset,
-                    joules=joules,
-                    start=plan.start + timedelta(seconds=t),
-                    end=when,
-                    duration_s=flush_end - t,
-                )
+                _gpu_energy(plan, when, "run", device, joules, start, when, flush_end - t, reset)
             )
             batch.append(
                 PowerSample(
-                    run_id=plan.run_id,
-                    recorded_at=when,
-                    source=SOURCE,
+                    **_stamp(plan, when),
                     device_id=device,
                     device_kind="gpu",
                     method=METHOD,
@@ -271,9 +252,7 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
             requests = rng.randint(20, 400) if spec.flush_s >= 1 else rng.randint(0, 40)
             batch.append(
                 Usage(
-                    run_id=plan.run_id,
-                    recorded_at=when,
-                    source=SOURCE,
+                    **_stamp(plan, when),
                     requests=requests,
                     tokens=requests * rng.randint(180, 260),
                     joules=sum(e.joules for e in batch if isinstance(e, Energy)),
@@ -287,6 +266,37 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
         yield batch
 
 
+def _stamp(plan: _Plan, when: datetime) -> dict[str, Any]:
+    """What every entry of a synthetic run states: its run, when it was recorded, its source."""
+    return {"run_id": plan.run_id, "recorded_at": when, "source": SOURCE}
+
+
+def _gpu_energy(
+    plan: _Plan,
+    when: datetime,
+    window: str,
+    device: str,
+    joules: float,
+    start: datetime,
+    end: datetime,
+    duration_s: float,
+    approximated: bool = False,
+) -> Energy:
+    return Energy(
+        **_stamp(plan, when),
+        window=window,
+        device_id=device,
+        device_kind="gpu",
+        device_model=GPU_MODEL,
+        method=METHOD,
+        approximated=approximated,
+        joules=joules,
+        start=start,
+        end=end,
+        duration_s=duration_s,
+    )
+
+
 def _problem(plan: _Plan, when: datetime, code: str, severity: str, device: str) -> Problem:
     message = (
         f"synthetic: the energy counter of GPU {device} went backwards; this flush is bridged "
@@ -295,9 +305,7 @@ def _problem(plan: _Plan, when: datetime, code: str, severity: str, device: str)
         else f"synthetic: GPU {device} was lost mid-run; its series ends here"
     )
     return Problem(
-        run_id=plan.run_id,
-        recorded_at=when,
-        source=SOURCE,
+        **_stamp(plan, when),
         code=code,
         severity=severity,  # type: ignore[arg-type]
         message=message,
@@ -309,29 +317,22 @@ def _problem(plan: _Plan, when: datetime, code: str, severity: str, device: str)
 def _tail(plan: _Plan, phase_j: dict[tuple[str, str], list[Any]]) -> list[Any]:
     end = plan.start + timedelta(seconds=plan.seconds)
     tail: list[Any] = [
-        Energy(
-            run_id=plan.run_id,
-            recorded_at=end,
-            source=SOURCE,
-            window=f"phase:{phase}",
-            device_id=device,
-            device_kind="gpu",
-            device_model=GPU_MODEL,
-            method=METHOD,
-            approximated=False,
-            joules=joules,
-            start=plan.start + timedelta(seconds=first_s),
-            end=plan.start + timedelta(seconds=last_s),
-            duration_s=last_s - first_s,
+        _gpu_energy(
+            plan,
+            end,
+            f"phase:{phase}",
+            device,
+            joules,
+            plan.start + timedelta(seconds=first_s),
+            plan.start + timedelta(seconds=last_s),
+            last_s - first_s,
         )
         for (phase, device), (joules, first_s, last_s) in phase_j.items()
     ]
     if plan.kind == "inference":
         tail.append(
             Benefit(
-                run_id=plan.run_id,
-                recorded_at=end,
-                source=SOURCE,
+                **_stamp(plan, end),
                 benefit_kind="social",
                 basis="per_request",
                 usd=BENEFIT_PER_REQUEST_USD,
@@ -342,9 +343,7 @@ def _tail(plan: _Plan, phase_j: dict[tuple[str, str], list[Any]]) -> list[Any]:
     elif plan.index == 0:
         tail.append(
             Benefit(
-                run_id=plan.run_id,
-                recorded_at=end,
-                source=SOURCE,
+                **_stamp(plan, end),
                 benefit_kind="environmental",
                 avoided_kgco2e=50.0,
                 rationale="synthetic: a made-up avoided emission, for trying the tools",
@@ -353,9 +352,7 @@ def _tail(plan: _Plan, phase_j: dict[tuple[str, str], list[Any]]) -> list[Any]:
         )
     tail.append(
         RunEnded(
-            run_id=plan.run_id,
-            recorded_at=end,
-            source=SOURCE,
+            **_stamp(plan, end),
             status="completed",
             ended_at=end,
             duration_s=plan.seconds,

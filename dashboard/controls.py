@@ -54,6 +54,12 @@ class Controls:
             slot.caption(f"Used: **{value}**{spread}. Source: {plain(factor.source)}")
 
 
+def _optional_amount(label: str, key: str, **options: Any) -> float | None:
+    """A number input ≥ 0 that starts empty: None keeps the run's or the default value."""
+    value: float | None = st.number_input(label, min_value=0.0, value=None, key=key, **options)
+    return value
+
+
 def _slot(container: Any, controls: Controls, name: str) -> None:
     controls.sources[name] = container.empty()
 
@@ -110,14 +116,12 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             )
         _slot(st, controls, pue.NAME)
 
-        price = st.number_input(
+        price = _optional_amount(
             "Electricity price (USD/kWh)",
-            min_value=0.0,
-            value=None,
+            f"{key}_price",
             step=0.01,
             format="%.4f",
             placeholder="default",
-            key=f"{key}_price",
         )
         _slot(st, controls, "electricity_price")
 
@@ -175,14 +179,12 @@ def assumption_controls(view: RunView, key: str = "cb") -> Controls:
             key=f"{key}_expected_uses",
             help="the training cost is spread over this many uses (amortization)",
         )
-        benefit = st.number_input(
+        benefit = _optional_amount(
             "Benefit per use (USD)",
-            min_value=0.0,
-            value=None,
+            f"{key}_benefit_per_use",
             step=0.001,
             format="%.6f",
             placeholder="from the run's benefit entries",
-            key=f"{key}_benefit_per_use",
             help="what one request, item or token is worth; drives the break-even",
         )
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FuturesTimeout
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import streamlit as st
@@ -18,6 +18,8 @@ from accounting.reports.escape import markdown_text
 from accounting.reports.figures.style import money
 from accounting.runs import RunView
 from dashboard import data
+
+Period = tuple[datetime, datetime]
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -186,20 +188,39 @@ def status_badge(status: str) -> str:
     return STATUS_BADGES.get(status, status)
 
 
-def kwh(value: float) -> str:
+def _amount(value: float, unit: str, thousandth: str) -> str:
+    """``value`` in ``unit``; under 1, in ``thousandth`` (Wh for kWh, g for kg)."""
     if value == 0:
-        return "0 kWh"
+        return f"0 {unit}"
     if abs(value) < 1:
-        return f"{value * 1000:.4g} Wh"
-    return f"{value:,.4g} kWh" if abs(value) < 1e4 else f"{value:,.0f} kWh"
+        return f"{value * 1000:.4g} {thousandth}"
+    return f"{value:,.4g} {unit}" if abs(value) < 1e4 else f"{value:,.0f} {unit}"
+
+
+def kwh(value: float) -> str:
+    return _amount(value, "kWh", "Wh")
 
 
 def kg(value: float) -> str:
-    if value == 0:
-        return "0 kgCO₂e"
-    if abs(value) < 1:
-        return f"{value * 1000:.4g} gCO₂e"
-    return f"{value:,.4g} kgCO₂e" if abs(value) < 1e4 else f"{value:,.0f} kgCO₂e"
+    return _amount(value, "kgCO₂e", "gCO₂e")
+
+
+def period_input(container: Any, label: str, views: Sequence[RunView], key: str) -> Period:
+    """A date range over the days the runs started (UTC), as (since, until) spanning whole
+    days; an empty or half-picked range means all of them."""
+    first_day = min(v.started_at for v in views).date()
+    last_day = max(v.started_at for v in views).date()
+    period = container.date_input(
+        label,
+        value=(first_day, last_day),
+        min_value=first_day,
+        max_value=last_day,
+        key=key,
+    )
+    start_day, end_day = (
+        (period[0], period[-1]) if isinstance(period, tuple) and period else (first_day, last_day)
+    )
+    return datetime.combine(start_day, time.min, UTC), datetime.combine(end_day, time.max, UTC)
 
 
 def litres(value: float) -> str:

@@ -454,6 +454,23 @@ def _sources(fs: FactorSet, *names: str) -> tuple[str, ...]:
     return tuple(f"{n}: {fs[n].source}" for n in names if n in fs.factors)
 
 
+def _embodied_line(
+    q: Quantities, fs: FactorSet, device: str, kgco2e: float, hours: float, factor: str
+) -> Line:
+    """The embodied-carbon line of the GPUs or the hosts, priced at the SCC."""
+    return Line(
+        f"embodied_{device.lower()}",
+        "secondary_cost",
+        f"Embodied carbon, {device}s",
+        kgco2e,
+        "kgCO2e",
+        kgco2e / KG_PER_T * fs[scc.NAME].value,
+        f"{device}-hours × kg/{device} / (lifetime × 8760 h × utilization); × SCC",
+        (f"{device}-hours: {hours:.6g} ({q.device_hours_source or 'given'})",)
+        + _sources(fs, factor, embodied.LIFETIME, embodied.UTILIZATION, scc.NAME),
+    )
+
+
 def _lines(
     q: Quantities,
     fs: FactorSet,
@@ -493,28 +510,8 @@ def _lines(
             f"{FORMULAS['operational_kgco2e']}; {FORMULAS['carbon_cost']}",
             _sources(fs, carbon_intensity.NAME, pue.NAME, scc.NAME),
         ),
-        Line(
-            "embodied_gpu",
-            "secondary_cost",
-            "Embodied carbon, GPUs",
-            float(own.embodied_gpu_kgco2e),
-            "kgCO2e",
-            float(own.embodied_gpu_kgco2e) / KG_PER_T * fs[scc.NAME].value,
-            "GPU-hours × kg/GPU / (lifetime × 8760 h × utilization); × SCC",
-            (f"GPU-hours: {q.gpu_hours:.6g} ({q.device_hours_source or 'given'})",)
-            + _sources(fs, embodied.GPU, embodied.LIFETIME, embodied.UTILIZATION, scc.NAME),
-        ),
-        Line(
-            "embodied_host",
-            "secondary_cost",
-            "Embodied carbon, hosts",
-            float(own.embodied_host_kgco2e),
-            "kgCO2e",
-            float(own.embodied_host_kgco2e) / KG_PER_T * fs[scc.NAME].value,
-            "host-hours × kg/host / (lifetime × 8760 h × utilization); × SCC",
-            (f"host-hours: {q.host_hours:.6g} ({q.device_hours_source or 'given'})",)
-            + _sources(fs, embodied.HOST, embodied.LIFETIME, embodied.UTILIZATION, scc.NAME),
-        ),
+        _embodied_line(q, fs, "GPU", float(own.embodied_gpu_kgco2e), q.gpu_hours, embodied.GPU),
+        _embodied_line(q, fs, "host", float(own.embodied_host_kgco2e), q.host_hours, embodied.HOST),
         Line(
             "water",
             "secondary_cost",

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from accounting.errors import InputError
-from accounting.factors.factor import Factor
+from accounting.factors.factor import Factor, by_name
 from accounting.factors.suggest import unknown_message
 
 GPU = "embodied_per_gpu"
@@ -44,139 +44,136 @@ class GpuEmbodiedPreset:
     boundary: str
 
 
-GPU_PRESETS: dict[str, GpuEmbodiedPreset] = {
-    p.name: p
-    for p in (
-        GpuEmbodiedPreset(
-            "embodied:hgx-h100",
-            Factor(
-                GPU,
-                164.0,
-                KG_UNIT,
-                120.0,
-                250.0,
-                "NVIDIA HGX H100 product carbon footprint: 1,312 kgCO2e cradle-to-gate per 8-GPU "
-                "baseboard (≈164 kg/GPU); boundary: baseboard share; range ecoledger assumption",
-                2023,
-            ),
-            "baseboard share (GPU, HBM, board)",
+GPU_PRESETS: dict[str, GpuEmbodiedPreset] = by_name(
+    GpuEmbodiedPreset(
+        "embodied:hgx-h100",
+        Factor(
+            GPU,
+            164.0,
+            KG_UNIT,
+            120.0,
+            250.0,
+            "NVIDIA HGX H100 product carbon footprint: 1,312 kgCO2e cradle-to-gate per 8-GPU "
+            "baseboard (≈164 kg/GPU); boundary: baseboard share; range ecoledger assumption",
+            2023,
         ),
-        GpuEmbodiedPreset(
-            "embodied:bloom-a100",
-            Factor(
-                GPU,
-                150.0,
-                KG_UNIT,
-                100.0,
-                250.0,
-                f"{_LUCCIONI}: 150 kgCO2e per GPU, a lower bound; boundary: GPU card; range "
-                "ecoledger assumption",
-                2023,
-            ),
-            "GPU card",
+        "baseboard share (GPU, HBM, board)",
+    ),
+    GpuEmbodiedPreset(
+        "embodied:bloom-a100",
+        Factor(
+            GPU,
+            150.0,
+            KG_UNIT,
+            100.0,
+            250.0,
+            f"{_LUCCIONI}: 150 kgCO2e per GPU, a lower bound; boundary: GPU card; range "
+            "ecoledger assumption",
+            2023,
         ),
-        GpuEmbodiedPreset(
-            "embodied:llmcarbon-chip",
-            Factor(
-                GPU,
-                12.5,
-                KG_UNIT,
-                10.0,
-                15.0,
-                "LLMCarbon (Faiz et al. 2024) chip-only estimate ≈10-15 kgCO2e per GPU die; "
-                "boundary: chip only",
-                2024,
-            ),
-            "chip only",
+        "GPU card",
+    ),
+    GpuEmbodiedPreset(
+        "embodied:llmcarbon-chip",
+        Factor(
+            GPU,
+            12.5,
+            KG_UNIT,
+            10.0,
+            15.0,
+            "LLMCarbon (Faiz et al. 2024) chip-only estimate ≈10-15 kgCO2e per GPU die; "
+            "boundary: chip only",
+            2024,
         ),
-        GpuEmbodiedPreset(
-            "embodied:llmcarbon-v100",
-            Factor(
-                GPU,
-                9.78,
-                KG_UNIT,
-                4.89,
-                19.56,
-                f"{_LLMCARBON}: V100, TSMC 12 nm, 815 mm² × 1.2 kgCO2e/cm² = 9.78 kgCO2e; "
-                "boundary: chip only; range ×0.5-×2 ecoledger assumption",
-                2024,
-            ),
-            "chip only",
+        "chip only",
+    ),
+    GpuEmbodiedPreset(
+        "embodied:llmcarbon-v100",
+        Factor(
+            GPU,
+            9.78,
+            KG_UNIT,
+            4.89,
+            19.56,
+            f"{_LLMCARBON}: V100, TSMC 12 nm, 815 mm² × 1.2 kgCO2e/cm² = 9.78 kgCO2e; "
+            "boundary: chip only; range ×0.5-×2 ecoledger assumption",
+            2024,
         ),
-        GpuEmbodiedPreset(
-            "embodied:llmcarbon-h100",
-            Factor(
-                GPU,
-                14.652,
-                KG_UNIT,
-                7.326,
-                29.304,
-                f"{_LLMCARBON}: H100, TSMC 4 nm, 814 mm² × 1.8 kgCO2e/cm² = 14.652 kgCO2e; "
-                "boundary: chip only; range ×0.5-×2 ecoledger assumption",
-                2024,
-            ),
-            "chip only",
+        "chip only",
+    ),
+    GpuEmbodiedPreset(
+        "embodied:llmcarbon-h100",
+        Factor(
+            GPU,
+            14.652,
+            KG_UNIT,
+            7.326,
+            29.304,
+            f"{_LLMCARBON}: H100, TSMC 4 nm, 814 mm² × 1.8 kgCO2e/cm² = 14.652 kgCO2e; "
+            "boundary: chip only; range ×0.5-×2 ecoledger assumption",
+            2024,
         ),
-        GpuEmbodiedPreset(
-            "embodied:sc23-v100",
-            Factor(
-                GPU,
-                19.949,
-                KG_UNIT,
-                10.0,
-                40.0,
-                f"{_SC23}: V100 SXM2 32GB 19,949 gCO2e (16,049 g manufacturing + 3,900 g "
-                f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
-                2023,
-            ),
-            _SC23_BOUNDARY,
+        "chip only",
+    ),
+    GpuEmbodiedPreset(
+        "embodied:sc23-v100",
+        Factor(
+            GPU,
+            19.949,
+            KG_UNIT,
+            10.0,
+            40.0,
+            f"{_SC23}: V100 SXM2 32GB 19,949 gCO2e (16,049 g manufacturing + 3,900 g "
+            f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
+            2023,
         ),
-        GpuEmbodiedPreset(
-            "embodied:sc23-a100-pcie-40gb",
-            Factor(
-                GPU,
-                26.357,
-                KG_UNIT,
-                13.0,
-                53.0,
-                f"{_SC23}: A100 PCIe 40GB 26,357 gCO2e (22,457 g manufacturing + 3,900 g "
-                f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
-                2023,
-            ),
-            _SC23_BOUNDARY,
+        _SC23_BOUNDARY,
+    ),
+    GpuEmbodiedPreset(
+        "embodied:sc23-a100-pcie-40gb",
+        Factor(
+            GPU,
+            26.357,
+            KG_UNIT,
+            13.0,
+            53.0,
+            f"{_SC23}: A100 PCIe 40GB 26,357 gCO2e (22,457 g manufacturing + 3,900 g "
+            f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
+            2023,
         ),
-        GpuEmbodiedPreset(
-            "embodied:sc23-a100-pcie-80gb",
-            Factor(
-                GPU,
-                28.957,
-                KG_UNIT,
-                14.5,
-                58.0,
-                f"{_SC23}: A100 PCIe 80GB 28,957 gCO2e (25,057 g manufacturing + 3,900 g "
-                f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
-                2023,
-            ),
-            _SC23_BOUNDARY,
+        _SC23_BOUNDARY,
+    ),
+    GpuEmbodiedPreset(
+        "embodied:sc23-a100-pcie-80gb",
+        Factor(
+            GPU,
+            28.957,
+            KG_UNIT,
+            14.5,
+            58.0,
+            f"{_SC23}: A100 PCIe 80GB 28,957 gCO2e (25,057 g manufacturing + 3,900 g "
+            f"packaging); boundary: {_SC23_BOUNDARY}; range ×0.5-×2 ecoledger assumption",
+            2023,
         ),
-        GpuEmbodiedPreset(
-            "embodied:unknown-gpu",
-            Factor(
-                GPU,
-                150.0,
-                KG_UNIT,
-                50.0,
-                400.0,
-                "stated default for a GPU model with no published product carbon footprint "
-                f"(V100, T4, L4, P100, L40...): {_LUCCIONI}'s 150 kgCO2e per GPU card, with a "
-                "wider range 50-400 kg (a small inference card to a large board, ecoledger "
-                "assumption); boundary: unknown",
-                2023,
-            ),
-            "unknown (stated default)",
+        _SC23_BOUNDARY,
+    ),
+    GpuEmbodiedPreset(
+        "embodied:unknown-gpu",
+        Factor(
+            GPU,
+            150.0,
+            KG_UNIT,
+            50.0,
+            400.0,
+            "stated default for a GPU model with no published product carbon footprint "
+            f"(V100, T4, L4, P100, L40...): {_LUCCIONI}'s 150 kgCO2e per GPU card, with a "
+            "wider range 50-400 kg (a small inference card to a large board, ecoledger "
+            "assumption); boundary: unknown",
+            2023,
         ),
-    )
-}
+        "unknown (stated default)",
+    ),
+)
 DEFAULT_GPU_PRESET = "embodied:bloom-a100"
 """Used when nothing says which GPU (an estimate without --gpu-model)."""
 UNKNOWN_GPU_PRESET = "embodied:unknown-gpu"

@@ -8,11 +8,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from accounting.entries import FactorRecord
 from accounting.errors import InputError
 
 DISTRIBUTIONS = ("pert", "lognormal")
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=_Named)
+
+
+def by_name(*items: NamedT) -> dict[str, NamedT]:
+    """A table of presets keyed by each one's name, in the order given."""
+    return {item.name: item for item in items}
 
 
 @dataclass(frozen=True)

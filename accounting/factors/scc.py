@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounting.errors import InputError
-from accounting.factors.factor import Factor
+from accounting.factors.factor import Factor, by_name
 from accounting.factors.suggest import unknown_message
 
 NAME = "social_cost_of_carbon"
@@ -71,61 +71,58 @@ class SccPreset:
     """``low``/``high`` empty: the range is the central value × SPREAD_LOW..SPREAD_HIGH."""
 
 
-PRESETS: dict[str, SccPreset] = {
-    p.name: p
-    for p in (
-        SccPreset(
-            "scc:epa-2023-2.5",
-            _EPA_25,
-            {},
-            {},
-            "2.5 %",
-            2020,
-            _EPA,
-            _SPREAD_NOTE,
-        ),
-        SccPreset(
-            "scc:epa-2023-2.0",
-            _EPA_20,
-            {},
-            {},
-            "2.0 %",
-            2020,
-            _EPA,
-            _SPREAD_NOTE,
-        ),
-        SccPreset(
-            "scc:epa-2023-1.5",
-            _EPA_15,
-            {},
-            {},
-            "1.5 %",
-            2020,
-            _EPA,
-            _SPREAD_NOTE,
-        ),
-        SccPreset(
-            "scc:iwg-2021-3.0",
-            _IWG_30,
-            {},
-            {},
-            "3 %",
-            2020,
-            _IWG,
-            _SPREAD_NOTE,
-        ),
-        SccPreset(
-            "scc:rennert-2022",
-            _RENNERT_C,
-            _RENNERT_LO,
-            _RENNERT_HI,
-            "2 % (Ramsey)",
-            2020,
-            _RENNERT,
-            "5-95 % range: the paper's own interval; published for 2020 emissions only",
-        ),
-    )
-}
+PRESETS: dict[str, SccPreset] = by_name(
+    SccPreset(
+        "scc:epa-2023-2.5",
+        _EPA_25,
+        {},
+        {},
+        "2.5 %",
+        2020,
+        _EPA,
+        _SPREAD_NOTE,
+    ),
+    SccPreset(
+        "scc:epa-2023-2.0",
+        _EPA_20,
+        {},
+        {},
+        "2.0 %",
+        2020,
+        _EPA,
+        _SPREAD_NOTE,
+    ),
+    SccPreset(
+        "scc:epa-2023-1.5",
+        _EPA_15,
+        {},
+        {},
+        "1.5 %",
+        2020,
+        _EPA,
+        _SPREAD_NOTE,
+    ),
+    SccPreset(
+        "scc:iwg-2021-3.0",
+        _IWG_30,
+        {},
+        {},
+        "3 %",
+        2020,
+        _IWG,
+        _SPREAD_NOTE,
+    ),
+    SccPreset(
+        "scc:rennert-2022",
+        _RENNERT_C,
+        _RENNERT_LO,
+        _RENNERT_HI,
+        "2 % (Ramsey)",
+        2020,
+        _RENNERT,
+        "5-95 % range: the paper's own interval; published for 2020 emissions only",
+    ),
+)
 
 
 def interpolate(table: dict[int, float], year: int) -> tuple[float, str]:

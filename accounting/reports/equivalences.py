@@ -40,27 +40,32 @@ class Equivalence:
         }
 
 
+COMPARISONS: tuple[tuple[str, str, str, float, str, str], ...] = (
+    (
+        "car_km",
+        "driving a typical passenger car",
+        "km",
+        CAR_KGCO2_PER_KM,
+        "U.S. EPA (2023): about 400 g CO2 per mile (tailpipe) for a typical "
+        "passenger vehicle, i.e. 248.5 g per km",
+        "epa2023vehicle",
+    ),
+    (
+        "flights_ny_sf",
+        "one passenger's round-trip flight New York – San Francisco",
+        "flights",
+        FLIGHT_NY_SF_ROUND_TRIP_KGCO2E,
+        "Strubell et al. (2019), Table 1: 1,984 lbs CO2e (899.9 kg) per passenger, "
+        "New York – San Francisco round trip",
+        "strubell2019",
+    ),
+)
+"""Each comparison: key, label, unit, kgCO2e per unit, source, reference key."""
+
+
 def equivalences(kgco2e: float) -> tuple[Equivalence, ...]:
     """What ``kgco2e`` (operational + embodied) compares to."""
-    return (
-        Equivalence(
-            key="car_km",
-            label="driving a typical passenger car",
-            amount=kgco2e / CAR_KGCO2_PER_KM,
-            unit="km",
-            per_unit_kgco2e=CAR_KGCO2_PER_KM,
-            source="U.S. EPA (2023): about 400 g CO2 per mile (tailpipe) for a typical "
-            "passenger vehicle, i.e. 248.5 g per km",
-            reference="epa2023vehicle",
-        ),
-        Equivalence(
-            key="flights_ny_sf",
-            label="one passenger's round-trip flight New York – San Francisco",
-            amount=kgco2e / FLIGHT_NY_SF_ROUND_TRIP_KGCO2E,
-            unit="flights",
-            per_unit_kgco2e=FLIGHT_NY_SF_ROUND_TRIP_KGCO2E,
-            source="Strubell et al. (2019), Table 1: 1,984 lbs CO2e (899.9 kg) per passenger, "
-            "New York – San Francisco round trip",
-            reference="strubell2019",
-        ),
+    return tuple(
+        Equivalence(key, label, kgco2e / per_unit, unit, per_unit, source, reference)
+        for key, label, unit, per_unit, source, reference in COMPARISONS
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -148,19 +150,27 @@ def open_sqlite(url: str, path: Path, *, create: bool) -> Engine:
     engine = sqlite_engine(url)
     if applied is not None and not migrations.pending(applied):
         return engine
-    try:
+    with _disposed_on_failure(engine, lambda exc: f"cannot prepare {path}: {_first_line(exc)}"):
         with engine.connect().execution_options(ecoledger_write=True) as conn, conn.begin():
             names = set(inspect(conn).get_table_names())
             if names and schema.migrations.name not in names:
                 raise NotALedger(f"ledger: {path} is not an ecoledger ledger")
             migrations.migrate(conn)
+    return engine
+
+
+@contextmanager
+def _disposed_on_failure(engine: Engine, failure: Callable[[DBAPIError], str]) -> Iterator[None]:
+    """Dispose of ``engine`` when preparing it fails; a database error becomes one
+    ``LedgerError`` line, ``ledger: `` and then ``failure(exc)``."""
+    try:
+        yield
     except DBAPIError as exc:
         engine.dispose()
-        raise LedgerError(f"ledger: cannot prepare {path}: {_first_line(exc)}") from None
+        raise LedgerError(f"ledger: {failure(exc)}") from None
     except Exception:
         engine.dispose()
         raise
-    return engine
 
 
 def _first_line(exc: DBAPIError) -> str:
@@ -185,7 +195,9 @@ def open_postgres(url: str, location: str, *, create: bool) -> Engine:
         raise LedgerError(
             "ledger: PostgreSQL needs the psycopg driver: pip install 'ecoledger[postgres]'"
         ) from None
-    try:
+    with _disposed_on_failure(
+        engine, lambda exc: f"cannot use {shown}: {mask_url(_first_line(exc))}"
+    ):
         with engine.connect() as conn, conn.begin():
             names = set(inspect(conn).get_table_names())
             if names and schema.migrations.name not in names:
@@ -202,10 +214,4 @@ def open_postgres(url: str, location: str, *, create: bool) -> Engine:
                 return engine
         with engine.connect() as conn, conn.begin():
             migrations.migrate(conn)
-    except DBAPIError as exc:
-        engine.dispose()
-        raise LedgerError(f"ledger: cannot use {shown}: {mask_url(_first_line(exc))}") from None
-    except Exception:
-        engine.dispose()
-        raise
     return engine

@@ -3,8 +3,6 @@ interval, and the runs that cost most."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 import streamlit as st
 
 from accounting.assessment import aggregate, own_money
@@ -18,29 +16,11 @@ state = ui.ledger_or_stop()
 views = ui.runs_or_stop(state)
 
 projects = sorted({v.project or NO_PROJECT for v in views})
-first_day = min(v.started_at for v in views).date()
-last_day = max(v.started_at for v in views).date()
 left, right = st.columns([2, 1])
 chosen_projects = left.multiselect(
     "Projects", projects, default=projects, key="overview_projects", placeholder="all projects"
 )
-period = right.date_input(
-    "Period (run start, UTC)",
-    value=(first_day, last_day),
-    min_value=first_day,
-    max_value=last_day,
-    key="overview_period",
-)
-start_day, end_day = (
-    (period[0], period[-1])
-    if isinstance(period, tuple) and period
-    else (
-        first_day,
-        last_day,
-    )
-)
-since = datetime.combine(start_day, time.min, UTC)
-until = datetime.combine(end_day, time.max, UTC)
+since, until = ui.period_input(right, "Period (run start, UTC)", views, "overview_period")
 selected = tuple(
     v
     for v in views

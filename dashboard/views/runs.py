@@ -4,8 +4,6 @@ seconds without reloading the page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 import streamlit as st
 
 from accounting.reports import figures
@@ -28,20 +26,7 @@ with st.expander("Filter runs", expanded=True):
     pick_projects = f[0].multiselect("Project", projects, key="runs_project", placeholder="all")
     pick_kinds = f[1].multiselect("Kind", kinds, key="runs_kind", placeholder="all")
     pick_status = f[2].multiselect("Status", statuses, key="runs_status", placeholder="all")
-    first_day = min(v.started_at for v in views).date()
-    last_day = max(v.started_at for v in views).date()
-    period = f[3].date_input(
-        "Started (UTC)",
-        value=(first_day, last_day),
-        min_value=first_day,
-        max_value=last_day,
-        key="runs_period",
-    )
-start_day, end_day = (
-    (period[0], period[-1]) if isinstance(period, tuple) and period else (first_day, last_day)
-)
-since = datetime.combine(start_day, time.min, UTC)
-until = datetime.combine(end_day, time.max, UTC)
+    since, until = ui.period_input(f[3], "Started (UTC)", views, "runs_period")
 shown = [
     v
     for v in views

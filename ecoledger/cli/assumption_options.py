@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from accounting.assessment import AssumptionSettings
+from ecoledger.cli.common import Option, add_options
 
 
 def number(name: str) -> Callable[[str], float]:
@@ -37,104 +38,99 @@ def integer(name: str) -> Callable[[str], int]:
     return parse
 
 
+GRID: tuple[Option, ...] = (
+    ("--assumptions", None, "FILE", "TOML or YAML assumptions file"),
+    ("--country", None, "ISO3", "grid: country ISO3 (FRA) or region (USA:CA)"),
+    ("--cloud", None, "PROVIDER:REGION", "grid: cloud region (gcp:europe-west1)"),
+    ("--intensity-g-per-kwh", number, "G", "grid carbon intensity in gCO2e/kWh"),
+)
+SERIES: tuple[Option, ...] = (
+    (
+        "--intensity-csv",
+        None,
+        "FILE",
+        "time series CSV (timestamp, gCO2e/kWh; hourly or finer) covering the run",
+    ),
+)
+PRICE: tuple[Option, ...] = (
+    ("--pue", None, "X|PRESET", "PUE (default pue:uptime-2023 = 1.58)"),
+    ("--price-per-kwh", number, "USD", None),
+)
+SCC: tuple[Option, ...] = (
+    ("--scc", None, "PRESET", "social cost of carbon preset (scc:epa-2023-2.0)"),
+    ("--scc-usd-per-t", number, "USD", None),
+)
+FACTORS: tuple[Option, ...] = (
+    ("--emission-year", integer, "YYYY", None),
+    ("--water", None, "PRESET", "water preset (water:li-2023-us-average)"),
+    ("--wue-l-per-kwh", number, "L", None),
+    ("--ewif-l-per-kwh", number, "L", None),
+    ("--water-price-per-m3", number, "USD", None),
+    ("--embodied", None, "PRESET", "GPU embodied-carbon preset (embodied:hgx-h100)"),
+    ("--embodied-kg-per-gpu", number, "KG", None),
+    ("--embodied-kg-per-host", number, "KG", None),
+    ("--gpus-per-host", integer, "N", None),
+    ("--lifetime-years", number, "Y", None),
+    ("--utilization", number, "F", "in (0, 1]"),
+    ("--expected-uses", integer, "N", None),
+    ("--benefit-per-use", number, "USD", None),
+    ("--compare-countries", None, "A,B,...", "counterfactual countries"),
+    ("--compare-clouds", None, "A,B,...", "counterfactual cloud regions"),
+)
+METHODOLOGY: tuple[Option, ...] = (
+    (
+        "--dollar-year",
+        integer,
+        "YYYY",
+        "express all money in this year's USD (CPI-U; default: latest in the table)",
+    ),
+    (
+        "--market-factor",
+        number,
+        "G_PER_KWH",
+        "scope 2 market-based emission factor of your contractual instruments",
+    ),
+    (
+        "--renewable-share",
+        number,
+        "X",
+        "scope 2 market-based: share of energy covered by renewable certificates, 0..1",
+    ),
+    (
+        "--residual-mix",
+        number,
+        "G_PER_KWH",
+        "residual-mix factor for the uncovered share (required with --renewable-share)",
+    ),
+    ("--grid-loss", number, "X", "transmission and distribution losses as a fraction (default 0)"),
+    ("--per", None, "UNIT", "SCI functional unit: request, token, sample or step"),
+    (
+        "--embodied-method",
+        None,
+        "bloom|sci",
+        "embodied share: bloom (utilization-adjusted, default) or sci (time-share)",
+    ),
+    (
+        "--sensitivity-of",
+        None,
+        "OUTPUT",
+        "rank sensitivity of operational_kgco2e (default), net_benefit or water_l",
+    ),
+    ("--gpu-model", None, "MODEL", "GPU model for embodied carbon (H100, A100, V100, T4, L4...)"),
+)
+MONTE_CARLO: tuple[Option, ...] = (
+    ("--draws", integer, "N", "Monte Carlo draws (10000)"),
+    ("--seed", integer, "N", "Monte Carlo seed"),
+)
+
+
 def add_assumption_args(parser: argparse.ArgumentParser, *, series: bool) -> None:
     g = parser.add_argument_group("assumptions (each default is documented with its source)")
-    g.add_argument("--assumptions", metavar="FILE", help="TOML or YAML assumptions file")
-    g.add_argument("--country", metavar="ISO3", help="grid: country ISO3 (FRA) or region (USA:CA)")
-    g.add_argument(
-        "--cloud", metavar="PROVIDER:REGION", help="grid: cloud region (gcp:europe-west1)"
-    )
-    g.add_argument(
-        "--intensity-g-per-kwh",
-        type=number("--intensity-g-per-kwh"),
-        metavar="G",
-        help="grid carbon intensity in gCO2e/kWh",
-    )
-    if series:
-        g.add_argument(
-            "--intensity-csv",
-            metavar="FILE",
-            help="time series CSV (timestamp, gCO2e/kWh; hourly or finer) covering the run",
-        )
-    g.add_argument("--pue", metavar="X|PRESET", help="PUE (default pue:uptime-2023 = 1.58)")
-    g.add_argument("--price-per-kwh", type=number("--price-per-kwh"), metavar="USD")
-    scc = g.add_mutually_exclusive_group()
-    scc.add_argument(
-        "--scc", metavar="PRESET", help="social cost of carbon preset (scc:epa-2023-2.0)"
-    )
-    scc.add_argument("--scc-usd-per-t", type=number("--scc-usd-per-t"), metavar="USD")
-    g.add_argument("--emission-year", type=integer("--emission-year"), metavar="YYYY")
-    g.add_argument("--water", metavar="PRESET", help="water preset (water:li-2023-us-average)")
-    g.add_argument("--wue-l-per-kwh", type=number("--wue-l-per-kwh"), metavar="L")
-    g.add_argument("--ewif-l-per-kwh", type=number("--ewif-l-per-kwh"), metavar="L")
-    g.add_argument("--water-price-per-m3", type=number("--water-price-per-m3"), metavar="USD")
-    g.add_argument(
-        "--embodied", metavar="PRESET", help="GPU embodied-carbon preset (embodied:hgx-h100)"
-    )
-    g.add_argument("--embodied-kg-per-gpu", type=number("--embodied-kg-per-gpu"), metavar="KG")
-    g.add_argument("--embodied-kg-per-host", type=number("--embodied-kg-per-host"), metavar="KG")
-    g.add_argument("--gpus-per-host", type=integer("--gpus-per-host"), metavar="N")
-    g.add_argument("--lifetime-years", type=number("--lifetime-years"), metavar="Y")
-    g.add_argument("--utilization", type=number("--utilization"), metavar="F", help="in (0, 1]")
-    g.add_argument("--expected-uses", type=integer("--expected-uses"), metavar="N")
-    g.add_argument("--benefit-per-use", type=number("--benefit-per-use"), metavar="USD")
-    g.add_argument("--compare-countries", metavar="A,B,...", help="counterfactual countries")
-    g.add_argument("--compare-clouds", metavar="A,B,...", help="counterfactual cloud regions")
-    m = parser.add_argument_group("methodology (docs/methodology.md)")
-    m.add_argument(
-        "--dollar-year",
-        type=integer("--dollar-year"),
-        metavar="YYYY",
-        help="express all money in this year's USD (CPI-U; default: latest in the table)",
-    )
-    m.add_argument(
-        "--market-factor",
-        type=number("--market-factor"),
-        metavar="G_PER_KWH",
-        help="scope 2 market-based emission factor of your contractual instruments",
-    )
-    m.add_argument(
-        "--renewable-share",
-        type=number("--renewable-share"),
-        metavar="X",
-        help="scope 2 market-based: share of energy covered by renewable certificates, 0..1",
-    )
-    m.add_argument(
-        "--residual-mix",
-        type=number("--residual-mix"),
-        metavar="G_PER_KWH",
-        help="residual-mix factor for the uncovered share (required with --renewable-share)",
-    )
-    m.add_argument(
-        "--grid-loss",
-        type=number("--grid-loss"),
-        metavar="X",
-        help="transmission and distribution losses as a fraction (default 0)",
-    )
-    m.add_argument(
-        "--per",
-        metavar="UNIT",
-        help="SCI functional unit: request, token, sample or step",
-    )
-    m.add_argument(
-        "--embodied-method",
-        metavar="bloom|sci",
-        help="embodied share: bloom (utilization-adjusted, default) or sci (time-share)",
-    )
-    m.add_argument(
-        "--sensitivity-of",
-        metavar="OUTPUT",
-        help="rank sensitivity of operational_kgco2e (default), net_benefit or water_l",
-    )
-    m.add_argument(
-        "--gpu-model",
-        metavar="MODEL",
-        help="GPU model for embodied carbon (H100, A100, V100, T4, L4...)",
-    )
-    g.add_argument(
-        "--draws", type=integer("--draws"), metavar="N", help="Monte Carlo draws (10000)"
-    )
-    g.add_argument("--seed", type=integer("--seed"), metavar="N", help="Monte Carlo seed")
+    add_options(g, GRID + (SERIES if series else ()) + PRICE)
+    add_options(g.add_mutually_exclusive_group(), SCC)
+    add_options(g, FACTORS)
+    add_options(parser.add_argument_group("methodology (docs/methodology.md)"), METHODOLOGY)
+    add_options(g, MONTE_CARLO)
     g.add_argument(
         "--shared-gpu",
         choices=("whole", "attribute"),

@@ -18,9 +18,17 @@ from typing import Any
 
 from accounting.entries import Benefit
 from accounting.units import j_to_kwh
-from ecoledger.cli.common import add_ledger_arg, fail, open_cli_ledger, positive_float
+from ecoledger.cli.common import (
+    NumberOption,
+    add_number_options,
+    fail,
+    ledger_command,
+    open_cli_ledger,
+    positive_float,
+    whole_number,
+)
 from ecoledger.cli.live import print_summary
-from ecoledger.cli.run_options import check_country, pue_value
+from ecoledger.cli.run_options import add_grid_options, check_country
 
 PROJECT = "ecoledger-demo"
 SERVE_SHARE = 0.2
@@ -32,69 +40,54 @@ BENEFIT_RATIONALE = (
 )
 
 
+OPTIONS: tuple[NumberOption, ...] = (
+    (
+        "--seconds",
+        positive_float("--seconds"),
+        30.0,
+        "N",
+        "about how long to train and serve (default 30)",
+    ),
+    (
+        "--synthetic",
+        positive_float("--synthetic"),
+        None,
+        "DAYS",
+        "instead of training, write a made-up ledger spanning DAYS (0.001 is about 86 s): "
+        "labelled synthetic in every output, never a measurement",
+    ),
+    (
+        "--gpus",
+        whole_number("--gpus"),
+        None,
+        "N",
+        "with --synthetic: GPUs per training run (default 1)",
+    ),
+    (
+        "--runs",
+        whole_number("--runs"),
+        None,
+        "R",
+        "with --synthetic: runs, every fifth a training run, the others serving it (default 3)",
+    ),
+)
+
+
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = ledger_command(
+        sub,
         "demo",
         help="train and serve a small real model, metered, and report its cost and benefit",
         epilog="example: ecoledger demo --seconds 10",
     )
-    add_ledger_arg(p)
-    p.add_argument(
-        "--seconds",
-        type=positive_float("--seconds"),
-        default=30.0,
-        metavar="N",
-        help="about how long to train and serve (default 30)",
+    add_number_options(p, OPTIONS[:1])
+    add_grid_options(
+        p,
+        country_help="grid location of this machine (default: world average)",
+        pue_help="data-centre PUE (default 1.58)",
     )
-    p.add_argument(
-        "--country",
-        default=None,
-        metavar="ISO3",
-        help="grid location of this machine (default: world average)",
-    )
-    p.add_argument(
-        "--pue", type=pue_value, default=None, metavar="X", help="data-centre PUE (default 1.58)"
-    )
-    p.add_argument(
-        "--synthetic",
-        type=positive_float("--synthetic"),
-        default=None,
-        metavar="DAYS",
-        help="instead of training, write a made-up ledger spanning DAYS (0.001 is about 86 s): "
-        "labelled synthetic in every output, never a measurement",
-    )
-    p.add_argument(
-        "--gpus",
-        type=whole_number("--gpus"),
-        default=None,
-        metavar="N",
-        help="with --synthetic: GPUs per training run (default 1)",
-    )
-    p.add_argument(
-        "--runs",
-        type=whole_number("--runs"),
-        default=None,
-        metavar="R",
-        help="with --synthetic: runs, every fifth a training run, the others serving it (default 3)",
-    )
+    add_number_options(p, OPTIONS[1:])
     p.set_defaults(handler=handle)
-
-
-def whole_number(name: str) -> Any:
-    """An argparse type: a whole number ≥ 1, with an error that names the option."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a whole number, got {text!r}"
-            ) from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be ≥ 1, got {text!r}")
-        return value
-
-    return parse
 
 
 def _say(message: str) -> None:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from accounting.store.transfer import EXPORT_FORMATS, export_entries, import_jsonl
-from ecoledger.cli.common import EXIT_OK, add_command, add_ledger_arg, open_cli_ledger, print_json
+from ecoledger.cli.common import EXIT_OK, add_command, open_cli_ledger, print_json
 
 EXPORT_EXAMPLES = """examples:
   ecoledger export --format jsonl --out ledger.jsonl
@@ -32,8 +32,8 @@ def register(sub: Any) -> None:
             "(canonical JSON), prev_hash and hash, so the file can be checked and re-imported."
         ),
         examples=EXPORT_EXAMPLES,
+        ledger=True,
     )
-    add_ledger_arg(export)
     export.add_argument(
         "--run", metavar="RUN_ID", default=None, help="only this run (id or prefix)"
     )
@@ -55,8 +55,8 @@ def register(sub: Any) -> None:
             "and the command exits 2. --rechain appends them after this ledger's head instead."
         ),
         examples=IMPORT_EXAMPLES,
+        ledger=True,
     )
-    add_ledger_arg(imp)
     imp.add_argument("file", metavar="FILE.jsonl", help="a JSON Lines export")
     imp.add_argument(
         "--rechain",

@@ -7,46 +7,42 @@ import sys
 from typing import Any
 
 from accounting.run_list import DEFAULT_PAGE, list_run_page
-from ecoledger.cli.common import add_ledger_arg, open_cli_ledger, print_json, warn_if_unverified
+from ecoledger.cli.common import (
+    ledger_command,
+    open_cli_ledger,
+    print_json,
+    warn_if_unverified,
+    whole_number,
+)
 from ecoledger.cli.text import term
 
 
-def _page_size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--limit must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--limit must be ≥ 1, got {text!r}")
-    return value
-
-
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = ledger_command(
+        sub,
         "runs",
         help="list runs, newest first",
         epilog="example: ecoledger runs --json --limit 10",
     )
-    add_ledger_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--project", default=None, help="only runs of this project")
     shown = p.add_mutually_exclusive_group()
     shown.add_argument(
         "--limit",
         metavar="N",
-        type=_page_size,
+        type=whole_number("--limit"),
         default=DEFAULT_PAGE,
         help=f"show the newest N runs (default {DEFAULT_PAGE})",
     )
     shown.add_argument("--all", action="store_true", help="show every run")
     p.set_defaults(handler=handle_runs)
 
-    s = sub.add_parser(
+    s = ledger_command(
+        sub,
         "show",
         help="one run: energy per device, windows, costs and benefits",
         epilog="example: ecoledger show 3f2a9c1d --json",
     )
-    add_ledger_arg(s)
     s.add_argument("run_id", metavar="RUN_ID", help="run id, or a prefix of 8+ characters")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(handler=handle_show)

@@ -13,7 +13,6 @@ from ecoledger.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     add_command,
-    add_ledger_arg,
     fail,
     open_cli_ledger,
     print_json,
@@ -40,8 +39,8 @@ def register(sub: Any) -> None:
             "printed here and pass it later with --anchor."
         ),
         examples=EXAMPLES,
+        ledger=True,
     )
-    add_ledger_arg(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
         "--anchor",

@@ -25,6 +25,16 @@ EXIT_BAD_INPUT = 2
 
 Handler = Callable[[argparse.Namespace], int]
 
+Option = tuple[str, Callable[[str], Callable[[str], Any]] | None, str, str | None]
+"""An option as a table row: flag, type factory (given the flag, so errors name it), metavar,
+help."""
+
+
+def add_options(group: Any, options: Sequence[Option]) -> None:
+    """Add each table row to an argparse parser, group or mutually exclusive group."""
+    for flag, kind, metavar, help_text in options:
+        group.add_argument(flag, type=kind(flag) if kind else None, metavar=metavar, help=help_text)
+
 
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -37,9 +47,16 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 def add_command(
-    sub: Any, name: str, *, help: str, examples: str, description: str | None = None
+    sub: Any,
+    name: str,
+    *,
+    help: str,
+    examples: str,
+    description: str | None = None,
+    ledger: bool = False,
 ) -> argparse.ArgumentParser:
-    """A sub-command whose ``--help`` ends with its examples, printed as written."""
+    """A sub-command whose ``--help`` ends with its examples, printed as written; with
+    ``ledger``, its first option is ``--ledger``."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help,
@@ -47,6 +64,28 @@ def add_command(
         epilog=examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    if ledger:
+        add_ledger_arg(parser)
+    return parser
+
+
+NumberOption = tuple[str, Callable[[str], Any], Any, str, str]
+"""A number option as a table row: flag, parser, default, metavar, help."""
+
+
+def add_number_options(parser: argparse.ArgumentParser, options: Sequence[NumberOption]) -> None:
+    for flag, parse, default, metavar, help_text in options:
+        parser.add_argument(flag, type=parse, default=default, metavar=metavar, help=help_text)
+
+
+def ledger_command(
+    sub: Any, name: str, *, help: str, epilog: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A sub-command whose first option is ``--ledger``."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=description, epilog=epilog
+    )
+    add_ledger_arg(parser)
     return parser
 
 
@@ -81,19 +120,25 @@ def warn_if_unverified(ledger: Ledger, run_ids: Sequence[str | None] = ()) -> st
     return warning
 
 
-def positive_float(name: str) -> Callable[[str], float]:
-    """An argparse type: a finite number > 0, with an error that names the option."""
+def checked_float(name: str, ok: Callable[[float], bool], rule: str) -> Callable[[str], float]:
+    """An argparse type: a finite number for which ``ok`` holds, else an error that names the
+    option and states ``rule`` (``> 0``, ``≥ 0``...)."""
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        if not math.isfinite(value) or not ok(value):
+            raise argparse.ArgumentTypeError(f"{name} must be {rule}, got {text!r}")
         return value
 
     return parse
+
+
+def positive_float(name: str) -> Callable[[str], float]:
+    """An argparse type: a finite number > 0, with an error that names the option."""
+    return checked_float(name, lambda value: value > 0, "> 0")
 
 
 def bounded_float(
@@ -114,17 +159,26 @@ def bounded_float(
     return parse
 
 
-def non_negative_float(name: str) -> Callable[[str], float]:
-    def parse(text: str) -> float:
+def whole_number(name: str, *, bound: str = "≥ 1") -> Callable[[str], int]:
+    """An argparse type: a whole number ≥ 1, with an error that names the option (``bound``:
+    how that error states the limit)."""
+
+    def parse(text: str) -> int:
         try:
-            value = float(text)
+            value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be ≥ 0, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {text!r}"
+            ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be {bound}, got {text!r}")
         return value
 
     return parse
+
+
+def non_negative_float(name: str) -> Callable[[str], float]:
+    return checked_float(name, lambda value: value >= 0, "≥ 0")
 
 
 def print_json(data: Any) -> None:

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 from accounting.entries import RUN_KINDS
+from ecoledger.cli.common import checked_float, whole_number
 from ecoledger.cli.text import name_value, recordable
 
-
-def pue_value(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--pue must be a number, got {text!r}") from None
-    if not math.isfinite(value) or value < 1.0:
-        raise argparse.ArgumentTypeError(
-            f"--pue must be ≥ 1 (facility energy / IT energy), got {text!r}"
-        )
-    return value
+pue_value = checked_float("--pue", lambda value: value >= 1.0, "≥ 1 (facility energy / IT energy)")
 
 
-def count_value(name: str) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a whole number, got {text!r}"
-            ) from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
-        return value
-
-    return parse
+def add_grid_options(p: argparse.ArgumentParser, *, country_help: str, pue_help: str) -> None:
+    """``--country`` and ``--pue`` of a run, with the command's own help."""
+    p.add_argument("--country", default=None, metavar="ISO3", help=country_help)
+    p.add_argument("--pue", type=pue_value, default=None, metavar="X", help=pue_help)
 
 
 def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") -> None:
@@ -48,18 +29,10 @@ def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") 
         help="project the run belongs to",
     )
     p.add_argument("--kind", choices=RUN_KINDS, default=kind_default, help="what the run does")
-    p.add_argument(
-        "--country",
-        default=None,
-        metavar="ISO3",
-        help="where the energy was used, as an ISO 3166 alpha-3 code (e.g. FRA)",
-    )
-    p.add_argument(
-        "--pue",
-        type=pue_value,
-        default=None,
-        metavar="X",
-        help="data-centre PUE (default 1.58, Uptime Institute 2023)",
+    add_grid_options(
+        p,
+        country_help="where the energy was used, as an ISO 3166 alpha-3 code (e.g. FRA)",
+        pue_help="data-centre PUE (default 1.58, Uptime Institute 2023)",
     )
     p.add_argument(
         "--trains-from",
@@ -69,7 +42,7 @@ def add_run_options(p: argparse.ArgumentParser, *, kind_default: str = "other") 
     )
     p.add_argument(
         "--expected-uses",
-        type=count_value("--expected-uses"),
+        type=whole_number("--expected-uses", bound="> 0"),
         default=None,
         metavar="N",
         help="expected number of uses of the model (for amortization)",

@@ -130,6 +130,14 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
     return finish(fig, title, None, f"Money ({cur})", subtitle=subtitle, height=460)
 
 
+def _finish_bars(
+    fig: Any, title: str, x_title: str, subtitle: str, height: int, legend: bool = True
+) -> Any:
+    """Finish a chart of horizontal bars: room for the labels on the y axis, titled on x."""
+    fig.update_yaxes(automargin=True, ticksuffix="  ")
+    return finish(fig, title, x_title, None, subtitle=subtitle, height=height, legend=legend)
+
+
 def net_benefit_interval(
     assessment: Any, *, title: str = "Net benefit: Monte Carlo interval"
 ) -> Any:
@@ -229,15 +237,8 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
         )
     fig.add_vline(x=net, line={"color": "#000000", "width": 1.5})
     fig.update_layout(barmode="overlay")
-    fig.update_yaxes(automargin=True, ticksuffix="  ")
-    return finish(
-        fig,
-        title,
-        f"Net benefit ({cur})",
-        None,
-        subtitle=f"each factor swung over its range; line: central net benefit {money(net, cur)}",
-        height=max(300, 80 + 38 * len(rows)),
-    )
+    sub = f"each factor swung over its range; line: central net benefit {money(net, cur)}"
+    return _finish_bars(fig, title, f"Net benefit ({cur})", sub, max(300, 80 + 38 * len(rows)))
 
 
 def break_even_curve(
@@ -350,16 +351,9 @@ def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewh
     best = next(r for r in rows if float(r["operational_kgco2e"]) == lowest)
     xs = [float(r["operational_kgco2e"]) for r in rows]
     fig.update_xaxes(range=[0, max(xs) * 1.35 or 1.0])
-    fig.update_yaxes(automargin=True, ticksuffix="  ")
-    return finish(
-        fig,
-        title,
-        f"Operational carbon ({KGCO2E})",
-        None,
-        subtitle=f"same measured energy and PUE; lowest: {best['where']}; label: kg{CO2}e · carbon cost",
-        height=max(300, 90 + 40 * len(rows)),
-        legend=False,
-    )
+    sub = f"same measured energy and PUE; lowest: {best['where']}; label: kg{CO2}e · carbon cost"
+    x_title = f"Operational carbon ({KGCO2E})"
+    return _finish_bars(fig, title, x_title, sub, max(300, 90 + 40 * len(rows)), legend=False)
 
 
 def costliest_runs(
@@ -404,12 +398,5 @@ def costliest_runs(
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(automargin=True, ticksuffix="  ")
-    return finish(
-        fig,
-        title,
-        f"Cost ({currency})",
-        None,
-        subtitle="energy + carbon + secondary cost of each run (amortized training shares excluded)",
-        height=max(300, 110 + 30 * len(ranked)),
-    )
+    sub = "energy + carbon + secondary cost of each run (amortized training shares excluded)"
+    return _finish_bars(fig, title, f"Cost ({currency})", sub, max(300, 110 + 30 * len(ranked)))
