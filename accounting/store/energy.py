@@ -19,6 +19,13 @@ def _when(value: Any) -> float:
     return (datetime.fromisoformat(value) if isinstance(value, str) else value).timestamp()
 
 
+def _text(value: str) -> str:
+    """A text column's value: NUL, which PostgreSQL text and jsonb cannot hold, as U+FFFD (the
+    entry's payload keeps it, escaped; a row that differs from its payload sends the run view
+    back to the parsed entries, see ``DISAGREEING_SEGMENT_*``)."""
+    return value.replace("\x00", "\ufffd")
+
+
 def segment_row(seq: int, data: Any) -> dict[str, Any]:
     """The ``energy_segments`` row of an energy entry (a model or its payload dict)."""
     if isinstance(data, dict):
@@ -32,18 +39,18 @@ def segment_row(seq: int, data: Any) -> dict[str, Any]:
     return {
         "seq": seq,
         "run_id": get("run_id"),
-        "window_key": get("window"),
-        "device_id": get("device_id"),
+        "window_key": _text(get("window")),
+        "device_id": _text(get("device_id")),
         "device_kind": get("device_kind"),
-        "device_model": get("device_model"),
-        "method": get("method"),
+        "device_model": _text(get("device_model")),
+        "method": _text(get("method")),
         "approximated": 1 if get("approximated") else 0,
         "joules": float(get("joules")),
         "start_s": _when(get("start")),
         "end_s": _when(get("end")),
         "duration_s": float(get("duration_s")),
         "count": None if count is None else int(count),
-        "writer_host": host,
+        "writer_host": _text(host),
         "writer_rank": rank,
         "recorded_at": recorded_at_column(get("recorded_at")),
     }
@@ -57,18 +64,18 @@ def segment_values(seq: int, entry: Any, recorded_at: str) -> tuple[Any, ...]:
     return (
         seq,
         entry.run_id,
-        entry.window,
-        entry.device_id,
+        _text(entry.window),
+        _text(entry.device_id),
         entry.device_kind,
-        entry.device_model,
-        entry.method,
+        _text(entry.device_model),
+        _text(entry.method),
         1 if entry.approximated else 0,
         float(entry.joules),
         entry.start.timestamp(),
         entry.end.timestamp(),
         float(entry.duration_s),
         None if entry.count is None else int(entry.count),
-        source.host,
+        _text(source.host),
         source.rank,
         recorded_at,
     )
@@ -178,3 +185,37 @@ def _stand_in(
         duration_s=float(duration),
         count=None if count is None else int(count),
     )
+
+
+DISAGREEING_SEGMENT_SQLITE = (
+    "SELECT e.seq FROM entries e LEFT JOIN energy_segments s ON s.seq = e.seq "
+    "WHERE e.run_id = :run_id AND e.kind = 'energy' AND ("
+    "s.seq IS NULL OR NOT json_valid(e.payload) "
+    "OR json_type(e.payload, '$.joules') NOT IN ('integer', 'real') "
+    "OR json_extract(e.payload, '$.joules') < 0 "
+    "OR json_extract(e.payload, '$.joules') <> s.joules "
+    "OR json_type(e.payload, '$.duration_s') NOT IN ('integer', 'real') "
+    "OR json_extract(e.payload, '$.duration_s') <> s.duration_s "
+    "OR json_extract(e.payload, '$.device_id') IS NOT s.device_id "
+    "OR json_extract(e.payload, '$.window') IS NOT s.window_key "
+    "OR json_extract(e.payload, '$.method') IS NOT s.method"
+    ") LIMIT 1"
+)
+DISAGREEING_SEGMENT_POSTGRES = (
+    "SELECT e.seq FROM entries e LEFT JOIN energy_segments s ON s.seq = e.seq "
+    "WHERE e.run_id = :run_id AND e.kind = 'energy' AND ("
+    "s.seq IS NULL "
+    "OR jsonb_typeof(e.payload::jsonb -> 'joules') IS DISTINCT FROM 'number' "
+    "OR jsonb_typeof(e.payload::jsonb -> 'duration_s') IS DISTINCT FROM 'number' "
+    "OR (e.payload::jsonb ->> 'joules')::float8 < 0 "
+    "OR (e.payload::jsonb ->> 'joules')::float8 <> s.joules "
+    "OR (e.payload::jsonb ->> 'duration_s')::float8 <> s.duration_s "
+    "OR e.payload::jsonb ->> 'device_id' IS DISTINCT FROM s.device_id "
+    "OR e.payload::jsonb ->> 'window' IS DISTINCT FROM s.window_key "
+    "OR e.payload::jsonb ->> 'method' IS DISTINCT FROM s.method"
+    ") LIMIT 1"
+)
+"""An energy entry of the run that its ``energy_segments`` row does not match (edited behind
+the store's back, or not valid): the run is then read by parsing every entry, which reports
+it as ``entry_invalid`` and leaves it out, as a ledger without the table would. The check runs
+in the database, over the payloads' JSON, without a Python parse of each segment."""

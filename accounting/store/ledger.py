@@ -26,6 +26,8 @@ from accounting.entries import AnyEntry, entry_from_json
 from accounting.errors import AmbiguousRun, InputError, LedgerError, NotALedger, RunNotFound
 from accounting.store import schema
 from accounting.store.energy import (
+    DISAGREEING_SEGMENT_POSTGRES,
+    DISAGREEING_SEGMENT_SQLITE,
     OTHER_WINDOW_TOTALS,
     RUN_SEGMENTS,
     RUN_WINDOW_TOTALS,
@@ -504,8 +506,9 @@ class Ledger:
         """A run's entries of ``kinds`` in chain order, its energy entries replaced by one
         stand-in per device and writer (the run window) or per window and writer (the others),
         summed by the database from ``energy_segments``: what the run view needs, without
-        parsing every segment. None when that cannot be exact: no segments table, or the run
-        holds a Correction (which may void or replace a single segment)."""
+        parsing every segment. None when that cannot be exact: no segments table, the run
+        holds a Correction (which may void or replace a single segment), or an energy entry
+        disagrees with its derived row (:data:`DISAGREEING_SEGMENT_SQLITE`)."""
         wanted = [kind for kind in kinds if kind != "energy"]
         if "correction" not in wanted:
             wanted.append("correction")  # looked for, whatever the caller wants
@@ -517,6 +520,8 @@ class Ledger:
                 select(_E).where(_E.c.run_id == run_id, _E.c.kind.in_(wanted)).order_by(_E.c.seq)
             ).all()
             if any(row.kind == "correction" for row in rows):
+                return None
+            if self._segments_disagree(conn, params):
                 return None
             run_rows = conn.execute(text(RUN_WINDOW_TOTALS), params).all()
             other_rows = conn.execute(text(OTHER_WINDOW_TOTALS), params).all()
@@ -530,6 +535,18 @@ class Ledger:
         merged += summary_entries(run_id, run_rows, other_rows)
         merged.sort(key=lambda pair: pair[0])
         return [entry for _, entry in merged]
+
+    def _segments_disagree(self, conn: Connection, params: dict[str, Any]) -> bool:
+        sql = (
+            DISAGREEING_SEGMENT_SQLITE
+            if self.engine.dialect.name == "sqlite"
+            else DISAGREEING_SEGMENT_POSTGRES
+        )
+        try:
+            with conn.begin_nested():
+                return conn.execute(text(sql), params).first() is not None
+        except DBAPIError:  # a payload that is not JSON at all (PostgreSQL's cast refuses it)
+            return True
 
     def run_segments(self, run_id: str) -> list[tuple[float, float, float]] | None:
         """(start_s, end_s, joules) of each ``run``-window energy segment, in chain order;

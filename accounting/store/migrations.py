@@ -155,19 +155,19 @@ def _m0004_seq_positive(conn: Connection) -> None:
             _execute(conn, f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (seq > 0) NOT VALID")
 
 
-_PG_TABLES = (
+_PG_CONSTRAINTS_SQL = (
+    "SELECT conname FROM pg_constraint WHERE conrelid IN "
     "(to_regclass('entries'), to_regclass('power_batches'), to_regclass('energy_segments'))"
 )
-"""The ledger's tables (``energy_segments`` may not exist yet: NULL, matching nothing)."""
+_PG_TRIGGERS_SQL = (
+    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
+    "(to_regclass('entries'), to_regclass('power_batches'), to_regclass('energy_segments'))"
+)
+"""Over the ledger's tables (``energy_segments`` may not exist yet: NULL, matching nothing)."""
 
 
 def _pg_constraints(conn: Connection) -> list[str]:
-    return [
-        row[0]
-        for row in conn.exec_driver_sql(
-            f"SELECT conname FROM pg_constraint WHERE conrelid IN {_PG_TABLES}"
-        )
-    ]
+    return [row[0] for row in conn.exec_driver_sql(_PG_CONSTRAINTS_SQL)]
 
 
 def present_guards(conn: Connection) -> set[str]:
@@ -175,9 +175,7 @@ def present_guards(conn: Connection) -> set[str]:
     if conn.dialect.name == "sqlite":
         rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         return {row[0] for row in rows}
-    rows = conn.exec_driver_sql(
-        f"SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN {_PG_TABLES}"
-    )
+    rows = conn.exec_driver_sql(_PG_TRIGGERS_SQL)
     return {row[0] for row in rows} | set(_pg_constraints(conn))
 
 

@@ -63,9 +63,9 @@ def test_report_prints_money_with_its_dollar_year_and_the_intervals(
 
 
 def test_reports_say_which_water_figures_were_used_and_that_water_is_consumption(
-    capsys: Any, tmp_path: Path, fixture_ledger: FixtureIds
+    capsys: Any, tmp_path: Path, report_ledger: FixtureIds
 ) -> None:
-    ids = fixture_ledger
+    ids = report_ledger
     place = tmp_path / "fra.toml"
     place.write_text('country = "FRA"\n', encoding="utf-8")
     expected = assess_json(capsys, ids.path, ids.train, place)

@@ -4,6 +4,7 @@ view as parsing every Energy entry, with figures checked by hand (SQLite and Pos
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -131,3 +132,23 @@ def test_a_correction_sends_the_run_down_the_parsing_path(ledger) -> None:
     view = load_run(ledger, RUN)
     assert view.energy_it_j == 480 + 60 + 510 + 470 + 505.5
     assert assess_run(ledger, RUN).energy_it_kwh == pytest.approx(view.energy_it_j / 3.6e6)
+
+
+@pytest.mark.postgres
+def test_a_nul_in_a_text_field_is_stored_and_read_back_on_postgres(postgres_url: Any) -> None:
+    """PostgreSQL text and jsonb cannot hold NUL: the derived row holds U+FFFD, the entry keeps
+    the NUL, the run is read from the parsed entries (they disagree) and the ledger verifies."""
+    from accounting.store import verify
+    from tests.store.helpers import small_run
+
+    with open_ledger(postgres_url()) as ledger:
+        entries = small_run("d" * 32)
+        energy = next(e for e in entries if e.kind == "energy")  # 10 J; the other is 20 J
+        hostile = energy.model_copy(update={"method": "nvml\x00counter"})
+        ledger.append([hostile if e is energy else e for e in entries])
+        methods = [e.method for e in ledger.entries(run_id="d" * 32) if e.kind == "energy"]
+        assert "nvml\x00counter" in methods
+        view = load_run(ledger, "d" * 32)
+        assert sum(d.energy_j for d in view.devices) == pytest.approx(30.0)
+        assert any("nvml\x00counter" in d.method for d in view.devices)
+        assert verify(ledger).ok
