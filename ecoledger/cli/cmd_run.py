@@ -10,49 +10,16 @@ import sys
 from typing import Any
 
 from accounting.store.location import mask_url
-from ecoledger.cli.common import (
-    NumberOption,
-    add_number_options,
-    bounded_float,
-    fail,
-    ledger_command,
-    open_cli_ledger,
-)
+from ecoledger.cli.common import add_number_options, fail, ledger_command, open_cli_ledger
 from ecoledger.cli.live import LiveLine, print_summary
 from ecoledger.cli.redact import redact_command
-from ecoledger.cli.run_options import add_run_options, live_intensity_g_per_kwh, run_started_fields
-from ecoledger.cli.text import recordable, term
-from train_hooks.supervisor import DEFAULT_KILL_AFTER_S
-
-SAMPLE_HZ_RANGE = (0.001, 100.0)
-FLUSH_INTERVAL_RANGE_S = (0.05, 60.0)
-KILL_AFTER_RANGE_S = (0.0, 3600.0)
-
-
-OPTIONS: tuple[NumberOption, ...] = (
-    (
-        "--sample-hz",
-        bounded_float("--sample-hz", *SAMPLE_HZ_RANGE, "Hz"),
-        1.0,
-        "HZ",
-        "power timeline sampling rate, 0.001 to 100 Hz (default 1)",
-    ),
-    (
-        "--flush-interval",
-        bounded_float("--flush-interval", *FLUSH_INTERVAL_RANGE_S, "s"),
-        2.0,
-        "S",
-        "seconds between ledger writes, 0.05 to 60 (default 2)",
-    ),
-    (
-        "--kill-after",
-        bounded_float("--kill-after", *KILL_AFTER_RANGE_S, "s", zero=True),
-        DEFAULT_KILL_AFTER_S,
-        "S",
-        "after a forwarded signal, SIGKILL the job if it still runs S seconds later "
-        "(default 10; a second Ctrl-C kills at once)",
-    ),
+from ecoledger.cli.run_options import (
+    SUPERVISION_OPTIONS,
+    add_run_options,
+    live_intensity_g_per_kwh,
+    run_started_fields,
 )
+from ecoledger.cli.text import recordable, term
 
 
 def register(sub: Any) -> None:
@@ -70,7 +37,7 @@ def register(sub: Any) -> None:
         metavar="LIST",
         help="GPUs to meter, as NVML indices or UUIDs (default: CUDA_VISIBLE_DEVICES)",
     )
-    add_number_options(p, OPTIONS)
+    add_number_options(p, SUPERVISION_OPTIONS)
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(handler=handle)
 

@@ -6,8 +6,41 @@ import argparse
 from typing import Any
 
 from accounting.entries import RUN_KINDS
-from ecoledger.cli.common import checked_float, whole_number
+from ecoledger.cli.common import NumberOption, bounded_float, checked_float, whole_number
 from ecoledger.cli.text import name_value, recordable
+from train_hooks.supervisor import DEFAULT_KILL_AFTER_S
+
+SAMPLE_HZ_RANGE = (0.001, 100.0)
+FLUSH_INTERVAL_RANGE_S = (0.05, 60.0)
+KILL_AFTER_RANGE_S = (0.0, 3600.0)
+
+
+# ``ecoledger run``'s own number options: sampling, flushing, and the grace after a signal
+SUPERVISION_OPTIONS: tuple[NumberOption, ...] = (
+    (
+        "--sample-hz",
+        bounded_float("--sample-hz", *SAMPLE_HZ_RANGE, "Hz"),
+        1.0,
+        "HZ",
+        "power timeline sampling rate, 0.001 to 100 Hz (default 1)",
+    ),
+    (
+        "--flush-interval",
+        bounded_float("--flush-interval", *FLUSH_INTERVAL_RANGE_S, "s"),
+        2.0,
+        "S",
+        "seconds between ledger writes, 0.05 to 60 (default 2)",
+    ),
+    (
+        "--kill-after",
+        bounded_float("--kill-after", *KILL_AFTER_RANGE_S, "s", zero=True),
+        DEFAULT_KILL_AFTER_S,
+        "S",
+        "after a forwarded signal, SIGKILL the job if it still runs S seconds later "
+        "(default 10; a second Ctrl-C kills at once)",
+    ),
+)
+
 
 pue_value = checked_float("--pue", lambda value: value >= 1.0, "≥ 1 (facility energy / IT energy)")
 
