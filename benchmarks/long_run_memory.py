@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.fake_nvml.build import SONAME, build  # noqa: E402
+from tests.fixtures.fake_nvml import ManualClock  # noqa: E402
 
 TARGET_GROWTH_MB = 50.0
 SAMPLE_HZ = 1.0
@@ -76,22 +77,6 @@ def load_fake(lib_dir: Path, gpus: int) -> ctypes.CDLL:
     return lib
 
 
-class InjectedClock:
-    """Monotonic seconds moved by hand; moves the fake driver's clock with it."""
-
-    def __init__(self, lib: ctypes.CDLL) -> None:
-        self._lib = lib
-        self.t_s = 0.0
-        lib.fakeNvmlSetTime(ctypes.c_double(0.0))
-
-    def __call__(self) -> float:
-        return self.t_s
-
-    def advance(self, dt_s: float) -> None:
-        self.t_s += dt_s
-        self._lib.fakeNvmlSetTime(ctypes.c_double(self.t_s))
-
-
 def rss_mb() -> float:
     return psutil.Process().memory_info().rss / MB
 
@@ -114,7 +99,7 @@ def simulate(
 
     lib.fakeNvmlForceShutdown()
     pynvml.nvmlInit()
-    clock = InjectedClock(lib)
+    clock = ManualClock(lib)  # moves the fake driver's clock with ours
     detection = detect_sources(include_host=False, clock=clock)
     meter = Meter(detection.sources, sample_hz=SAMPLE_HZ, clock=clock, wall=lambda: 1.7e9 + clock())
     ledger = open_ledger(str(ledger_path))
