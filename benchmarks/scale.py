@@ -148,6 +148,30 @@ def _build(location: str, spec: SyntheticSpec) -> tuple[list[str], float, int]:
     return list(summary.run_ids), timed.seconds, summary.power_samples
 
 
+def _verify_timed_rows(
+    backend: str,
+    scenario: str,
+    location: str,
+    repeat: int,
+    ref_full: float | None,
+    ref_incremental: float | None,
+) -> list[Row]:
+    """The full and incremental ``verify`` rows of one scenario, against their targets."""
+    full, incremental = _verify_rows(location, repeat)
+    return [
+        Row(backend, scenario, "verify (full)", full, "s", 60.0, reference=ref_full),
+        Row(
+            backend,
+            scenario,
+            f"verify (incremental, {INCREMENT:,} more entries)",
+            incremental,
+            "s",
+            1.0,
+            reference=ref_incremental,
+        ),
+    ]
+
+
 def _verify_rows(location: str, repeat: int) -> tuple[float, float]:
     """(full verify, incremental check after INCREMENT more entries), seconds."""
     full = []
@@ -353,19 +377,8 @@ def _scenario_rows(
         rows.append(
             Row(backend, scenario, step, value, "s", targets[step], reference=ref[step][0], why=why)
         )
-    full, incremental = _verify_rows(long, args.repeat)
-    rows.append(Row(backend, scenario, "verify (full)", full, "s", 60.0, reference=ref_full))
-    rows.append(
-        Row(
-            backend,
-            scenario,
-            f"verify (incremental, {INCREMENT:,} more entries)",
-            incremental,
-            "s",
-            1.0,
-            reference=ref_incremental,
-        )
-    )
+    for row in _verify_timed_rows(backend, scenario, long, args.repeat, ref_full, ref_incremental):
+        rows.append(row)  # printed as measured
     rows.append(
         Row(
             backend,
@@ -457,19 +470,8 @@ def _scenario_rows(
                 why="--no-browser",
             )
         )
-    full, incremental = _verify_rows(team, args.repeat)
-    rows.append(Row(backend, scenario, "verify (full)", full, "s", 60.0, reference=ref_full))
-    rows.append(
-        Row(
-            backend,
-            scenario,
-            f"verify (incremental, {INCREMENT:,} more entries)",
-            incremental,
-            "s",
-            1.0,
-            reference=ref_incremental,
-        )
-    )
+    for row in _verify_timed_rows(backend, scenario, team, args.repeat, ref_full, ref_incremental):
+        rows.append(row)  # printed as measured
     print(f"[{backend}] built and timed in {time.perf_counter() - started:.0f} s", flush=True)
     return rows
 
