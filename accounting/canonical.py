@@ -13,6 +13,11 @@ detected and handed to the standard library:
   only costs the slow path);
 - NaN and ±infinity (orjson writes ``null``), found before serializing;
 - integers beyond 64 bits and lone surrogates (orjson refuses them).
+
+An entry (a pydantic model) is handed to orjson as its fields, without ``model_dump``: orjson
+writes the field types entries use (text, numbers, booleans, tuples, datetimes with
+``OPT_UTC_Z``) exactly as pydantic's JSON mode does, and a nested model as its fields. Only the
+fields that can hold a float are looked at for NaN and ±inf (a table per entry class).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import typing
+from functools import cache
 from typing import Any
 
 import orjson
@@ -28,6 +35,7 @@ from pydantic import BaseModel
 GENESIS_HASH = "0" * 64
 _ORJSON_DIFFERS = re.compile(r"0\.0000|\de-\d(?!\d)")
 _SORTED = orjson.OPT_SORT_KEYS
+_SORTED_UTC_Z = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
 
 
 def canonical_json_stdlib(data: Any) -> str:
@@ -61,15 +69,75 @@ def _non_finite_inside(value: Any) -> bool:
     return False
 
 
+def _mentions_float(annotation: Any) -> bool:
+    if annotation is float:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(_mentions_float(f.annotation) for f in annotation.model_fields.values())
+    return any(_mentions_float(arg) for arg in typing.get_args(annotation))
+
+
+@cache
+def _float_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of this model class that can hold a float, nested models included."""
+    return tuple(name for name, f in model.model_fields.items() if _mentions_float(f.annotation))
+
+
+def _model_non_finite(model: BaseModel) -> bool:
+    fields = model.__dict__
+    for name in _float_fields(type(model)):
+        value = fields[name]
+        kind = type(value)
+        if kind is float:
+            if value - value != 0.0:
+                return True
+        elif kind is tuple:
+            if not value:
+                continue
+            if type(value[0]) is float:
+                total = sum(value, 0.0)
+                if total - total != 0.0:
+                    return True
+            elif any(_model_non_finite(item) for item in value if isinstance(item, BaseModel)):
+                return True
+        elif isinstance(value, BaseModel) and _model_non_finite(value):
+            return True
+    return False
+
+
+def _fields_of(value: Any) -> dict[str, Any]:
+    """orjson's ``default``: a nested model is written as its fields."""
+    if isinstance(value, BaseModel):
+        return value.__dict__
+    raise TypeError
+
+
+def _differs(text: str) -> bool:
+    """Does orjson's text hold a float that ``json`` writes differently (below 1e-4)?"""
+    return ("0.0000" in text or "e-" in text) and _ORJSON_DIFFERS.search(text) is not None
+
+
 def canonical_json(entry: BaseModel | dict[str, Any]) -> str:
-    data = entry.model_dump(mode="json") if isinstance(entry, BaseModel) else entry
+    if isinstance(entry, BaseModel):
+        if not _model_non_finite(entry):
+            try:
+                text = orjson.dumps(entry.__dict__, default=_fields_of, option=_SORTED_UTC_Z)
+            except (orjson.JSONEncodeError, TypeError):  # > 64-bit ints, lone surrogates
+                pass
+            else:
+                decoded = text.decode("utf-8")
+                if not _differs(decoded):
+                    return decoded
+        data = entry.model_dump(mode="json")
+    else:
+        data = entry
     if _non_finite_inside(data):
         return canonical_json_stdlib(data)
     try:
         text = orjson.dumps(data, option=_SORTED).decode("utf-8")
     except (orjson.JSONEncodeError, TypeError):  # > 64-bit ints, lone surrogates
         return canonical_json_stdlib(data)
-    if ("0.0000" in text or "e-" in text) and _ORJSON_DIFFERS.search(text):
+    if _differs(text):
         return canonical_json_stdlib(data)
     return text
 
