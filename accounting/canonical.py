@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 import typing
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -43,32 +44,6 @@ def canonical_json_stdlib(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _non_finite_inside(value: Any) -> bool:
-    """Is there a NaN or ±inf anywhere in this JSON-ready dict or list? (A sum of floats
-    that overflows also answers yes: that only sends it down the exact, slower path.)"""
-    items = value.values() if type(value) is dict else value
-    for item in items:
-        kind = type(item)
-        if kind is float:
-            if item - item != 0.0:
-                return True
-        elif kind is list:
-            if not item:
-                continue
-            if type(item[0]) is float:
-                try:
-                    total = sum(item, 0.0)
-                except TypeError:
-                    total = 0.0 if not _non_finite_inside(item) else float("nan")
-                if total - total != 0.0:
-                    return True
-            elif _non_finite_inside(item):
-                return True
-        elif kind is dict and _non_finite_inside(item):
-            return True
-    return False
-
-
 def _mentions_float(annotation: Any) -> bool:
     if annotation is float:
         return True
@@ -83,25 +58,34 @@ def _float_fields(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name, f in model.model_fields.items() if _mentions_float(f.annotation))
 
 
-def _model_non_finite(model: BaseModel) -> bool:
-    fields = model.__dict__
-    for name in _float_fields(type(model)):
-        value = fields[name]
-        kind = type(value)
+def _non_finite_in(items: Iterable[Any]) -> bool:
+    """Is there a NaN or ±inf among these values, or inside a list, tuple, dict or model
+    among them? A model is looked at in its float fields only. (A sum of floats that
+    overflows also answers yes: that only sends it down the exact, slower path.)"""
+    for item in items:
+        kind = type(item)
         if kind is float:
-            if value - value != 0.0:
+            if item - item != 0.0:
                 return True
-        elif kind is tuple:
-            if not value:
+        elif kind is list or kind is tuple:
+            if not item:
                 continue
-            if type(value[0]) is float:
-                total = sum(value, 0.0)
+            if type(item[0]) is float:
+                try:
+                    total = sum(item, 0.0)
+                except TypeError:
+                    total = float("nan") if _non_finite_in(item) else 0.0
                 if total - total != 0.0:
                     return True
-            elif any(_model_non_finite(item) for item in value if isinstance(item, BaseModel)):
+            elif _non_finite_in(item):
                 return True
-        elif isinstance(value, BaseModel) and _model_non_finite(value):
-            return True
+        elif kind is dict:
+            if _non_finite_in(item.values()):
+                return True
+        elif isinstance(item, BaseModel):
+            fields = item.__dict__
+            if _non_finite_in([fields[name] for name in _float_fields(type(item))]):
+                return True
     return False
 
 
@@ -119,19 +103,19 @@ def _differs(text: str) -> bool:
 
 def canonical_json(entry: BaseModel | dict[str, Any]) -> str:
     if isinstance(entry, BaseModel):
-        if not _model_non_finite(entry):
+        if not _non_finite_in((entry,)):
             try:
-                text = orjson.dumps(entry.__dict__, default=_fields_of, option=_SORTED_UTC_Z)
+                fast = orjson.dumps(entry.__dict__, default=_fields_of, option=_SORTED_UTC_Z)
             except (orjson.JSONEncodeError, TypeError):  # > 64-bit ints, lone surrogates
                 pass
             else:
-                decoded = text.decode("utf-8")
+                decoded = fast.decode("utf-8")
                 if not _differs(decoded):
                     return decoded
         data = entry.model_dump(mode="json")
     else:
         data = entry
-    if _non_finite_inside(data):
+    if _non_finite_in(data.values()):
         return canonical_json_stdlib(data)
     try:
         text = orjson.dumps(data, option=_SORTED).decode("utf-8")
