@@ -4,8 +4,8 @@ point, kept in the ledger's metadata (``ecoledger_meta.verified_upto`` = ``SEQ:H
 ``show``, ``assess``, ``report`` and the dashboard call :func:`check_chain` before they show
 figures: it recomputes only the entries appended since the last successful check (and that
 the entry at the mark still holds its hash), plus the derived rows after it, rows at seq ≤ 0
-and the append-only guards; and every row of the runs about to be shown, wherever it sits
-(:func:`run_findings`). A full ``ecoledger verify`` re-reads everything; an edit *before* the
+and the append-only guards; and the hash, link and columns of every row of the runs about to
+be shown that sits at or before the mark (:func:`run_findings`). A full ``ecoledger verify`` re-reads everything; an edit *before* the
 mark, in a run not shown, is found there, not here.
 
 The batching writer (``ecoledger run``, ``track()``) keeps the mark at the head: a flush that
@@ -19,12 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import text
 
 from accounting.canonical import chain_hash
-from accounting.store import schema
 from accounting.store.engines import SQLITE_BUSY_TIMEOUT_S
-from accounting.store.entry_check import row_problem
 from accounting.store.ledger import Ledger
 from accounting.store.meta import read_mark_in, write_mark_in
 from accounting.store.verify import Finding, VerifyResult, result_of, verify
@@ -66,42 +65,68 @@ def save_mark(ledger: Ledger, seq: int, digest: str) -> bool:
     return True
 
 
-def _successors(ledger: Ledger, seqs: list[int]) -> dict[int, str]:
-    """prev_hash of the rows at these seqs (those that exist)."""
-    t = schema.entries
-    found: dict[int, str] = {}
-    with ledger.engine.connect() as conn, conn.begin():
-        for start in range(0, len(seqs), 500):
-            chunk = seqs[start : start + 500]
-            query = select(t.c.seq, t.c.prev_hash).where(t.c.seq.in_(chunk))
-            found.update((int(seq), str(prev)) for seq, prev in conn.execute(query))
-    return found
+_RUN_ROWS = (
+    "SELECT seq, id, run_id, kind, prev_hash, payload, hash FROM entries "
+    "WHERE run_id = :run_id AND seq <= :upto ORDER BY seq"
+)
+_BROKEN_LINKS = (
+    "SELECT a.seq, a.id FROM entries a JOIN entries b ON b.seq = a.seq + 1 "
+    "WHERE a.run_id = :run_id AND a.seq <= :upto AND b.prev_hash <> a.hash ORDER BY a.seq"
+)
 
 
-def run_findings(ledger: Ledger, run_ids: Iterable[str]) -> list[Finding]:
-    """Every row of these runs, wherever it sits in the chain: its hash matches its payload
-    and the next row's prev_hash; a figure entry is also checked against its schema (a power
-    batch, which only draws charts, by its hash alone: it can be megabytes). An edit before
-    the verified mark is caught here, unless the whole chain after it was recomputed, which
-    moves the mark's hash and is caught by :func:`~accounting.store.verify.verify`."""
+def _pair(key: str, value: str) -> str:
+    """``"key":value`` as canonical JSON writes it at an entry's top level (a quote inside a
+    string is escaped there, and no nested object of an entry has the keys looked for)."""
+    return f'"{key}":{orjson.dumps(value).decode()}'
+
+
+def run_findings(ledger: Ledger, run_ids: Iterable[str], upto_seq: int) -> list[Finding]:
+    """The rows of these runs at or before the verified mark (``upto_seq``), wherever they
+    sit in the chain: each still hashes to its ``hash`` over ``prev_hash`` + payload, the next
+    row's ``prev_hash`` is that hash, and its id, run and kind columns are its payload's.
+    The rows after the mark are :func:`~accounting.store.verify.verify`'s (``since``). A row
+    that still hashes to what was verified holds the bytes that were checked against their
+    schema then, so the schema is not checked again: an edit before the mark is caught here,
+    unless the whole chain after it was recomputed, which moves the mark's hash and is caught
+    by ``verify``. This reads each row once, and no payload is parsed."""
     findings: list[Finding] = []
-    for run_id in dict.fromkeys(run_ids):
-        rows = list(ledger.stored(run_id=run_id))
-        following = _successors(ledger, [row.seq + 1 for row in rows])
-        for row in rows:
-            if row.kind == "power_samples":
-                problem = (
-                    "hash does not match prev_hash + payload (entry edited)"
-                    if chain_hash(row.prev_hash, row.payload) != row.hash
-                    else None
-                )
-            else:
-                problem = row_problem(row)
-            if problem is None and following.get(row.seq + 1, row.hash) != row.hash:
-                problem = "the next entry's prev_hash is not this entry's hash (entry edited)"
-            if problem:
-                findings.append(Finding(row.seq, row.id, problem))
-    return findings
+    if upto_seq < 1:
+        return findings
+    with ledger.engine.connect() as conn, conn.begin():
+        for run_id in dict.fromkeys(run_ids):
+            params = {"run_id": run_id, "upto": upto_seq}
+            edited: set[int] = set()
+            run_pair = _pair("run_id", run_id)
+            kind_pairs: dict[str, str] = {}
+            rows = conn.execute(text(_RUN_ROWS), params).all()
+            for seq, entry_id, run, kind, prev, payload, digest in rows:
+                if kind not in kind_pairs:
+                    kind_pairs[kind] = _pair("kind", kind)
+                if chain_hash(prev, payload) != digest:
+                    problem = "hash does not match prev_hash + payload (entry edited)"
+                elif (
+                    run != run_id
+                    or run_pair not in payload
+                    or kind_pairs[kind] not in payload
+                    or _pair("id", entry_id) not in payload
+                ):
+                    problem = "the id, run_id or kind column differs from the payload (row edited)"
+                else:
+                    continue
+                edited.add(seq)
+                findings.append(Finding(seq, entry_id, problem))
+            del rows
+            for seq, entry_id in conn.execute(text(_BROKEN_LINKS), params):
+                if seq not in edited:
+                    findings.append(
+                        Finding(
+                            seq,
+                            entry_id,
+                            "the next entry's prev_hash is not this entry's hash (entry edited)",
+                        )
+                    )
+    return sorted(findings, key=lambda f: f.seq or 0)
 
 
 def check_chain(ledger: Ledger, run_ids: Iterable[str] = (), *, save: bool = True) -> VerifyResult:
@@ -109,8 +134,9 @@ def check_chain(ledger: Ledger, run_ids: Iterable[str] = (), *, save: bool = Tru
     runs about to be shown); move the point on when intact (``save=False``: the caller saves
     it with :func:`save_mark` once its command succeeded, so that a command that fails
     leaves the ledger as it was)."""
-    result = verify(ledger, since=read_mark(ledger))
-    extra = run_findings(ledger, run_ids)
+    mark = read_mark(ledger)
+    result = verify(ledger, since=mark)
+    extra = run_findings(ledger, run_ids, mark[0] if mark is not None else 0)
     if extra:
         findings = sorted(
             {(f.seq, f.id, f.reason): f for f in [*result.findings, *extra]}.values(),

@@ -62,6 +62,32 @@ def test_show_and_assess_warn_in_one_line(tampered: tuple[Path, int], capsys: An
         _one_warning(done.err, seq)
 
 
+@pytest.mark.parametrize(
+    ("column", "value"), [("kind", "usage"), ("id", "f" * 32), ("run_id", RUN_IDS[0])]
+)
+def test_a_column_edited_before_the_mark_is_seen_on_the_run_shown(
+    tmp_path: Path, capsys: Any, column: str, value: str
+) -> None:
+    """The row's payload and hash are untouched, so only its columns tell: an entry of the
+    second run relabelled (kind, id) or moved into the first run, behind the verified mark."""
+    path = write_two_run_ledger(tmp_path / "ledger.db")
+    with open_ledger(str(path), create=False) as led:
+        assert check_chain(led).ok
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER entries_no_update")
+    (seq,) = conn.execute(
+        "SELECT seq FROM entries WHERE kind = 'energy' AND run_id = ?", (RUN_IDS[1],)
+    ).fetchone()
+    conn.execute(f"UPDATE entries SET {column} = ? WHERE seq = ?", (value, seq))
+    conn.commit()
+    conn.close()
+    shown = RUN_IDS[0] if column == "run_id" else RUN_IDS[1]
+    with open_ledger(str(path), create=False) as led:
+        result = check_chain(led, [shown], save=False)
+    assert not result.ok and result.first_bad_seq == seq
+    assert "column differs from the payload" in result.reason
+
+
 def test_an_edit_after_the_verified_mark_is_seen_from_any_run(tmp_path: Path, capsys: Any) -> None:
     path = write_two_run_ledger(tmp_path / "ledger.db")
     conn = sqlite3.connect(path)
