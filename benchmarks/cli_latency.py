@@ -44,7 +44,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from tests.reports.ledger_fixture import build_report_ledger
+    from tests.fixtures.report_ledger import build_report_ledger
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with tempfile.TemporaryDirectory(prefix="ecoledger-cli-latency-") as tmp:

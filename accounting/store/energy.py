@@ -56,26 +56,29 @@ def segment_row(seq: int, data: Any) -> dict[str, Any]:
     }
 
 
-def segment_values(seq: int, entry: Any, recorded_at: str) -> tuple[Any, ...]:
+def segment_values(seq: int, entry: Any, recorded_at: str, payload: str) -> tuple[Any, ...]:
     """:func:`segment_row` of an Energy model as a tuple in column order (the append's hot
-    path; ``recorded_at`` is the entries column, already computed). ``verify`` rebuilds each
-    row from the payload with :func:`segment_row` and compares."""
+    path; ``recorded_at`` is the entries column, already computed; ``payload`` the entry's
+    canonical JSON, which holds ``\\u0000`` wherever a text field holds NUL, so that text
+    without it is taken as it is). ``verify`` rebuilds each row from the payload with
+    :func:`segment_row` and compares."""
+    text = _text if "\\u0000" in payload else str
     source = entry.source
     return (
         seq,
         entry.run_id,
-        _text(entry.window),
-        _text(entry.device_id),
+        text(entry.window),
+        text(entry.device_id),
         entry.device_kind,
-        _text(entry.device_model),
-        _text(entry.method),
+        text(entry.device_model),
+        text(entry.method),
         1 if entry.approximated else 0,
         float(entry.joules),
         entry.start.timestamp(),
         entry.end.timestamp(),
         float(entry.duration_s),
         None if entry.count is None else int(entry.count),
-        _text(source.host),
+        text(source.host),
         source.rank,
         recorded_at,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,11 +20,14 @@ from accounting.canonical import canonical_json, chain_hash
 from accounting.entries import entry_from_json
 
 NON_FINITE_TOKENS = ("NaN", "Infinity")
+_ZERO = timedelta(0)
 
 
 def recorded_at_column(value: str | datetime) -> str:
     """The ``recorded_at`` column: ISO 8601 in UTC with ``+00:00`` (sorts as text)."""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.utcoffset() == _ZERO:  # already UTC (any tzinfo object): no conversion to make
+        return when.isoformat()
     return when.astimezone(UTC).isoformat()
 
 

@@ -295,7 +295,7 @@ class Ledger:
                         if kind == "power_samples":
                             power.append((seq, entry))
                         elif kind == "energy":
-                            energy.append(segment_values(seq, entry, recorded_at))
+                            energy.append(segment_values(seq, entry, recorded_at, payload))
                         hashes.append(digest)
                         prev = digest
                     if rows:

@@ -13,7 +13,7 @@ import pytest
 
 from ecoledger.cli.main import COMMANDS, build_parser, help_parser
 from tests.cli.helpers import REPO
-from tests.reports.ledger_fixture import build_report_ledger
+from tests.fixtures.report_ledger import build_report_ledger
 
 NEVER_FOR_LISTING = ("torch", "numpy", "plotly", "streamlit", "kaleido", "meter", "train_hooks")
 

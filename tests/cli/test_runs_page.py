@@ -16,7 +16,7 @@ from accounting.entries import Correction, Energy, EntrySource, RunEnded, RunSta
 from accounting.run_list import _page_of_views, list_run_page
 from accounting.store import open_ledger
 from tests.cli.helpers import REPO, cli
-from tests.reports.ledger_fixture import build_report_ledger
+from tests.fixtures.report_ledger import build_report_ledger
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SOURCE = EntrySource(host="node-z", pid=None, origin="test")

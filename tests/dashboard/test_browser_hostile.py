@@ -17,9 +17,9 @@ from urllib.parse import urlparse
 import pytest
 
 from accounting.entries import Benefit, EntrySource, Problem, RunEnded, RunStarted, new_id
-from accounting.store import open_ledger
 from tests.dashboard.server import dashboard
 from tests.dashboard.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _need_chromium
+from tests.fixtures.ledgers import write_ledger
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT_MS = 45_000
@@ -60,8 +60,9 @@ def hostile_ledger(counter: str, tmp_path_factory: pytest.TempPathFactory) -> tu
     run_id = new_id()
     source = EntrySource(host="h", pid=1, origin="test")
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    with open_ledger(str(path)) as ledger:
-        ledger.append(
+    write_ledger(
+        path,
+        [
             [
                 RunStarted(
                     run_id=run_id,
@@ -94,7 +95,8 @@ def hostile_ledger(counter: str, tmp_path_factory: pytest.TempPathFactory) -> tu
                     exit_code=0,
                 ),
             ]
-        )
+        ],
+    )
     return path, run_id
 
 

@@ -35,6 +35,12 @@ def _torchrun(*args: str) -> list[str]:
     return [sys.executable, "-m", "torch.distributed.run", *args]
 
 
+def _rank(stdout: str) -> int:
+    """The rank a job printed on its ``RUN rank run_id metered`` line."""
+    (line,) = [line for line in stdout.splitlines() if line.startswith("RUN ")]
+    return int(line.split()[1])
+
+
 def _run_ids(stdout: str) -> set[str]:
     return {line.split()[2] for line in stdout.splitlines() if line.startswith("RUN ")}
 
@@ -73,15 +79,23 @@ def test_one_run_with_every_rank_and_host_devices_once(tmp_path, nproc):
 
 
 def _two_hosts(ledger: str, tmp_path) -> list[subprocess.CompletedProcess[str]]:
-    port = str(_free_port())
+    """Two torchrun "hosts" on this machine. The rendezvous store is hosted here, by the test,
+    as a real cluster's rendezvous endpoint outlives its nodes: when node 0's agent hosted it,
+    node 0 finishing first could close it under node 1's exit barrier ("Failed to recv, got 0
+    bytes"), a torch teardown race that failed 1 run in ~15 under load."""
+    from torch.distributed import TCPStore
+
+    store = TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
     procs = [
         subprocess.Popen(
             _torchrun(
                 "--nnodes=2",
-                f"--node_rank={node}",
                 "--nproc_per_node=1",
-                "--master_addr=127.0.0.1",
-                f"--master_port={port}",
+                "--rdzv-backend=c10d",
+                f"--rdzv-endpoint=127.0.0.1:{store.port}",
+                "--rdzv-id=two-hosts",
+                "--rdzv-conf=is_host=false",
+                f"--node_rank={node}",
                 JOB,
                 ledger,
             ),
@@ -97,6 +111,7 @@ def _two_hosts(ledger: str, tmp_path) -> list[subprocess.CompletedProcess[str]]:
     for p in procs:
         stdout, stderr = p.communicate(timeout=240)
         results.append(subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr))
+    del store
     return results
 
 
@@ -112,14 +127,18 @@ def test_two_hosts_on_postgresql_read_each_host_once(tmp_path, postgres_url):
     assert v.status == "completed"
     assert set(v.hosts) == {"node-a", "node-b"}
     cpus = [d for d in v.devices if d.kind == "cpu"]
-    assert sorted((d.host, d.rank) for d in cpus) == [("node-a", 0), ("node-b", 1)]
+    # the rendezvous gives out the ranks: each host's CPU is read once, by that host's rank
+    rank_of = {f"node-{'ab'[node]}": _rank(r.stdout) for node, r in enumerate(results)}
+    assert sorted(rank_of.values()) == [0, 1]
+    assert sorted((d.host, d.rank) for d in cpus) == sorted(rank_of.items())
 
 
 def test_two_hosts_on_sqlite_warn_and_refuse(tmp_path):
     ledger = tmp_path / "l.db"
     results = _two_hosts(str(ledger), tmp_path)
     assert all(r.returncode == 0 for r in results), [r.stderr[-2000:] for r in results]
-    assert "SQLite" in results[0].stderr and "PostgreSQL" in results[0].stderr
-    assert "RUN 0" in results[0].stdout and results[0].stdout.split()[3] == "False"
+    (first,) = [r for r in results if _rank(r.stdout) == 0]  # the rendezvous picks rank 0
+    assert "SQLite" in first.stderr and "PostgreSQL" in first.stderr
+    assert first.stdout.split()[3] == "False"
     with open_ledger(str(ledger)) as lg:
         assert lg.count() == 0  # nothing recorded

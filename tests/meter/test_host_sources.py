@@ -74,11 +74,19 @@ def test_cpu_tdp_load_estimates_tdp_times_load():
 
 
 def test_ram_estimate_from_resident_memory():
+    # the child says when its 256 MiB are written (so resident), not after a guessed sleep:
+    # under load, 1 s was not always enough for it to start and fill them
     child = subprocess.Popen(
-        [sys.executable, "-c", "b = bytearray(256 * 2**20)\nimport time\ntime.sleep(30)"]
+        [
+            sys.executable,
+            "-c",
+            "b = b'x' * (256 * 2**20)\nprint('ready', flush=True)\nimport time\ntime.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        time.sleep(1.0)
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
         t = [0.0]
         source = RamEstimate(ProcessTree(child.pid), clock=lambda: t[0])
         source.sample()

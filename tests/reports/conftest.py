@@ -1,5 +1,5 @@
-"""Fixtures for the report tests: a real SQLite ledger (see ledger_fixture), an assumptions
-file, and the report CLI run in-process."""
+"""Fixtures for the report tests: a real SQLite ledger (tests/fixtures/report_ledger.py), an
+assumptions file, and the report CLI run in-process."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.ledger_fixture import INJECTION, FixtureIds, build_report_ledger
+from tests.fixtures.report_ledger import INJECTION, FixtureIds, build_report_ledger
 
 ASSUMPTIONS_TOML = 'compare_countries = ["POL", "SWE"]\n'
 

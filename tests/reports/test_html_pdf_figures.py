@@ -17,7 +17,7 @@ from accounting.reports.content import Scope
 from accounting.reports.generate import write_report
 from accounting.reports.verify_report import verify_report
 from accounting.store import open_ledger
-from tests.reports.ledger_fixture import INJECTION, build_report_ledger
+from tests.fixtures.report_ledger import INJECTION, build_report_ledger
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
+from tests.fixtures.report_ledger import INJECTION, FixtureIds
 from tests.reports.helpers import read, report
-from tests.reports.ledger_fixture import INJECTION, FixtureIds
 
 
 def _write(capsys: Any, ids: FixtureIds, fmt: str, out: Path) -> str:

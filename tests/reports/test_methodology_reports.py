@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.fixtures.report_ledger import FixtureIds
 from tests.reports.helpers import assess_json, read, report
-from tests.reports.ledger_fixture import FixtureIds
 
 
 def test_market_factor_zero_is_reported_beside_location_based_in_md_html_json(

@@ -16,7 +16,7 @@ import pytest
 
 from accounting.reports.html import script_json, without_figures
 from tests.cli.helpers import REPO
-from tests.reports.ledger_fixture import FixtureIds
+from tests.fixtures.report_ledger import FixtureIds
 
 pytestmark = pytest.mark.slow
 REMEDY_WORDS = ("chromium", "BROWSER_PATH", "plotly_get_chrome")

@@ -11,7 +11,7 @@ from accounting.reports.content import Scope
 from accounting.reports.generate import write_report
 from accounting.reports.places import place_label
 from accounting.store import open_ledger
-from tests.reports.ledger_fixture import FixtureIds
+from tests.fixtures.report_ledger import FixtureIds
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,8 @@ import yaml
 from accounting.assessment import AssumptionSettings, aggregate, assess_run
 from accounting.assessment.aggregate import ADDITIVE
 from accounting.store import open_ledger
+from tests.fixtures.report_ledger import FixtureIds
 from tests.reports.helpers import assess_json, markdown_summary, read, report
-from tests.reports.ledger_fixture import FixtureIds
 
 STABLE = (
     "energy_it_kwh",

@@ -14,8 +14,8 @@ from accounting.entries import Benefit, EntrySource
 from accounting.reports.verify_report import verify_report
 from accounting.store import open_ledger
 from tests.cli.helpers import cli
+from tests.fixtures.report_ledger import FixtureIds
 from tests.reports.helpers import read, report
-from tests.reports.ledger_fixture import FixtureIds
 
 
 def _verify(capsys: Any, ledger: Path, path: Path) -> Any:

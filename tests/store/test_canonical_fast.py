@@ -4,12 +4,14 @@ where orjson and ``json`` differ (small floats, NaN/±inf, huge ints, escapes, u
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounting.canonical import canonical_json, canonical_json_stdlib
+from accounting.entries import Assumptions, Energy, FactorRecord, PowerSample, Problem, RunStarted
 from tests.store.strategies import BY_KIND
 
 all_floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
@@ -68,3 +70,51 @@ def test_the_forms_written_by_hand() -> None:
     }
     for expected, data in cases.items():
         assert canonical_json(data) == expected
+
+
+offsets = st.sampled_from([None, 0, 3600, -19800, 3723, 86340])
+odd_floats = st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e-5, 5e-324, -0.0, 2.5])
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    when=st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1)),
+    offset=offsets,
+    value=odd_floats,
+)
+def test_entries_with_any_datetime_and_odd_floats_keep_their_bytes(
+    when: datetime, offset: int | None, value: float
+) -> None:
+    """An entry is serialized from its fields (no model_dump): datetimes naive or with any
+    offset, and NaN, ±inf, tiny floats and -0.0 in every kind of float field (top level,
+    a tuple, a nested model) give the standard library's bytes."""
+    at = when if offset is None else when.replace(tzinfo=timezone(timedelta(seconds=offset)))
+    factor = FactorRecord(name="f", value=value, unit="u", low=value, high=1.0, source="s")
+    entries = [
+        Energy(
+            run_id="r",
+            window="run",
+            device_id="g",
+            device_kind="gpu",
+            device_model="m",
+            method="nvml_energy_counter",
+            approximated=False,
+            joules=value if value >= 0 else 1.0,
+            start=at,
+            end=at,
+            duration_s=1.0,
+        ),
+        PowerSample(
+            run_id="r",
+            device_id="g",
+            device_kind="gpu",
+            method="m",
+            t_s=(1.0, value),
+            power_w=(value, 2.0),
+        ),
+        RunStarted(run_id="r", name="n", started_at=at, pue=value),
+        Assumptions(run_id="r", factors=(factor,)),
+        Problem(run_id="r", code="c", message="m", at=at),
+    ]
+    for entry in entries:
+        assert canonical_json(entry) == canonical_json_stdlib(entry.model_dump(mode="json"))

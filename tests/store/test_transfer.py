@@ -11,6 +11,7 @@ import pytest
 
 from accounting.store import open_ledger, verify
 from ecoledger.cli.main import main
+from tests.fixtures.ledgers import write_ledger
 from tests.store.helpers import small_run
 
 RUNS = ["a" * 32, "b" * 32, "c" * 32]
@@ -18,10 +19,8 @@ FIELDS = ["seq", "id", "run_id", "kind", "recorded_at", "payload", "prev_hash", 
 
 
 def make_ledger(location: str, runs=RUNS) -> list:
-    with open_ledger(location) as ledger:
-        for run_id in runs:
-            ledger.append(small_run(run_id))
-        return list(ledger.stored())
+    write_ledger(location, (small_run(run_id) for run_id in runs))
+    return rows_of(location)
 
 
 def rows_of(location: str) -> list:
