@@ -172,6 +172,7 @@ class NvmlDeviceMixin:
     info: DeviceInfo
     _lock: threading.Lock
     _report: Callable[..., None]
+    _lose: Callable[..., None]
 
     def _attach(self, session: NvmlSession, handle: Any, tree: ProcessTree | None) -> None:
         """Hold SESSION open, read the device through HANDLE, watch which processes use it."""
@@ -189,6 +190,22 @@ class NvmlDeviceMixin:
         if not self._closed:
             self._closed = True
             self._session.release()
+
+    def _check_processes(self, now: float) -> None:
+        """When due, look which processes use the GPU: others than the tree's are reported
+        (``shared_gpu``); a GPU lost meanwhile ends the device's series."""
+        if not self._watch.due(now):
+            return
+        try:
+            others = self._watch.check(now)
+        except MeterError as exc:
+            if isinstance(exc, DeviceLost):
+                with self._lock:
+                    self._lose(exc)
+            return
+        if others:
+            with self._lock:
+                self._report("shared_gpu", _shared_message(self.info, others))
 
     def _note_facts(self, session: NvmlSession, handle: Any) -> None:
         self.static_facts = gpu_facts(session, handle)
@@ -327,20 +344,6 @@ class NvmlEnergyCounter(NvmlDeviceMixin, SourceBase):
             return None
         self._check_processes(now)
         return power
-
-    def _check_processes(self, now: float) -> None:
-        if not self._watch.due(now):
-            return
-        try:
-            others = self._watch.check(now)
-        except MeterError as exc:
-            if isinstance(exc, DeviceLost):
-                with self._lock:
-                    self._lose(exc)
-            return
-        if others:
-            with self._lock:
-                self._report("shared_gpu", _shared_message(self.info, others))
 
 
 class NvmlPowerSampled(NvmlDeviceMixin, PowerIntegratingSource):
@@ -563,17 +566,7 @@ class NvmlPowerSampled(NvmlDeviceMixin, PowerIntegratingSource):
             return None
         except MeterError:
             power = self._power_w
-        if self._watch.due(now):
-            try:
-                others = self._watch.check(now)
-            except MeterError as exc:
-                if isinstance(exc, DeviceLost):
-                    with self._lock:
-                        self._lose(exc)
-                return power
-            if others:
-                with self._lock:
-                    self._report("shared_gpu", _shared_message(self.info, others))
+        self._check_processes(now)
         return power
 
 
