@@ -165,7 +165,7 @@ class NvmlDeviceMixin:
     its processes, and what they say about it for the ledger (``DeviceFacts``)."""
 
     _session: NvmlSession
-    _handle: Any
+    _handle: object
     _closed: bool
     _watch: GpuProcessWatch
     static_facts: dict[str, Any]
