@@ -32,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import quote
 
+from accounting.run_header import RunHeader
 from accounting.units import j_to_kwh
 from accounting.writer_alive import WriterState, writer_state
 
@@ -74,15 +75,9 @@ class _Unsure(Exception):
 
 
 @dataclass(frozen=True)
-class RunListing:
+class RunListing(RunHeader):
     """One run as ``ecoledger runs`` shows it."""
 
-    run_id: str
-    name: str
-    project: str | None
-    run_kind: str
-    status: str
-    started_at: datetime
     duration_s: float
     energy_it_kwh: float
     synthetic: bool

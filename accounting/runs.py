@@ -27,6 +27,7 @@ from accounting.entries import (
 )
 from accounting.errors import RunNotFound
 from accounting.reader import LedgerReader
+from accounting.run_header import RunHeader
 from accounting.units import j_to_kwh, s_to_h
 from accounting.writer_alive import WriterState, writer_state
 
@@ -95,14 +96,7 @@ class UsageTotals:
 
 
 @dataclass(frozen=True)
-class RunView:
-    run_id: str
-    name: str
-    project: str | None
-    run_kind: str
-    status: str
-    """completed | failed | interrupted | lost | budget_exceeded | running | stalled"""
-    started_at: datetime
+class RunView(RunHeader):
     ended_at: datetime | None
     duration_s: float
     last_recorded_at: datetime

@@ -24,13 +24,15 @@ from accounting.assessment import AssumptionSettings, assess_run
 from accounting.assessment.counterfactual_places import compare_factors
 from accounting.assessment.engine import assess
 from accounting.assessment.run import _gather
-from accounting.entries import Energy, EntrySource, PowerSample, RunEnded, RunStarted
+from accounting.entries import EntrySource, PowerSample, RunEnded, RunStarted
 from accounting.runs import NON_SAMPLE_KINDS, build_run_view
 
 try:  # the summed read path (issue 17); absent in older versions, for before/after runs
     from accounting.runs import run_entries
 except ImportError:  # pragma: no cover
     run_entries = None  # type: ignore[assignment]
+from bench_entries import gpu_window
+
 from accounting.store import open_ledger
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -51,21 +53,7 @@ def _run_entries(samples: int, run_id: str, source: EntrySource):  # type: ignor
             source=source,
         )
     for k in range(0, samples, 2):
-        begin = T0 + timedelta(seconds=k)
-        yield Energy(
-            run_id=run_id,
-            window="run",
-            device_id="gpu:0",
-            device_kind="gpu",
-            device_model="NVIDIA A100",
-            method="nvml_energy_counter",
-            approximated=False,
-            joules=2 * 275.0,
-            start=begin,
-            end=begin + timedelta(seconds=2),
-            duration_s=2.0,
-            source=source,
-        )
+        yield gpu_window(run_id, T0 + timedelta(seconds=k), 2, 2 * 275.0, "NVIDIA A100", source)
     yield RunEnded(
         run_id=run_id,
         status="completed",

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -63,15 +61,7 @@ print(json.dumps({"gaps": gaps}))
 def fake_rows(seconds: float, workers: int) -> dict[str, Any]:
     import meter_accuracy as acc
 
-    from tests.fake_nvml.build import build
-
-    work = Path(tempfile.mkdtemp(prefix="ecoledger-gpu-validate-"))
-    lib_dir = work / "lib"
-    build(lib_dir)
-    stub = work / "bin"
-    stub.mkdir()
-    (stub / "nvidia-smi").write_text("#!/bin/sh\nexit 0\n")
-    (stub / "nvidia-smi").chmod(0o755)
+    work, base = acc.fake_gpu_env("ecoledger-gpu-validate-")
     begin_s, end_s = 4.0, 4.0 + seconds
     loads = {
         "idle 60 W": lambda s: [(0.0, 60_000)],
@@ -79,12 +69,6 @@ def fake_rows(seconds: float, workers: int) -> dict[str, Any]:
         "50 ms bursts": acc.periodic_trace,
         "ramp": acc.ramp_trace,
     }
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_NVML_")}
-    base.update(
-        LD_LIBRARY_PATH=str(lib_dir),
-        PATH=f"{stub}{os.pathsep}{base.get('PATH', '')}",
-        FAKE_NVML_GPUS="1",
-    )
     jobs: list[tuple[str, str, str, list[str], dict[str, str]]] = []
     traces = {}
     bounds = [str(begin_s), str(end_s)]

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_entries import gpu_window  # noqa: E402
+
 from accounting.canonical import canonical_json  # noqa: E402
 from accounting.entries import Energy, PowerSample  # noqa: E402
 from accounting.store import open_ledger, verify  # noqa: E402
@@ -47,20 +49,7 @@ CREATE INDEX ix_entries_kind_recorded ON entries (kind, recorded_at);
 
 def energies(n: int, run_id: str = "bench") -> list[Energy]:
     return [
-        Energy(
-            run_id=run_id,
-            window="run",
-            device_id="gpu:0",
-            device_kind="gpu",
-            device_model="bench gpu",
-            method="nvml_energy_counter",
-            approximated=False,
-            joules=1.5 * i,
-            start=T0 + timedelta(seconds=i),
-            end=T0 + timedelta(seconds=i + 1),
-            duration_s=1.0,
-        )
-        for i in range(n)
+        gpu_window(run_id, T0 + timedelta(seconds=i), 1, 1.5 * i, "bench gpu") for i in range(n)
     ]
 
 

@@ -49,17 +49,22 @@ DAY_S = 86_400
 MB = 1024 * 1024
 
 
+BUFFERS = ("meter_samples", "meter_problems", "writer_pending", "step_ranges", "problem_codes")
+"""The in-memory buffers watched: meter samples per device, meter problems, the writer's queue,
+the run's step ranges, the recorder's problem codes."""
+
+
 @dataclass
 class Peaks:
-    """The longest each in-memory buffer got, checked at every flush."""
+    """The longest each in-memory buffer (:data:`BUFFERS`) got, checked at every flush."""
 
-    meter_samples: int = 0
-    meter_problems: int = 0
-    writer_pending: int = 0
-    step_ranges: int = 0
-    problem_codes: int = 0
+    longest: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUFFERS, 0))
     flushes: int = 0
-    rss_mb: list[tuple[float, float]] = field(default_factory=list)
+
+    def see(self, **lengths: int) -> None:
+        """Keep the longest length seen of each buffer named."""
+        for name, length in lengths.items():
+            self.longest[name] = max(self.longest[name], length)
 
 
 def load_fake(lib_dir: Path, gpus: int) -> ctypes.CDLL:
@@ -121,13 +126,17 @@ def simulate(
             with meter._lock:  # noqa: SLF001 (the benchmark looks inside, it does not change)
                 waiting = max(len(ts) for ts, _ in meter._samples.values())  # noqa: SLF001
                 problems = len(meter._problems)  # noqa: SLF001
-            peaks.meter_samples = max(peaks.meter_samples, waiting)
-            peaks.meter_problems = max(peaks.meter_problems, problems)
-            peaks.writer_pending = max(peaks.writer_pending, recorder.writer.buffered)
+            peaks.see(
+                meter_samples=waiting,
+                meter_problems=problems,
+                writer_pending=recorder.writer.buffered,
+            )
             recorder.flush()
             peaks.flushes += 1
-            peaks.step_ranges = max(peaks.step_ranges, len(run._ranges))  # noqa: SLF001
-            peaks.problem_codes = max(peaks.problem_codes, len(recorder.problem_codes))
+            peaks.see(
+                step_ranges=len(run._ranges),  # noqa: SLF001
+                problem_codes=len(recorder.problem_codes),
+            )
         if on_day is not None and t % DAY_S == 0:
             on_day(t // DAY_S)
     run.close()
@@ -162,10 +171,12 @@ def measure(lib: ctypes.CDLL, folder: Path, seconds: int, label: str, verbose: b
         f"  {label}: end: RSS {end:8.1f} MB, growth {growth:+.1f} MB over {seconds:,} simulated "
         f"s in {time.perf_counter() - t0:.0f} s; ledger {size:.0f} MB"
     )
+    longest = peaks.longest
     print(
-        f"  {label}: buffer peaks: meter samples/device {peaks.meter_samples}, meter problems "
-        f"{peaks.meter_problems}, writer queue {peaks.writer_pending}, step ranges "
-        f"{peaks.step_ranges}, problem codes {peaks.problem_codes} ({peaks.flushes:,} flushes)"
+        f"  {label}: buffer peaks: meter samples/device {longest['meter_samples']}, meter problems "
+        f"{longest['meter_problems']}, writer queue {longest['writer_pending']}, step ranges "
+        f"{longest['step_ranges']}, problem codes {longest['problem_codes']} "
+        f"({peaks.flushes:,} flushes)"
     )
     path.unlink()
     return growth

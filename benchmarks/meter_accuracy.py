@@ -245,6 +245,26 @@ def run_worker(script: str, args: list[str], env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def fake_gpu_env(prefix: str) -> tuple[Path, dict[str, str]]:
+    """A fresh work folder holding the fake ``libnvidia-ml.so.1`` and a stub ``nvidia-smi``, and
+    the environment that makes a worker load them: one fake GPU, none of the caller's
+    ``FAKE_NVML_*`` settings. Shared with ``gpu_validate.py --fake``."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    lib_dir = work / "lib"
+    build(lib_dir)
+    stub = work / "bin"
+    stub.mkdir()
+    (stub / "nvidia-smi").write_text("#!/bin/sh\nexit 0\n")
+    (stub / "nvidia-smi").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_NVML_")}
+    env.update(
+        LD_LIBRARY_PATH=str(lib_dir),
+        PATH=f"{stub}{os.pathsep}{env.get('PATH', '')}",
+        FAKE_NVML_GPUS="1",
+    )
+    return work, env
+
+
 RATES_HZ = (0.1, 1, 4, 10, 20, 100)
 # Errors are printed, and compared, in steps of 0.001 %: below that the figure is the fake's
 # own rounding (each power sample in whole mW: 1 mW of 100 W is 0.001 %) and the microsecond
@@ -264,13 +284,7 @@ def main() -> int:
         "(default 0: on it)",
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="ecoledger-accuracy-"))
-    lib_dir = work / "lib"
-    build(lib_dir)
-    stub = work / "bin"
-    stub.mkdir()
-    (stub / "nvidia-smi").write_text("#!/bin/sh\nexit 0\n")
-    (stub / "nvidia-smi").chmod(0o755)
+    work, base = fake_gpu_env("ecoledger-accuracy-")
     rows_of = {
         "constant 300 W": constant_trace,
         "ramp 100 → 650 W": ramp_trace,
@@ -280,10 +294,6 @@ def main() -> int:
     begin_s = 4.0 + args.offset_ms / 1000  # after the worker's start-up (CodeCarbon's takes s)
     end_s = begin_s + args.seconds
     traces = {name: as_written(make(end_s + 5.0)) for name, make in rows_of.items()}
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_NVML_")}
-    base["LD_LIBRARY_PATH"] = str(lib_dir)
-    base["PATH"] = f"{stub}{os.pathsep}{base.get('PATH', '')}"
-    base["FAKE_NVML_GPUS"] = "1"
 
     jobs: list[tuple[str, str, str, str, list[str], dict[str, str]]] = []
     bounds = [str(begin_s), str(end_s)]

@@ -248,6 +248,13 @@ def _dashboard_s(
     return seconds, peak
 
 
+def _report_md_s(subject: list[str], out: Path, location: str, repeat: int) -> float:
+    """Median wall time of ``ecoledger report SUBJECT --format md`` into OUT (a run id, or
+    ``--project NAME``)."""
+    argv = ["report", *subject, "--format", "md", "--out", str(out), "--force"]
+    return _command_s([*argv, "--ledger", location], repeat)
+
+
 def _steps_of_a_run(
     backend: str, location: str, run_id: str, folder: Path, repeat: int, browser: bool
 ) -> dict[str, tuple[float | None, str]]:
@@ -259,20 +266,7 @@ def _steps_of_a_run(
     )
     report = folder / f"report-{backend}-{run_id[:8]}.md"
     out["report --format md"] = (
-        _command_s(
-            [
-                "report",
-                run_id,
-                "--format",
-                "md",
-                "--out",
-                str(report),
-                "--force",
-                "--ledger",
-                location,
-            ],
-            repeat,
-        ),
+        _report_md_s([run_id], report, location, repeat),
         "",
     )
     if browser:
@@ -332,20 +326,8 @@ def _scenario_rows(
     ref_write = minute_samples / minute_write_s
     ref_full, ref_incremental = _verify_rows(minute, args.repeat)
     ref_runs = _command_s(["runs", "--ledger", minute], args.repeat)
-    ref_project = _command_s(
-        [
-            "report",
-            "--project",
-            PROJECT,
-            "--format",
-            "md",
-            "--out",
-            str(folder / "ref-project.md"),
-            "--force",
-            "--ledger",
-            minute,
-        ],
-        args.repeat,
+    ref_project = _report_md_s(
+        ["--project", PROJECT], folder / "ref-project.md", minute, args.repeat
     )
 
     print(f"[{backend}] writing the long run", flush=True)
@@ -434,21 +416,7 @@ def _scenario_rows(
             backend,
             scenario,
             "report --format md --project",
-            _command_s(
-                [
-                    "report",
-                    "--project",
-                    PROJECT,
-                    "--format",
-                    "md",
-                    "--out",
-                    str(folder / "project.md"),
-                    "--force",
-                    "--ledger",
-                    team,
-                ],
-                1,
-            ),
+            _report_md_s(["--project", PROJECT], folder / "project.md", team, 1),
             "s",
             10.0,
             reference=ref_project,

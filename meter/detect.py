@@ -78,7 +78,7 @@ def _probe_cpu(
             if has_rapl_cpu if kind == "cpu" else has_rapl_ram:
                 probes.append(Probe(method, kind, False, rapl_reason))
                 continue
-            source, reason = make(root_pid, clock, tree)
+            source, reason = make(tree or ProcessTree(root_pid, clock=clock), clock)
             sources.append(source)
             probes.append(
                 Probe(method, kind, True, reason, source.info.device_id, source.info.method)
@@ -88,26 +88,22 @@ def _probe_cpu(
     return sources, probes
 
 
-Estimate = Callable[[int, Clock, "ProcessTree | None"], "tuple[EnergySource, str]"]
+Estimate = Callable[["ProcessTree", Clock], "tuple[EnergySource, str]"]
 """Builds the CPU or RAM estimate of a process tree: (source, why it is used)."""
 
 
-def _cpu_estimate(
-    root_pid: int, clock: Clock, tree: ProcessTree | None
-) -> tuple[EnergySource, str]:
+def _cpu_estimate(tree: ProcessTree, clock: Clock) -> tuple[EnergySource, str]:
     from meter.sources.cpu_tdp_load import CpuTdpLoad
 
-    cpu = CpuTdpLoad(root_pid=root_pid, clock=clock, tree=tree)
-    return cpu, f"TDP × load of process {root_pid} and its children; TDP: {cpu.tdp_source}"
+    cpu = CpuTdpLoad(tree, clock)
+    return cpu, f"TDP × load of process {tree.root_pid} and its children; TDP: {cpu.tdp_source}"
 
 
-def _ram_estimate(
-    root_pid: int, clock: Clock, tree: ProcessTree | None
-) -> tuple[EnergySource, str]:
+def _ram_estimate(tree: ProcessTree, clock: Clock) -> tuple[EnergySource, str]:
     from meter.sources.ram_estimate import RAM_MODEL_SOURCE, RamEstimate
 
-    ram = RamEstimate(root_pid=root_pid, clock=clock, tree=tree)
-    return ram, f"{RAM_MODEL_SOURCE} of process {root_pid} and its children"
+    ram = RamEstimate(tree, clock)
+    return ram, f"{RAM_MODEL_SOURCE} of process {tree.root_pid} and its children"
 
 
 def detect_sources(

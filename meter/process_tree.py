@@ -124,6 +124,11 @@ class ProcessTree:
         self._self_pid = os.getpid()
         self._just_self = (self._self_pid,) if root_pid == self._self_pid else None
 
+    @classmethod
+    def of_this_process(cls) -> ProcessTree:
+        """The tree rooted at this process (what a source meters when given no tree)."""
+        return cls(os.getpid())
+
     # -- membership --------------------------------------------------------------------------
     def _descendants(self) -> list[int]:
         if self._use_proc:

@@ -18,28 +18,9 @@ from typing import Any
 
 from accounting.assessment.monte_carlo import Interval
 from accounting.assessment.project import Member, joint_intervals
-from accounting.assessment.result import Assessment
+from accounting.assessment.result import ADDITIVE, MONEY, AdditiveTerms, Assessment
 from accounting.assessment.settings import AssumptionSettings
 
-PHYSICAL = (
-    "energy_it_kwh",
-    "energy_facility_kwh",
-    "operational_kgco2e",
-    "embodied_kgco2e",
-    "water_onsite_l",
-    "water_offsite_l",
-    "water_l",
-)
-MONEY = (
-    "energy_cost",
-    "carbon_cost",
-    "secondary_cost",
-    "social_benefit",
-    "environmental_benefit",
-    "net_benefit",
-)
-ADDITIVE = PHYSICAL + MONEY
-"""The terms that add up over runs, in the order of ``ecoledger assess --json``."""
 AMORTIZED_COSTS = ("energy_cost", "carbon_cost", "secondary_cost")
 
 
@@ -67,23 +48,10 @@ def own_money(assessment: Assessment) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(AdditiveTerms):
     """The sums of the runs' own terms, and their joint interval."""
 
     runs: int
-    energy_it_kwh: float
-    energy_facility_kwh: float
-    operational_kgco2e: float
-    embodied_kgco2e: float
-    water_onsite_l: float
-    water_offsite_l: float
-    water_l: float
-    energy_cost: float
-    carbon_cost: float
-    secondary_cost: float
-    social_benefit: float
-    environmental_benefit: float
-    net_benefit: float
     currency: str = "USD"
     money_unit: str = "USD"
     """The currency with its dollar year (``2024 USD``), as every amount is printed."""
@@ -150,7 +118,7 @@ def aggregate(
         intervals = joint_intervals(members, settings or items[0].settings)
     first = items[0] if items else None
     return Totals(
-        len(items),
+        runs=len(items),
         **sums,
         currency=first.currency if first else "USD",
         money_unit=first.money_unit if first else "USD",

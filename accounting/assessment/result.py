@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from accounting.assessment.monte_carlo import Interval
@@ -260,12 +260,11 @@ class BreakEven:
 
 
 @dataclass(frozen=True)
-class Assessment:
-    subject: str
-    """``run <id>`` or ``estimate``."""
-    run_id: str | None
+class AdditiveTerms:
+    """The terms that add up over runs, in the order of ``ecoledger assess --json``: shared by
+    one run's :class:`Assessment` and the totals over several runs (``aggregate.Totals``)."""
+
     energy_it_kwh: float
-    pue: float
     energy_facility_kwh: float
     operational_kgco2e: float
     embodied_kgco2e: float
@@ -278,6 +277,22 @@ class Assessment:
     social_benefit: float
     environmental_benefit: float
     net_benefit: float
+
+
+ADDITIVE = tuple(f.name for f in fields(AdditiveTerms))
+"""The names of :class:`AdditiveTerms`' fields, in order."""
+PHYSICAL = ADDITIVE[: ADDITIVE.index("energy_cost")]
+"""The physical quantities among them (energy_it_kwh ... water_l)."""
+MONEY = ADDITIVE[len(PHYSICAL) :]
+"""The money terms among them (energy_cost ... net_benefit)."""
+
+
+@dataclass(frozen=True)
+class Assessment(AdditiveTerms):
+    subject: str
+    """``run <id>`` or ``estimate``."""
+    run_id: str | None
+    pue: float
     interval: Interval
     break_even: BreakEven
     amortization: Amortization

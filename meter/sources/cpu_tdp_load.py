@@ -47,12 +47,7 @@ class CpuTdpLoad(SourceBase):
     :class:`ProcessTree`). A window of any length holds the CPU time spent inside it, so
     windows tile the run; the sampler only derives the power timeline from it."""
 
-    def __init__(
-        self,
-        root_pid: int | None = None,
-        clock: Clock = time.monotonic,
-        tree: ProcessTree | None = None,
-    ) -> None:
+    def __init__(self, tree: ProcessTree | None = None, clock: Clock = time.monotonic) -> None:
         self.threads = os.cpu_count() or 1
         self.model = cpu_model_name()
         self.tdp_w, self.tdp_source = cpu_tdp(self.model, self.threads)
@@ -64,7 +59,7 @@ class CpuTdpLoad(SourceBase):
             approximated=True,
         )
         super().__init__(info, clock)
-        self.tree = tree or ProcessTree(root_pid if root_pid is not None else os.getpid())
+        self.tree = tree or ProcessTree.of_this_process()
         self._j_per_cpu_s = self.tdp_w / self.threads
         self._base_cpu_s = self.tree.cpu_seconds()
         self._exposed_j = 0.0

@@ -160,14 +160,52 @@ def gpu_facts(session: NvmlSession, handle: Any) -> dict[str, Any]:
     return facts
 
 
-class GpuFactsMixin:
-    """What a GPU source says about its device for the ledger (``DeviceFacts``)."""
+class NvmlDeviceMixin:
+    """What both NVML sources share: the session they hold, the device they read, the watch on
+    its processes, and what they say about it for the ledger (``DeviceFacts``)."""
 
+    _session: NvmlSession
+    _handle: object
+    _closed: bool
     _watch: GpuProcessWatch
     static_facts: dict[str, Any]
     info: DeviceInfo
     _lock: threading.Lock
     _report: Callable[..., None]
+    _lose: Callable[..., None]
+
+    def _attach(self, session: NvmlSession, handle: Any, tree: ProcessTree | None) -> None:
+        """Hold SESSION open, read the device through HANDLE, watch which processes use it."""
+        self._session = session.acquire()
+        self._handle = handle
+        self._closed = False
+        self._watch = GpuProcessWatch(session, handle, tree)
+        self._note_facts(session, handle)
+
+    @property
+    def used_by_tree(self) -> bool:
+        return self._watch.used_by_tree
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.release()
+
+    def _check_processes(self, now: float) -> None:
+        """When due, look which processes use the GPU: others than the tree's are reported
+        (``shared_gpu``); a GPU lost meanwhile ends the device's series."""
+        if not self._watch.due(now):
+            return
+        try:
+            others = self._watch.check(now)
+        except MeterError as exc:
+            if isinstance(exc, DeviceLost):
+                with self._lock:
+                    self._lose(exc)
+            return
+        if others:
+            with self._lock:
+                self._report("shared_gpu", _shared_message(self.info, others))
 
     def _note_facts(self, session: NvmlSession, handle: Any) -> None:
         self.static_facts = gpu_facts(session, handle)
@@ -223,7 +261,7 @@ def _energy_reader(session: NvmlSession) -> Any:
     return read_mj
 
 
-class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
+class NvmlEnergyCounter(NvmlDeviceMixin, SourceBase):
     """``nvml_energy_counter``: the GPU's own energy counter, read at every window boundary."""
 
     def __init__(
@@ -235,23 +273,15 @@ class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
         tree: ProcessTree | None = None,
     ) -> None:
         super().__init__(info, clock)
-        self._session = session.acquire()
-        self._handle = handle
+        self._attach(session, handle, tree)
         self._energy_fn = _energy_reader(session)
         self._power_fn = session.nvml.nvmlDeviceGetPowerUsage
-        self._watch = GpuProcessWatch(session, handle, tree)
-        self._note_facts(session, handle)
         self._last_raw_j: float | None = None
         self._last_t_s = 0.0
         self._offset_j = 0.0
         self._exposed_j = 0.0
         self._estimated_j = 0.0
         self._power_w: float | None = None
-        self._closed = False
-
-    @property
-    def used_by_tree(self) -> bool:
-        return self._watch.used_by_tree
 
     def _failed(self, now: float, exc: BaseException) -> CounterReading:
         error = meter_error(exc)
@@ -315,27 +345,8 @@ class NvmlEnergyCounter(GpuFactsMixin, SourceBase):
         self._check_processes(now)
         return power
 
-    def _check_processes(self, now: float) -> None:
-        if not self._watch.due(now):
-            return
-        try:
-            others = self._watch.check(now)
-        except MeterError as exc:
-            if isinstance(exc, DeviceLost):
-                with self._lock:
-                    self._lose(exc)
-            return
-        if others:
-            with self._lock:
-                self._report("shared_gpu", _shared_message(self.info, others))
 
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._session.release()
-
-
-class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
+class NvmlPowerSampled(NvmlDeviceMixin, PowerIntegratingSource):
     """``nvml_power_sampled``: the driver's power, integrated (approximated).
 
     The energy integral and the timeline are separate concerns. The integral uses, best first
@@ -361,8 +372,7 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         signal: str = "power_usage",
     ) -> None:
         super().__init__(info, clock)
-        self._session = session.acquire()
-        self._handle = handle
+        self._attach(session, handle, tree)
         self.instant_offered = instant_field
         self.instant_field = instant_field
         self.signal = signal
@@ -376,17 +386,10 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
         self._buffer_started = False
         self._buffer_lock = threading.Lock()
         self._recent: list[tuple[float, float]] = []  # (J, s) of the last buffer reads
-        self._watch = GpuProcessWatch(session, handle, tree)
-        self._note_facts(session, handle)
-        self._closed = False
         with self._lock:
             self._report(
                 "power_signal", SIGNAL_NOTES[signal] + f" for GPU {info.device_id}", "info"
             )
-
-    @property
-    def used_by_tree(self) -> bool:
-        return self._watch.used_by_tree
 
     def settle(self) -> None:
         """Called by the meter before its last sample: integrate then, even if not yet due."""
@@ -563,23 +566,8 @@ class NvmlPowerSampled(GpuFactsMixin, PowerIntegratingSource):
             return None
         except MeterError:
             power = self._power_w
-        if self._watch.due(now):
-            try:
-                others = self._watch.check(now)
-            except MeterError as exc:
-                if isinstance(exc, DeviceLost):
-                    with self._lock:
-                        self._lose(exc)
-                return power
-            if others:
-                with self._lock:
-                    self._report("shared_gpu", _shared_message(self.info, others))
+        self._check_processes(now)
         return power
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._session.release()
 
 
 SIGNAL_NOTES = {

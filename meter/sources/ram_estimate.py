@@ -6,7 +6,6 @@ Model: 0.375 W per GiB resident (3 W per 8 GiB module; the figure codecarbon use
 
 from __future__ import annotations
 
-import os
 import time
 
 from meter.measurement import DeviceInfo
@@ -18,12 +17,7 @@ RAM_MODEL_SOURCE = "0.375 W per GiB resident (3 W per 8 GiB DIMM)"
 
 
 class RamEstimate(PowerIntegratingSource):
-    def __init__(
-        self,
-        root_pid: int | None = None,
-        clock: Clock = time.monotonic,
-        tree: ProcessTree | None = None,
-    ) -> None:
+    def __init__(self, tree: ProcessTree | None = None, clock: Clock = time.monotonic) -> None:
         info = DeviceInfo(
             device_id="ram:0",
             kind="ram",
@@ -32,7 +26,7 @@ class RamEstimate(PowerIntegratingSource):
             approximated=True,
         )
         super().__init__(info, clock)
-        self.tree = tree or ProcessTree(root_pid if root_pid is not None else os.getpid())
+        self.tree = tree or ProcessTree.of_this_process()
 
     def power_w(self) -> float:
         return self.tree.rss_bytes() / 2**30 * RAM_W_PER_GIB

@@ -59,7 +59,7 @@ def test_process_tree_counts_children_and_reaped_grandchildren_once():
 def test_cpu_tdp_load_estimates_tdp_times_load():
     clock_t = [0.0]
     child = subprocess.Popen([sys.executable, "-c", BURN.format(s=1.0)])
-    source = CpuTdpLoad(root_pid=child.pid, clock=lambda: clock_t[0])
+    source = CpuTdpLoad(ProcessTree(child.pid), clock=lambda: clock_t[0])
     source.sample()
     start = time.monotonic()
     child.wait()
@@ -88,7 +88,7 @@ def test_ram_estimate_from_resident_memory():
     try:
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
         t = [0.0]
-        source = RamEstimate(root_pid=child.pid, clock=lambda: t[0])
+        source = RamEstimate(ProcessTree(child.pid), clock=lambda: t[0])
         source.sample()
         t[0] = 10.0
         power = source.sample()
