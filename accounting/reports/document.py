@@ -494,8 +494,8 @@ def build_document(content: ReportContent, fmt: str) -> Document:
                     else (content.interval or {}).get("method", MISSING)
                 ),
             ),
-            paragraphs=("Regenerate this report with:",),
-            code=p.command,
+            paragraphs=("Regenerate this report with:",) if p.command else (),
+            code=p.command or None,
         )
     )
     sections.append(

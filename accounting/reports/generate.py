@@ -41,35 +41,45 @@ def _quiet(message: str) -> None:
     return None
 
 
-def regenerate_command(
-    scope: Scope,
-    fmt: str,
-    out: Path,
-    ledger_label: str,
-    assumptions_file: str | None = None,
-    figures_dir: Path | None = None,
-    shared_gpu: str = "whole",
-) -> str:
-    """The exact ``ecoledger report`` command line that regenerates this report."""
-    argv = ["ecoledger", "report"]
-    if scope.kind == "run":
-        argv.append(str(scope.run_id))
-    else:
-        argv += ["--project", str(scope.project)]
-        if scope.since:
-            argv += ["--since", scope.since]
-        if scope.until:
-            argv += ["--until", scope.until]
-    argv += ["--format", fmt]
-    if assumptions_file:
-        argv += ["--assumptions", assumptions_file]
-    if shared_gpu != "whole":
-        argv += ["--shared-gpu", shared_gpu]
-    argv += ["--out", str(out)]
-    if figures_dir is not None:
-        argv += ["--figures", str(figures_dir)]
-    argv += ["--ledger", ledger_label, "--force"]
-    return shlex.join(argv)
+@dataclass(frozen=True)
+class ReportRequest:
+    """What regenerates a report, by field. The library knows no command line: the caller
+    names each field as its own command line does (:meth:`command_line`)."""
+
+    scope: Scope
+    format: str
+    out: Path
+    ledger: str
+    """The ledger as shown (its password masked)."""
+    assumptions: str | None = None
+    figures: Path | None = None
+    shared_gpu: str = "whole"
+
+    def fields(self) -> list[tuple[str, str | None]]:
+        """(field, value) in command-line order; ``None`` for a field that takes no value."""
+        scope = self.scope
+        out: list[tuple[str, str | None]] = []
+        if scope.kind == "project":
+            out.append(("project", str(scope.project)))
+            out += [(name, v) for name, v in (("since", scope.since), ("until", scope.until)) if v]
+        out.append(("format", self.format))
+        if self.assumptions:
+            out.append(("assumptions", self.assumptions))
+        if self.shared_gpu != "whole":
+            out.append(("shared_gpu", self.shared_gpu))
+        out.append(("out", str(self.out)))
+        if self.figures is not None:
+            out.append(("figures", str(self.figures)))
+        return [*out, ("ledger", self.ledger), ("force", None)]
+
+    def command_line(self, option: Callable[[str], str]) -> str:
+        """The ``ecoledger report`` command line, each field named by ``option``."""
+        argv = ["ecoledger", "report"]
+        if self.scope.kind == "run":
+            argv.append(str(self.scope.run_id))
+        for field, value in self.fields():
+            argv += [option(field)] if value is None else [option(field), value]
+        return shlex.join(argv)
 
 
 def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
@@ -152,13 +162,15 @@ def write_report(
     generated_at: str = "",
     html_figures: str = "auto",
     unverified: str | None = None,
+    cli_option: Callable[[str], str] | None = None,
 ) -> ReportResult:
     """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG).
 
     ``html_figures``: ``auto`` (static when a browser is found, else interactive),
     ``static`` or ``interactive``. ``unverified``: why the ledger does not verify, when the
     report is written anyway; the report then says so on its first page (and in its JSON
-    provenance)."""
+    provenance). ``cli_option``: how the caller's command line names a field (the CLI's
+    flags), for the command that regenerates the report; without it the report has none."""
     if fmt not in FORMATS:
         raise InputError(f"`format`: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if html_figures not in HTML_FIGURES:
@@ -176,10 +188,10 @@ def write_report(
         from accounting.assessment import AssumptionSettings
 
         settings = AssumptionSettings()
-    label = ledger.display
-    command = regenerate_command(
-        scope, fmt, out_path, label, assumptions_file, fig_dir, settings.shared_gpu
+    request = ReportRequest(
+        scope, fmt, out_path, ledger.display, assumptions_file, fig_dir, settings.shared_gpu
     )
+    command = request.command_line(cli_option) if cli_option is not None else ""
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
     if unverified:
         gathered = mark_unverified(gathered, unverified)
