@@ -21,9 +21,9 @@ from accounting.reports.figures.style import (
     colour,
     empty_note,
     finish,
-    money,
     new_figure,
 )
+from accounting.reports.numbers import DISPLAY, money
 
 FACTOR_LABELS = {
     "carbon_intensity": "Grid carbon intensity",
@@ -84,7 +84,7 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
             x=[s[0] for s in steps] + ["Net benefit"],
             y=[s[1] for s in steps] + [net],
             measure=[s[2] for s in steps] + ["total"],
-            text=[money(s[1], cur) for s in steps] + [money(net, cur)],
+            text=[money(s[1], cur, DISPLAY) for s in steps] + [money(net, cur, DISPLAY)],
             textposition=["outside"] * len(steps) + ["inside" if net_inside else "outside"],
             insidetextfont={"color": "#ffffff"},
             textangle=0,
@@ -117,13 +117,13 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
                     "width": 10,
                 },
                 name="net benefit, p05–p95 interval (Monte Carlo)",
-                hovertemplate=f"p05 {money(float(p05), cur)} – p95 {money(float(p95), cur)}"
-                "<extra>Monte Carlo</extra>",
+                hovertemplate=f"p05 {money(float(p05), cur, DISPLAY)} – "
+                f"p95 {money(float(p95), cur, DISPLAY)}<extra>Monte Carlo</extra>",
             )
         )
         subtitle += (
-            f"<br>net benefit p05–p95 (Monte Carlo): {money(float(p05), cur)} to "
-            f"{money(float(p95), cur)}"
+            f"<br>net benefit p05–p95 (Monte Carlo): {money(float(p05), cur, DISPLAY)} to "
+            f"{money(float(p95), cur, DISPLAY)}"
         )
     fig.update_yaxes(range=[min(levels) - 0.12 * span, max(levels) + 0.15 * span])
     fig.add_hline(y=0, line={"color": "#777777", "width": 1})
@@ -169,9 +169,9 @@ def net_benefit_interval(
             mode="markers+text",
             marker={"color": "#0d47a1", "size": 10, "symbol": "line-ns-open", "line": {"width": 2}},
             text=[
-                f"p05<br>{money(float(p05), cur)}",
-                f"p50<br>{money(float(p50 if p50 is not None else net), cur)}",
-                f"p95<br>{money(float(p95), cur)}",
+                f"p05<br>{money(float(p05), cur, DISPLAY)}",
+                f"p50<br>{money(float(p50 if p50 is not None else net), cur, DISPLAY)}",
+                f"p95<br>{money(float(p95), cur, DISPLAY)}",
             ],
             textposition=["bottom center", "top center", "bottom center"],
             name="percentiles",
@@ -184,8 +184,8 @@ def net_benefit_interval(
             y=["net benefit"],
             mode="markers",
             marker={"color": "#000000", "size": 11, "symbol": "diamond"},
-            name=f"central value {money(net, cur)}",
-            hovertemplate=money(net, cur) + "<extra>central value</extra>",
+            name=f"central value {money(net, cur, DISPLAY)}",
+            hovertemplate=money(net, cur, DISPLAY) + "<extra>central value</extra>",
         )
     )
     draws = interval.get("draws")
@@ -229,7 +229,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
                 marker={"color": colr},
                 name=name,
                 customdata=[
-                    [f"{r.get(side, '')} {r.get('unit', '')}", money(v, cur)]
+                    [f"{r.get(side, '')} {r.get('unit', '')}", money(v, cur, DISPLAY)]
                     for r, v in zip(rows, values, strict=True)
                 ],
                 hovertemplate="%{y} = %{customdata[0]}<br>net %{customdata[1]}<extra></extra>",
@@ -237,7 +237,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
         )
     fig.add_vline(x=net, line={"color": "#000000", "width": 1.5})
     fig.update_layout(barmode="overlay")
-    sub = f"each factor swung over its range; line: central net benefit {money(net, cur)}"
+    sub = f"each factor swung over its range; line: central net benefit {money(net, cur, DISPLAY)}"
     return _finish_bars(fig, title, f"Net benefit ({cur})", sub, max(300, 80 + 38 * len(rows)))
 
 
@@ -295,9 +295,9 @@ def break_even_curve(
         sub = "never: each use costs more than it brings"
     margin = be.margin_per_use
     if margin is not None:
-        sub += f"; margin per {unit} {money(margin, cur)}"
+        sub += f"; margin per {unit} {money(margin, cur, DISPLAY)}"
     trained = (a.get("amortization") or {}).get("parent_run_id")
-    sub += f"<br>cost to recover from uses: {money(be.fixed_cost, cur)} ("
+    sub += f"<br>cost to recover from uses: {money(be.fixed_cost, cur, DISPLAY)} ("
     sub += "the training run's cost" if trained else "this run's cost"
     sub += ", less lump-sum benefits)"
     return finish(fig, title, f"Number of uses ({unit}s)", f"Net benefit ({cur})", subtitle=sub)
@@ -334,13 +334,14 @@ def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewh
             orientation="h",
             marker={"color": colours},
             text=[
-                f"{float(r['operational_kgco2e']):.3g} kg · {money(float(r['carbon_cost']), cur)}"
+                f"{float(r['operational_kgco2e']):.3g} kg · "
+                f"{money(float(r['carbon_cost']), cur, DISPLAY)}"
                 for r in rows
             ],
             textposition="outside",
             cliponaxis=False,
             customdata=[
-                [r.get("intensity_g_per_kwh"), money(float(r.get("saving_usd", 0.0)), cur)]
+                [r.get("intensity_g_per_kwh"), money(float(r.get("saving_usd", 0.0)), cur, DISPLAY)]
                 for r in rows
             ],
             hovertemplate="%{y}<br>%{customdata[0]:.0f} gCO2e/kWh<br>%{x:.4g} kgCO2e"
