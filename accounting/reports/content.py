@@ -115,13 +115,13 @@ def _assess(ledger: LedgerReader, view: RunView, settings: AssumptionSettings | 
     return assess_run(ledger, view.run_id, settings)
 
 
-def _location(view: RunView, assessment: dict[str, Any] | None) -> str | None:
-    if assessment and assessment.get("location"):
-        return str(assessment["location"])
+def _location(view: RunView, assessment: Assessment | None) -> str | None:
+    if assessment is not None and assessment.location:
+        return assessment.location
     return view.cloud or view.country
 
 
-def _run_facts(view: RunView, role: str, assessment: dict[str, Any] | None) -> RunFacts:
+def _run_facts(view: RunView, role: str, assessment: Assessment | None) -> RunFacts:
     return RunFacts(
         role=role,
         run_id=view.run_id,
@@ -189,21 +189,21 @@ def _devices(views: Sequence[RunView]) -> tuple[DeviceFacts, ...]:
     )
 
 
-def _assumptions(assessed: Sequence[dict[str, Any]]) -> tuple[AssumptionLine, ...]:
-    seen: dict[tuple[Any, ...], list[Any]] = {}
-    for doc in assessed:
-        for name, f in doc.get("assumptions", {}).items():
+def _assumptions(assessed: Sequence[Assessment]) -> tuple[AssumptionLine, ...]:
+    seen: dict[tuple[Any, ...], list[int]] = {}
+    for assessment in assessed:
+        for f in assessment.factors:
             key = (
-                name,
-                f["value"],
-                f["unit"],
-                f["low"],
-                f["high"],
-                f["source"],
-                f.get("year"),
-                f.get("distribution", ""),
-                f.get("boundary"),
-                f.get("dollar_year"),
+                f.name,
+                f.value,
+                f.unit,
+                f.low,
+                f.high,
+                f.source,
+                f.year,
+                f.distribution_text,
+                f.boundary,
+                f.dollar_year,
             )
             seen.setdefault(key, [0])[0] += 1
     return tuple(
@@ -212,22 +212,19 @@ def _assumptions(assessed: Sequence[dict[str, Any]]) -> tuple[AssumptionLine, ..
     )
 
 
-def _counterfactuals(assessed: Sequence[dict[str, Any]]) -> tuple[CounterfactualLine, ...]:
+def _counterfactuals(assessed: Sequence[Assessment]) -> tuple[CounterfactualLine, ...]:
     """Counterfactual places/hours summed over the runs; only those every run was priced at."""
     if not assessed:
         return ()
     sums: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    for doc in assessed:
-        for c in doc.get("counterfactuals", []):
-            where = "as run" if c.get("kind") == "actual" else str(c["where"])
-            s = sums.setdefault(
-                where,
-                {"kind": c.get("kind", ""), "kg": 0.0, "usd": 0.0, "saving": 0.0},
-            )
-            s["kg"] += c["operational_kgco2e"]
-            s["usd"] += c["carbon_cost"]
-            s["saving"] += c.get("saving_kgco2e", 0.0)
+    for assessment in assessed:
+        for c in assessment.counterfactuals:
+            where = "as run" if c.kind == "actual" else c.where
+            s = sums.setdefault(where, {"kind": c.kind, "kg": 0.0, "usd": 0.0, "saving": 0.0})
+            s["kg"] += c.operational_kgco2e
+            s["usd"] += c.carbon_cost
+            s["saving"] += c.saving_kgco2e
             counts[where] = counts.get(where, 0) + 1
     complete = {w: s for w, s in sums.items() if counts[w] == len(assessed)}
     if not complete:
@@ -314,16 +311,15 @@ def gather_run(
     if not _has_energy(view):
         raise _no_energy(view)
     assessment = _assess(ledger, view, settings)
-    doc = assessment.to_json()
     views: list[RunView] = [view]
-    assessments: list[Any] = [assessment]
-    facts = [_run_facts(view, "run", doc)]
+    assessments: list[Assessment | None] = [assessment]
+    facts = [_run_facts(view, "run", assessment)]
     if view.parent_run_id and assessment.parent is not None:
         parent_view = load_run(ledger, assessment.parent.run_id or view.parent_run_id)
-        parent_doc = assessment.parent.to_json()
         views.append(parent_view)
         assessments.append(assessment.parent)
-        facts.append(_run_facts(parent_view, "training run amortized", parent_doc))
+        facts.append(_run_facts(parent_view, "training run amortized", assessment.parent))
+    doc = assessment.to_json()  # the totals are the stable keys of `assess --json`
     totals = {key: doc.get(key) for key in STABLE_KEYS + METHOD_KEYS}
     return _finish(
         ledger,
@@ -333,11 +329,11 @@ def gather_run(
         assessments,
         facts,
         totals,
-        assessed=[doc],
-        amortization=doc.get("amortization"),
-        interval=doc.get("interval"),
-        notes=tuple(doc.get("notes", [])),
-        used_settings=doc.get("settings", {}),
+        assessed=[assessment],
+        amortization=doc["amortization"],
+        interval=doc["interval"],
+        notes=assessment.notes,
+        used_settings=assessment.settings.chosen(),
         command=command,
         generated_at=generated_at,
         ledger_label=ledger_label,
@@ -375,21 +371,17 @@ def gather_project(
     if not any(_has_energy(v) for v in views):
         raise InputError(f"`project` {project!r}: none of its {len(views)} runs has energy entries")
     assessments = [_assess(ledger, v, settings) if _has_energy(v) else None for v in views]
-    docs = [a.to_json() if a is not None else None for a in assessments]
-    facts = [_run_facts(v, "project run", d) for v, d in zip(views, docs, strict=True)]
-    assessed = [d for d in docs if d is not None]
-    used = assessed[0].get("settings", {}) if assessed else {}
-    project_totals = aggregate(
-        [a for a in assessments if a is not None],
-        settings if settings is not None else AssumptionSettings(),
-    )
+    facts = [_run_facts(v, "project run", a) for v, a in zip(views, assessments, strict=True)]
+    assessed = [a for a in assessments if a is not None]
+    used = assessed[0].settings.chosen() if assessed else {}
+    project_totals = aggregate(assessed, settings if settings is not None else AssumptionSettings())
     totals = _project_totals(project_totals)
-    totals.update(_scope2_keys([a for a in assessments if a is not None]))
+    totals.update(_scope2_keys(assessed))
     notes = tuple(
         f"{v.name}: {note}"
-        for v, d in zip(views, docs, strict=True)
-        if d is not None
-        for note in d.get("notes", [])
+        for v, a in zip(views, assessments, strict=True)
+        if a is not None
+        for note in a.notes
     ) + tuple(f"{v.name}: no energy entries (not assessed)" for v in views if not _has_energy(v))
     return _finish(
         ledger,
@@ -420,11 +412,11 @@ def _finish(
     scope: Scope,
     settings: AssumptionSettings | None,
     views: Sequence[RunView],
-    assessments: Sequence[Any],
+    assessments: Sequence[Assessment | None],
     facts: Sequence[RunFacts],
     totals: dict[str, Any],
     *,
-    assessed: Sequence[dict[str, Any]],
+    assessed: Sequence[Assessment],
     amortization: dict[str, Any] | None,
     interval: dict[str, Any] | None,
     notes: tuple[str, ...],

@@ -98,7 +98,7 @@ def _runs_table(content: ReportContent) -> Table:
             hours(r.duration_s),
             sig(r.gpu_hours),
             sig(r.energy_it_kwh),
-            sig(r.assessment.get("operational_kgco2e")) if r.assessment else MISSING,
+            sig(r.operational_kgco2e),
             place_label(r.location) if r.location else MISSING,
         )
         for r in content.runs
@@ -225,28 +225,21 @@ def _intervals_table(content: ReportContent) -> Table:
 
 def _water_bases(content: ReportContent) -> str:
     """`` Water figures: national figure for USA (...)``: which water figures each run used."""
-    labels = sorted(
-        {
-            str(r.assessment["water_basis_label"])
-            for r in content.runs
-            if r.assessment and r.assessment.get("water_basis_label")
-        }
-    )
+    labels = content.water_basis_labels
     return f" Water figures: {'; '.join(labels)}." if labels else ""
 
 
 def _methodology(content: ReportContent) -> Section:
     t = content.totals
     market = t.get("operational_market_kgco2e")
-    doc = content.runs[0].assessment if content.runs and content.scope.kind == "run" else None
-    doc = doc or {}
+    a = content.runs[0].assessment if content.runs and content.scope.kind == "run" else None
     items = [
         f"Money: every amount is in {content.currency} (BLS CPI-U annual averages; each money "
         "factor converted from its own dollar year).",
         f"Scope 2, location-based (headline): {sig(t.get('operational_location_kgco2e'))} kgCO2e.",
         "Scope 2, market-based: "
         + (
-            f"{sig(market)} kgCO2e ({doc.get('market_instrument') or 'contractual instruments'})."
+            f"{sig(market)} kgCO2e ({(a and a.market_instrument) or 'contractual instruments'})."
             if market is not None
             else "not reported (no contractual instrument given: a market factor or "
             "a renewable share)."
@@ -259,22 +252,20 @@ def _methodology(content: ReportContent) -> Section:
             f"SCI (ISO/IEC 21031:2024): {sig(t['sci_gco2e_per_unit'])} gCO2e per "
             f"{t.get('sci_unit')} = (E × I + M) / R, embodied M by time-share."
         )
-    scenarios = doc.get("scc_scenarios") or []
+    scenarios = a.scc_scenarios if a else ()
     if len(scenarios) > 1:
         items.append(
             "Net benefit at the SCC source's other discount rates (scenarios, not drawn): "
             + "; ".join(
-                f"{s['discount_rate']}: {sig(s['net_benefit'])} {content.currency}"
-                for s in scenarios
+                f"{s.discount_rate}: {sig(s.net_benefit)} {content.currency}" for s in scenarios
             )
             + "."
         )
-    ranking = doc.get("sensitivity_ranking") or []
-    if ranking:
-        output = doc.get("sensitivity_of", "operational_kgco2e")
+    ranking = a.sensitivity_ranking if a else ()
+    if a and ranking:
         items.append(
-            f"Sensitivity of {output} (one factor at a time over its range): "
-            + ", ".join(f"{r['factor']} {sig(r['swing'])}" for r in ranking[:5])
+            f"Sensitivity of {a.sensitivity_of} (one factor at a time over its range): "
+            + ", ".join(f"{r.factor} {sig(r.swing)}" for r in ranking[:5])
             + "."
         )
     return Section(

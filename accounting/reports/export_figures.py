@@ -62,7 +62,7 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
         if assessment is not None
     ]
     if content.scope.kind == "run":
-        view, assessment = gathered.views[0], gathered.assessments[0]
+        view, assessment = measured[0]  # the run itself (a run report needs its energy)
         timeline_title = "Power per device"
     else:
         view, assessment = max(measured, key=lambda pair: pair[0].energy_it_j)
@@ -118,9 +118,9 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
         rows = [
             {
                 "name": r.name,
-                "energy_cost": r.assessment["energy_cost"],
-                "carbon_cost": r.assessment["carbon_cost"],
-                "secondary_cost": r.assessment["secondary_cost"],
+                "energy_cost": r.assessment.energy_cost,
+                "carbon_cost": r.assessment.carbon_cost,
+                "secondary_cost": r.assessment.secondary_cost,
             }
             for r in content.runs
             if r.assessment is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounting.assessment.result import Assessment
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
 
@@ -129,8 +130,22 @@ class RunFacts:
     location: str | None
     hosts: tuple[str, ...]
     tags: tuple[str, ...]
-    assessment: dict[str, Any] | None
-    """The run's ``assess --json`` document; None for a run with no energy entries."""
+    assessment: Assessment | None
+    """The run's assessment (``assess --json`` in the JSON report); None for a run with no
+    energy entries."""
+
+    @property
+    def operational_kgco2e(self) -> float | None:
+        """The run's own operational carbon; None when not assessed or not estimated."""
+        a = self.assessment
+        if a is None or "operational_kgco2e" in a.not_estimated:
+            return None
+        return a.operational_kgco2e
+
+    @property
+    def water_basis_label(self) -> str | None:
+        a = self.assessment
+        return a.water_basis.label if a is not None and a.water_basis is not None else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,7 +164,7 @@ class RunFacts:
             "location": self.location,
             "hosts": list(self.hosts),
             "tags": list(self.tags),
-            "assessment": self.assessment,
+            "assessment": self.assessment.to_json() if self.assessment is not None else None,
         }
 
 
@@ -303,6 +318,11 @@ class ReportFacts:
     @property
     def run_ids(self) -> tuple[str, ...]:
         return tuple(r.run_id for r in self.runs)
+
+    @property
+    def water_basis_labels(self) -> list[str]:
+        """Which water figures the runs used (``national figure for USA (...)``), sorted."""
+        return sorted({label for r in self.runs if (label := r.water_basis_label)})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,14 +17,19 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from accounting.assessment import AssumptionSettings
 from accounting.errors import InputError
 from accounting.output_files import check_folder, check_target, write_atomic
 from accounting.reader import LedgerReader
 from accounting.reports import FORMATS
 from accounting.reports.content import Gathered, gather_project, gather_run
 from accounting.reports.facts import Scope
+
+if TYPE_CHECKING:  # the browser and HTML modules are imported when a report needs them
+    from accounting.reports.browser import Deadline
+    from accounting.reports.html import Figures, InteractiveFigures
 
 HTML_FIGURES = ("auto", "static", "interactive")
 Say = Callable[[str], None]
@@ -95,7 +100,7 @@ def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
 def gather(
     ledger: LedgerReader,
     scope: Scope,
-    settings: Any,
+    settings: AssumptionSettings | None,
     *,
     command: str = "",
     generated_at: str = "",
@@ -122,7 +127,7 @@ def gather(
     )
 
 
-def render_text(gathered: Gathered, fmt: str, figures: Any = ()) -> str:
+def render_text(gathered: Gathered, fmt: str, figures: Figures = ()) -> str:
     """Every text format (all but PDF). ``figures``: (name, caption, data URI) for HTML."""
     content = gathered.content
     if fmt == "md":
@@ -154,7 +159,7 @@ def write_report(
     fmt: str,
     out: str | Path,
     *,
-    settings: Any = None,
+    settings: AssumptionSettings | None = None,
     assumptions_file: str | None = None,
     figures_dir: str | Path | None = None,
     force: bool = False,
@@ -185,8 +190,6 @@ def write_report(
         check_folder(fig_dir, "`figures`")
     plan = plan_figures(fmt, fig_dir, html_figures)
     if settings is None:
-        from accounting.assessment import AssumptionSettings
-
         settings = AssumptionSettings()
     request = ReportRequest(
         scope, fmt, out_path, ledger.display, assumptions_file, fig_dir, settings.shared_gpu
@@ -197,7 +200,7 @@ def write_report(
         gathered = mark_unverified(gathered, unverified)
     say(f"gathered {len(gathered.content.runs)} run(s) and their assessments")
     written: list[Path] = []
-    figures: Any = ()
+    figures: Figures = ()
     deadline = None
     if plan.browser is not None:
         from accounting.reports.browser import Deadline, probe_browser
@@ -268,7 +271,7 @@ def plan_figures(fmt: str, fig_dir: Path | None, html_figures: str = "auto") -> 
     return FigurePlan(True, False, require_browser(what), what)
 
 
-def _interactive_figures(ledger: LedgerReader, gathered: Gathered, say: Say) -> Any:
+def _interactive_figures(ledger: LedgerReader, gathered: Gathered, say: Say) -> InteractiveFigures:
     import plotly.offline
 
     from accounting.reports.export_figures import publication_figures
@@ -290,7 +293,7 @@ def _figures(
     say: Say,
     written: list[Path],
     browser: str,
-    deadline: Any,
+    deadline: Deadline,
 ) -> list[tuple[str, str, str]]:
     from accounting.reports.export_figures import (
         FIGURE_FORMATS,

@@ -1,17 +1,20 @@
 """Charts of an assessment: the net-benefit waterfall with its interval, the Monte Carlo
 interval, the sensitivity (tornado) chart, the break-even curve and the counterfactuals.
 
-Input: an :class:`~accounting.assessment.Assessment` (or its ``to_json()`` dict: the keys
-are the stable interface of ``ecoledger assess --json``); output: a Plotly figure. These
+Input: an :class:`~accounting.assessment.Assessment`; the waterfall and the counterfactual
+bars also take a project's (or the dashboard's selection's) totals in the keys of
+``ecoledger assess --json``. Output: a Plotly figure. These
 functions draw; they compute nothing the assessment does not already hold, except the
 break-even curve's points, which come from ``BreakEven.curve``/``net_benefit_at``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from accounting.assessment.result import Assessment
 from accounting.reports.figures.style import (
     CO2,
     KGCO2E,
@@ -41,19 +44,25 @@ FACTOR_LABELS = {
 }
 
 
-def as_json(assessment: Any) -> Mapping[str, Any]:
-    """An Assessment or its JSON dict, as the JSON dict."""
+def as_json(assessment: Assessment | Mapping[str, Any]) -> Mapping[str, Any]:
+    """An Assessment, or a project's totals in its JSON keys, as those keys."""
     if isinstance(assessment, Mapping):
         return assessment
     doc: Mapping[str, Any] = assessment.to_json()
     return doc
 
 
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 def factor_label(name: str) -> str:
     return FACTOR_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any:
+def net_benefit_waterfall(
+    assessment: Assessment | Mapping[str, Any], *, title: str = "Net benefit"
+) -> Any:
     """Benefits → minus energy cost → minus carbon cost → minus secondary cost → net benefit,
     with the Monte Carlo p05–p95 interval on the net bar."""
     import plotly.graph_objects as go
@@ -139,19 +148,18 @@ def _finish_bars(
 
 
 def net_benefit_interval(
-    assessment: Any, *, title: str = "Net benefit: Monte Carlo interval"
+    assessment: Assessment, *, title: str = "Net benefit: Monte Carlo interval"
 ) -> Any:
     """The central net benefit against the Monte Carlo p05, p50 and p95."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    interval = a.get("interval") or {}
-    p05, p50, p95 = a.get("net_benefit_p05"), a.get("net_benefit_p50"), a.get("net_benefit_p95")
+    cur = assessment.money_unit
+    interval = assessment.interval
+    p05, p50, p95 = (_finite(p) for p in (interval.p05, interval.p50, interval.p95))
     fig = new_figure()
     if p05 is None or p95 is None:
         return finish(empty_note(fig, "No interval"), title, None, None)
-    net = float(a["net_benefit"])
+    net = assessment.net_benefit
     fig.add_trace(
         go.Scatter(
             x=[float(p05), float(p95)],
@@ -188,12 +196,11 @@ def net_benefit_interval(
             hovertemplate=money(net, cur, DISPLAY) + "<extra>central value</extra>",
         )
     )
-    draws = interval.get("draws")
+    draws = interval.draws
     sub = (
         f"{draws:,} draws over the factor ranges" if draws else "Monte Carlo over the factor ranges"
     )
-    if interval.get("seed") is not None:
-        sub += f", seed {interval['seed']}"
+    sub += f", seed {interval.seed}"
     fig.update_yaxes(showticklabels=False, range=[-1, 1], showgrid=False)
     lo, hi = min(float(p05), net), max(float(p95), net)
     pad = (hi - lo) * 0.15 or abs(net) * 0.1 or 1.0
@@ -201,25 +208,24 @@ def net_benefit_interval(
     return finish(fig, title, f"Net benefit ({cur})", None, subtitle=sub, height=320)
 
 
-def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitivity") -> Any:
+def sensitivity_tornado(assessment: Assessment, *, top: int = 8, title: str = "Sensitivity") -> Any:
     """Net benefit with each factor at its low and at its high value (others at their
     values), the factors that swing it most on top."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    net = float(a["net_benefit"])
-    rows = list(a.get("sensitivity") or [])[:top]
+    cur = assessment.money_unit
+    net = assessment.net_benefit
+    rows = list(assessment.sensitivity)[:top]
     fig = new_figure()
     if not rows:
         return finish(empty_note(fig, "No factor changes the net benefit"), title, None, None)
     rows = rows[::-1]  # largest at the top
-    labels = [factor_label(r["factor"]) for r in rows]
+    labels = [factor_label(r.factor) for r in rows]
     for side, colr, name in (
         ("low", "#64b5f6", "factor at its low"),
         ("high", "#ef6c00", "factor at its high"),
     ):
-        values = [float(r.get(f"net_at_{side}", net)) for r in rows]
+        values = [r.net_at_low if side == "low" else r.net_at_high for r in rows]
         fig.add_trace(
             go.Bar(
                 y=labels,
@@ -229,7 +235,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
                 marker={"color": colr},
                 name=name,
                 customdata=[
-                    [f"{r.get(side, '')} {r.get('unit', '')}", money(v, cur, DISPLAY)]
+                    [f"{r.low if side == 'low' else r.high} {r.unit}", money(v, cur, DISPLAY)]
                     for r, v in zip(rows, values, strict=True)
                 ],
                 hovertemplate="%{y} = %{customdata[0]}<br>net %{customdata[1]}<extra></extra>",
@@ -242,7 +248,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
 
 
 def break_even_curve(
-    assessment: Any,
+    assessment: Assessment,
     *,
     max_uses: int | None = None,
     points: int = 60,
@@ -252,16 +258,12 @@ def break_even_curve(
     net(n) = −fixed cost + n × (benefit per use − cost per use)."""
     import plotly.graph_objects as go
 
-    be = getattr(assessment, "break_even", None)
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    info = a.get("break_even") or {}
+    be = assessment.break_even
+    cur = assessment.money_unit
     fig = new_figure()
-    unit = info.get("use_unit") or "use"
-    if be is None:
-        return finish(empty_note(fig, "Pass the Assessment (not its JSON)"), title, None, None)
+    unit = be.use_unit or "use"
     uses = be.uses
-    expected = int((a.get("amortization") or {}).get("expected_uses") or 0)
+    expected = int(assessment.amortization.expected_uses or 0)
     top = max_uses or (max(10, 4 * int(uses)) if uses else (expected or 1000))
     curve = be.curve(top, points)
     fig.add_trace(
@@ -296,14 +298,16 @@ def break_even_curve(
     margin = be.margin_per_use
     if margin is not None:
         sub += f"; margin per {unit} {money(margin, cur, DISPLAY)}"
-    trained = (a.get("amortization") or {}).get("parent_run_id")
+    trained = assessment.amortization.parent_run_id
     sub += f"<br>cost to recover from uses: {money(be.fixed_cost, cur, DISPLAY)} ("
     sub += "the training run's cost" if trained else "this run's cost"
     sub += ", less lump-sum benefits)"
     return finish(fig, title, f"Number of uses ({unit}s)", f"Net benefit ({cur})", subtitle=sub)
 
 
-def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewhere") -> Any:
+def counterfactual_bars(
+    assessment: Assessment | Mapping[str, Any], *, title: str = "The same energy elsewhere"
+) -> Any:
     """Operational carbon of the same measured energy in other regions (or start hours),
     the actual one highlighted, the lowest marked."""
     import plotly.graph_objects as go
