@@ -60,7 +60,7 @@ def file_stem(scope: Any) -> str:
 
 def make_report(ledger: Any, scope: Any, fmt: str, settings: Any) -> list[ReportFile]:
     """The report (and for LaTeX its ``.bib``) as downloadable files."""
-    from accounting.reports.generate import ReportRequest, gather, render_text, write_report
+    from accounting.reports.generate import gather, regenerate_command, render_text, write_report
     from dashboard.ui import cli_option
 
     label, suffix, mime = FORMATS[fmt]
@@ -70,7 +70,7 @@ def make_report(ledger: Any, scope: Any, fmt: str, settings: Any) -> list[Report
             out = Path(tmp) / name
             result = write_report(ledger, scope, fmt, out, settings=settings, cli_option=cli_option)
             return [ReportFile(name, result.paths[0].read_bytes(), mime)]
-    command = ReportRequest(scope, fmt, Path(name), ledger.display).command_line(cli_option)
+    command = regenerate_command(scope, fmt, Path(name), ledger.display, option=cli_option)
     gathered = gather(ledger, scope, settings, command=command)
     files = [ReportFile(name, render_text(gathered, fmt).encode("utf-8"), mime)]
     if fmt == "latex":

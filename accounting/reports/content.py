@@ -297,16 +297,40 @@ def _no_energy(view: RunView) -> InputError:
     )
 
 
-def gather_run(
+@dataclass(frozen=True)
+class _Found:
+    """What a run, or a project's runs, give a report before the parts every report shares."""
+
+    scope: Scope
+    views: Sequence[RunView]
+    assessments: Sequence[Assessment | None]
+    facts: Sequence[RunFacts]
+    totals: dict[str, Any]
+    assessed: Sequence[Assessment]
+    amortization: dict[str, Any] | None
+    interval: dict[str, Any] | None
+    notes: tuple[str, ...]
+    used_settings: dict[str, Any]
+
+
+def gather(
     ledger: LedgerReader,
-    run_id: str,
+    scope: Scope,
     settings: AssumptionSettings | None,
     *,
     command: str = "",
     generated_at: str = "",
     ledger_label: str | None = None,
 ) -> Gathered:
-    """The content of a run report (and the views/assessments its figures need)."""
+    """The content of a report on ``scope`` (and the views and assessments its figures need)."""
+    if scope.kind == "run":
+        found = _found_run(ledger, str(scope.run_id), settings)
+    else:
+        found = _found_project(ledger, str(scope.project), settings, scope.since, scope.until)
+    return _finish(ledger, settings, found, command, generated_at, ledger_label)
+
+
+def _found_run(ledger: LedgerReader, run_id: str, settings: AssumptionSettings | None) -> _Found:
     view = load_run(ledger, run_id)
     if not _has_energy(view):
         raise _no_energy(view)
@@ -320,38 +344,28 @@ def gather_run(
         assessments.append(assessment.parent)
         facts.append(_run_facts(parent_view, "training run amortized", assessment.parent))
     doc = assessment.to_json()  # the totals are the stable keys of `assess --json`
-    totals = {key: doc.get(key) for key in STABLE_KEYS + METHOD_KEYS}
-    return _finish(
-        ledger,
-        Scope("run", run_id=view.run_id),
-        settings,
-        views,
-        assessments,
-        facts,
-        totals,
+    return _Found(
+        scope=Scope("run", run_id=view.run_id),
+        views=views,
+        assessments=assessments,
+        facts=facts,
+        totals={key: doc.get(key) for key in STABLE_KEYS + METHOD_KEYS},
         assessed=[assessment],
         amortization=doc["amortization"],
         interval=doc["interval"],
         notes=assessment.notes,
         used_settings=assessment.settings.chosen(),
-        command=command,
-        generated_at=generated_at,
-        ledger_label=ledger_label,
     )
 
 
-def gather_project(
+def _found_project(
     ledger: LedgerReader,
     project: str,
     settings: AssumptionSettings | None,
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    command: str = "",
-    generated_at: str = "",
-    ledger_label: str | None = None,
-) -> Gathered:
-    """The content of a project report: every run of ``project`` started in [since, until]."""
+    since: str | None,
+    until: str | None,
+) -> _Found:
+    """Every run of ``project`` started in [since, until]."""
     start = parse_when(since, "since", end_of_day=False)
     end = parse_when(until, "until", end_of_day=True)
     if start and end and start > end:
@@ -383,14 +397,12 @@ def gather_project(
         if a is not None
         for note in a.notes
     ) + tuple(f"{v.name}: no energy entries (not assessed)" for v in views if not _has_energy(v))
-    return _finish(
-        ledger,
-        Scope("project", project=project, since=since, until=until),
-        settings,
-        views,
-        assessments,
-        facts,
-        totals,
+    return _Found(
+        scope=Scope("project", project=project, since=since, until=until),
+        views=views,
+        assessments=assessments,
+        facts=facts,
+        totals=totals,
         assessed=assessed,
         amortization=None,
         interval={
@@ -401,37 +413,25 @@ def gather_project(
         },
         notes=notes,
         used_settings=used,
-        command=command,
-        generated_at=generated_at,
-        ledger_label=ledger_label,
     )
 
 
 def _finish(
     ledger: LedgerReader,
-    scope: Scope,
     settings: AssumptionSettings | None,
-    views: Sequence[RunView],
-    assessments: Sequence[Assessment | None],
-    facts: Sequence[RunFacts],
-    totals: dict[str, Any],
-    *,
-    assessed: Sequence[Assessment],
-    amortization: dict[str, Any] | None,
-    interval: dict[str, Any] | None,
-    notes: tuple[str, ...],
-    used_settings: dict[str, Any],
+    found: _Found,
     command: str,
     generated_at: str,
-    ledger_label: str | None = None,
+    ledger_label: str | None,
 ) -> Gathered:
+    scope, views, facts, totals = found.scope, found.views, found.facts, found.totals
     own_views = [views[0]] if scope.kind == "run" else list(views)
     energy = sum(v.energy_it_j for v in own_views)
     approx = sum(d.energy_j for v in own_views for d in v.devices if d.approximated)
     kg = float(totals.get("operational_kgco2e") or 0.0) + float(
         totals.get("embodied_kgco2e") or 0.0
     )
-    assumptions = _assumptions(assessed)
+    assumptions = _assumptions(found.assessed)
     equivalences = eq.equivalences(kg)
     references = refs.cited(
         [a.source for a in assumptions], extra=[e.reference for e in equivalences]
@@ -448,7 +448,7 @@ def _finish(
         settings_requested=requested,
     )
     locations = tuple(dict.fromkeys(f.location for f in facts if f.location))
-    counterfactuals = _counterfactuals(assessed)
+    counterfactuals = _counterfactuals(found.assessed)
     report_facts = ReportFacts(
         scope=scope,
         totals=totals,
@@ -464,13 +464,13 @@ def _finish(
         problems=_problems(views),
         equivalences=equivalences,
         references=references,
-        settings=used_settings,
-        amortization=amortization,
-        interval=interval,
-        notes=notes,
+        settings=found.used_settings,
+        amortization=found.amortization,
+        interval=found.interval,
+        notes=found.notes,
         provenance=provenance,
     )
-    return Gathered(statement.written(report_facts), tuple(views), tuple(assessments))
+    return Gathered(statement.written(report_facts), tuple(views), tuple(found.assessments))
 
 
 def finite(value: Any) -> bool:

@@ -24,7 +24,7 @@ from accounting.errors import InputError
 from accounting.output_files import check_folder, check_target, write_atomic
 from accounting.reader import LedgerReader
 from accounting.reports import FORMATS
-from accounting.reports.content import Gathered, gather_project, gather_run
+from accounting.reports.content import Gathered, gather
 from accounting.reports.facts import Scope
 
 if TYPE_CHECKING:  # the browser and HTML modules are imported when a report needs them
@@ -46,45 +46,38 @@ def _quiet(message: str) -> None:
     return None
 
 
-@dataclass(frozen=True)
-class ReportRequest:
-    """What regenerates a report, by field. The library knows no command line: the caller
-    names each field as its own command line does (:meth:`command_line`)."""
-
-    scope: Scope
-    format: str
-    out: Path
-    ledger: str
-    """The ledger as shown (its password masked)."""
-    assumptions: str | None = None
-    figures: Path | None = None
-    shared_gpu: str = "whole"
-
-    def fields(self) -> list[tuple[str, str | None]]:
-        """(field, value) in command-line order; ``None`` for a field that takes no value."""
-        scope = self.scope
-        out: list[tuple[str, str | None]] = []
-        if scope.kind == "project":
-            out.append(("project", str(scope.project)))
-            out += [(name, v) for name, v in (("since", scope.since), ("until", scope.until)) if v]
-        out.append(("format", self.format))
-        if self.assumptions:
-            out.append(("assumptions", self.assumptions))
-        if self.shared_gpu != "whole":
-            out.append(("shared_gpu", self.shared_gpu))
-        out.append(("out", str(self.out)))
-        if self.figures is not None:
-            out.append(("figures", str(self.figures)))
-        return [*out, ("ledger", self.ledger), ("force", None)]
-
-    def command_line(self, option: Callable[[str], str]) -> str:
-        """The ``ecoledger report`` command line, each field named by ``option``."""
-        argv = ["ecoledger", "report"]
-        if self.scope.kind == "run":
-            argv.append(str(self.scope.run_id))
-        for field, value in self.fields():
-            argv += [option(field)] if value is None else [option(field), value]
-        return shlex.join(argv)
+def regenerate_command(
+    scope: Scope,
+    fmt: str,
+    out: Path,
+    ledger_label: str,
+    assumptions_file: str | None = None,
+    figures_dir: Path | None = None,
+    shared_gpu: str = "whole",
+    *,
+    option: Callable[[str], str],
+) -> str:
+    """The ``ecoledger report`` command line that regenerates this report. The library knows
+    no command line: ``option`` names each field as the caller's does (the CLI's flags)."""
+    argv = ["ecoledger", "report"]
+    fields: list[tuple[str, str | None]] = []  # None: a field that takes no value
+    if scope.kind == "run":
+        argv.append(str(scope.run_id))
+    else:
+        fields.append(("project", str(scope.project)))
+        fields += [(name, v) for name, v in (("since", scope.since), ("until", scope.until)) if v]
+    fields.append(("format", fmt))
+    if assumptions_file:
+        fields.append(("assumptions", assumptions_file))
+    if shared_gpu != "whole":
+        fields.append(("shared_gpu", shared_gpu))
+    fields.append(("out", str(out)))
+    if figures_dir is not None:
+        fields.append(("figures", str(figures_dir)))
+    fields += [("ledger", ledger_label), ("force", None)]
+    for field, value in fields:
+        argv += [option(field)] if value is None else [option(field), value]
+    return shlex.join(argv)
 
 
 def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
@@ -95,36 +88,6 @@ def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
     provenance = dataclasses.replace(content.provenance, unverified=reason)
     content = written(dataclasses.replace(content, provenance=provenance))
     return dataclasses.replace(gathered, content=content)
-
-
-def gather(
-    ledger: LedgerReader,
-    scope: Scope,
-    settings: AssumptionSettings | None,
-    *,
-    command: str = "",
-    generated_at: str = "",
-    ledger_label: str | None = None,
-) -> Gathered:
-    if scope.kind == "run":
-        return gather_run(
-            ledger,
-            str(scope.run_id),
-            settings,
-            command=command,
-            generated_at=generated_at,
-            ledger_label=ledger_label,
-        )
-    return gather_project(
-        ledger,
-        str(scope.project),
-        settings,
-        since=scope.since,
-        until=scope.until,
-        command=command,
-        generated_at=generated_at,
-        ledger_label=ledger_label,
-    )
 
 
 def render_text(gathered: Gathered, fmt: str, figures: Figures = ()) -> str:
@@ -191,10 +154,20 @@ def write_report(
     plan = plan_figures(fmt, fig_dir, html_figures)
     if settings is None:
         settings = AssumptionSettings()
-    request = ReportRequest(
-        scope, fmt, out_path, ledger.display, assumptions_file, fig_dir, settings.shared_gpu
+    command = (
+        regenerate_command(
+            scope,
+            fmt,
+            out_path,
+            ledger.display,
+            assumptions_file,
+            fig_dir,
+            settings.shared_gpu,
+            option=cli_option,
+        )
+        if cli_option is not None
+        else ""
     )
-    command = request.command_line(cli_option) if cli_option is not None else ""
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
     if unverified:
         gathered = mark_unverified(gathered, unverified)
