@@ -84,6 +84,8 @@ class Gathered:
     views: tuple[RunView, ...]
     assessments: tuple[Assessment | None, ...]
     """One per view; None for a run without energy."""
+    totals: Totals | None = None
+    """A project's totals (a run report's are its assessment's)."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -311,6 +313,7 @@ class _Found:
     interval: dict[str, Any] | None
     notes: tuple[str, ...]
     used_settings: dict[str, Any]
+    project_totals: Totals | None = None
 
 
 def gather(
@@ -413,6 +416,7 @@ def _found_project(
         },
         notes=notes,
         used_settings=used,
+        project_totals=project_totals,
     )
 
 
@@ -470,7 +474,12 @@ def _finish(
         notes=found.notes,
         provenance=provenance,
     )
-    return Gathered(statement.written(report_facts), tuple(views), tuple(found.assessments))
+    return Gathered(
+        statement.written(report_facts),
+        tuple(views),
+        tuple(found.assessments),
+        found.project_totals,
+    )
 
 
 def finite(value: Any) -> bool:

@@ -101,8 +101,10 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             ),
         ]
     else:
+        totals = gathered.totals
+        assert totals is not None  # gathered for a project
         project_doc = {
-            **content.totals,
+            "money_unit": totals.money_unit,
             "counterfactuals": [
                 {
                     "where": c.where,
@@ -129,7 +131,7 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             NamedFigure(
                 "net_benefit_waterfall",
                 "The project's net-benefit identity, term by term, with the p05–p95 interval.",
-                charts.net_benefit_waterfall(project_doc, title="Net benefit of the project"),
+                charts.net_benefit_waterfall(totals, title="Net benefit of the project"),
             ),
             NamedFigure(
                 "costliest_runs",

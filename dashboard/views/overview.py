@@ -58,7 +58,7 @@ m[3].metric("Social benefit", money(sums.social_benefit, cur, DISPLAY), help="de
 m[4].metric("Net benefit", money(sums.net_benefit, cur, DISPLAY))
 
 ui.chart(
-    figures.net_benefit_waterfall(sums.to_json(), title="Net benefit of the selected runs"),
+    figures.net_benefit_waterfall(sums, title="Net benefit of the selected runs"),
     key="overview_waterfall",
 )
 rows = [{"name": view.name, **own_money(a)} for view, a in assessed]

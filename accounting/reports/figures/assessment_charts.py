@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from accounting.assessment.result import Assessment
 from accounting.reports.figures.style import (
@@ -60,27 +60,48 @@ def factor_label(name: str) -> str:
     return FACTOR_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-def net_benefit_waterfall(
-    assessment: Assessment | Mapping[str, Any], *, title: str = "Net benefit"
-) -> Any:
+class NetBenefitTerms(Protocol):
+    """The terms of the identity and the net benefit's interval: an :class:`Assessment` (one
+    run) or the :class:`~accounting.assessment.aggregate.Totals` of several."""
+
+    @property
+    def social_benefit(self) -> float: ...
+    @property
+    def environmental_benefit(self) -> float: ...
+    @property
+    def energy_cost(self) -> float: ...
+    @property
+    def carbon_cost(self) -> float: ...
+    @property
+    def secondary_cost(self) -> float: ...
+    @property
+    def net_benefit(self) -> float: ...
+    @property
+    def net_benefit_p05(self) -> float | None: ...
+    @property
+    def net_benefit_p95(self) -> float | None: ...
+    @property
+    def money_unit(self) -> str: ...
+
+
+def net_benefit_waterfall(terms: NetBenefitTerms, *, title: str = "Net benefit") -> Any:
     """Benefits → minus energy cost → minus carbon cost → minus secondary cost → net benefit,
     with the Monte Carlo p05–p95 interval on the net bar."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    social = float(a["social_benefit"])
-    environmental = float(a["environmental_benefit"])
+    cur = terms.money_unit
+    social = float(terms.social_benefit)
+    environmental = float(terms.environmental_benefit)
     steps = [("Social benefit", social, "relative")]
     if environmental:
         steps.append(("Environmental benefit", environmental, "relative"))
     steps += [
-        ("Energy cost", -float(a["energy_cost"]), "relative"),
-        (f"Carbon cost ({CO2})", -float(a["carbon_cost"]), "relative"),
-        ("Secondary cost", -float(a["secondary_cost"]), "relative"),
+        ("Energy cost", -float(terms.energy_cost), "relative"),
+        (f"Carbon cost ({CO2})", -float(terms.carbon_cost), "relative"),
+        ("Secondary cost", -float(terms.secondary_cost), "relative"),
     ]
-    net = float(a["net_benefit"])
-    p05, p95 = a.get("net_benefit_p05"), a.get("net_benefit_p95")
+    net = float(terms.net_benefit)
+    p05, p95 = terms.net_benefit_p05, terms.net_benefit_p95
     levels = [0.0]
     for _, v, _ in steps:
         levels.append(levels[-1] + v)
