@@ -28,6 +28,7 @@ from accounting.assessment.aggregate import ADDITIVE, Totals, aggregate
 from accounting.assessment.project import METHOD as PROJECT_METHOD
 from accounting.assessment.result import Assessment
 from accounting.errors import InputError
+from accounting.factors.factor import Factor
 from accounting.reader import LedgerReader
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
@@ -192,26 +193,12 @@ def _devices(views: Sequence[RunView]) -> tuple[DeviceFacts, ...]:
 
 
 def _assumptions(assessed: Sequence[Assessment]) -> tuple[AssumptionLine, ...]:
-    seen: dict[tuple[Any, ...], list[int]] = {}
+    """Each factor once, in the order first used, with how many runs used it."""
+    runs: dict[Factor, int] = {}
     for assessment in assessed:
-        for f in assessment.factors:
-            key = (
-                f.name,
-                f.value,
-                f.unit,
-                f.low,
-                f.high,
-                f.source,
-                f.year,
-                f.distribution_text,
-                f.boundary,
-                f.dollar_year,
-            )
-            seen.setdefault(key, [0])[0] += 1
-    return tuple(
-        AssumptionLine(name, value, unit, low, high, source, year, count[0], dist, bound, dy)
-        for (name, value, unit, low, high, source, year, dist, bound, dy), count in seen.items()
-    )
+        for factor in assessment.factors:
+            runs[factor] = runs.get(factor, 0) + 1
+    return tuple(AssumptionLine(factor, count) for factor, count in runs.items())
 
 
 def _counterfactuals(assessed: Sequence[Assessment]) -> tuple[CounterfactualLine, ...]:
@@ -438,7 +425,7 @@ def _finish(
     assumptions = _assumptions(found.assessed)
     equivalences = eq.equivalences(kg)
     references = refs.cited(
-        [a.source for a in assumptions], extra=[e.reference for e in equivalences]
+        [a.factor.source for a in assumptions], extra=[e.reference for e in equivalences]
     )
     anchor_seq, anchor_hash = _anchor(ledger, [v.run_id for v in views])
     requested = settings.chosen() if settings is not None else {}

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from accounting.reports.facts import ReportContent
+from accounting.reports.facts import AssumptionLine, ReportContent
 from accounting.reports.numbers import MISSING, hours, money, percent, sig
 from accounting.reports.places import place_label
 
@@ -142,28 +142,27 @@ def _devices_table(content: ReportContent) -> Table:
     )
 
 
-def _assumptions_table(content: ReportContent) -> Table:
-    rows = tuple(
-        (
-            a.name + (f" ({a.runs} runs)" if content.scope.kind == "project" else ""),
-            sig(a.value),
-            a.unit,
-            f"{sig(a.low)} – {sig(a.high)}",
-            a.distribution or MISSING,
-            str(a.year) if a.year else MISSING,
-            ", ".join(
-                part
-                for part in (
-                    f"boundary: {a.boundary}" if a.boundary else "",
-                    f"{a.dollar_year} USD" if a.dollar_year else "",
-                )
-                if part
-            )
-            or MISSING,
-            a.source,
-        )
-        for a in content.assumptions
+def _assumption_row(line: AssumptionLine, project: bool) -> tuple[str, ...]:
+    f = line.factor
+    notes = (
+        f"boundary: {f.boundary}" if f.boundary else "",
+        f"{f.dollar_year} USD" if f.dollar_year else "",
     )
+    return (
+        f.name + (f" ({line.runs} runs)" if project else ""),
+        sig(f.value),
+        f.unit,
+        f"{sig(f.low)} – {sig(f.high)}",
+        f.distribution_text or MISSING,
+        str(f.year) if f.year else MISSING,
+        ", ".join(part for part in notes if part) or MISSING,
+        f.source,
+    )
+
+
+def _assumptions_table(content: ReportContent) -> Table:
+    project = content.scope.kind == "project"
+    rows = tuple(_assumption_row(a, project) for a in content.assumptions)
     return Table(
         (
             "Factor",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounting.assessment.result import Assessment
+from accounting.factors.factor import Factor
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
 
@@ -204,32 +205,20 @@ class HardwareLine:
 
 @dataclass(frozen=True)
 class AssumptionLine:
-    name: str
-    value: float
-    unit: str
-    low: float
-    high: float
-    source: str
-    year: int | None
+    """A factor the report's runs were priced with."""
+
+    factor: Factor
     runs: int
     """How many of the report's assessed runs used this value."""
-    distribution: str = ""
-    boundary: str | None = None
-    dollar_year: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        fields = self.factor.to_json()
+        head = ("value", "unit", "low", "high", "source", "year")
         return {
-            "name": self.name,
-            "value": self.value,
-            "unit": self.unit,
-            "low": self.low,
-            "high": self.high,
-            "source": self.source,
-            "year": self.year,
+            "name": self.factor.name,
+            **{key: fields[key] for key in head},
             "runs": self.runs,
-            "distribution": self.distribution,
-            "boundary": self.boundary,
-            "dollar_year": self.dollar_year,
+            **{key: value for key, value in fields.items() if key not in head},
         }
 
 
