@@ -97,26 +97,12 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             NamedFigure(
                 "counterfactuals",
                 "Operational emissions of the same energy in other places or hours.",
-                charts.counterfactual_bars(assessment),
+                charts.counterfactual_bars(assessment.counterfactuals, assessment.money_unit),
             ),
         ]
     else:
         totals = gathered.totals
         assert totals is not None  # gathered for a project
-        project_doc = {
-            "money_unit": totals.money_unit,
-            "counterfactuals": [
-                {
-                    "where": c.where,
-                    "kind": "actual" if c.where == "as run" else c.kind,
-                    "operational_kgco2e": c.operational_kgco2e,
-                    "carbon_cost": c.carbon_cost,
-                    "saving_usd": 0.0,
-                    "intensity_g_per_kwh": None,
-                }
-                for c in content.counterfactuals
-            ],
-        }
         rows = [
             {
                 "name": r.name,
@@ -141,7 +127,7 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             NamedFigure(
                 "counterfactuals",
                 "Operational emissions of the project's energy in other places.",
-                charts.counterfactual_bars(project_doc),
+                charts.counterfactual_bars(content.counterfactuals, totals.money_unit),
             ),
         ]
     return tuple(out)

@@ -111,7 +111,10 @@ try:
 except (InputError, ValueError) as exc:
     st.error(ui.error_text(exc))
     st.stop()
-ui.chart(figures.counterfactual_bars(assessment), key="cmp_counterfactuals")
+ui.chart(
+    figures.counterfactual_bars(assessment.counterfactuals, assessment.money_unit),
+    key="cmp_counterfactuals",
+)
 best = min(assessment.counterfactuals, key=lambda c: c.operational_kgco2e, default=None)
 if best is not None and best.saving_kgco2e > 0:
     st.caption(

@@ -14,7 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from accounting.assessment.result import Assessment
+from accounting.assessment.result import Assessment, Counterfactual
+from accounting.reports.facts import CounterfactualLine
 from accounting.reports.figures.style import (
     CO2,
     KGCO2E,
@@ -42,14 +43,6 @@ FACTOR_LABELS = {
     "utilization": "Hardware utilization",
     "energy_measurement": "Energy measurement",
 }
-
-
-def as_json(assessment: Assessment | Mapping[str, Any]) -> Mapping[str, Any]:
-    """An Assessment, or a project's totals in its JSON keys, as those keys."""
-    if isinstance(assessment, Mapping):
-        return assessment
-    doc: Mapping[str, Any] = assessment.to_json()
-    return doc
 
 
 def _finite(value: float) -> float | None:
@@ -327,46 +320,48 @@ def break_even_curve(
 
 
 def counterfactual_bars(
-    assessment: Assessment | Mapping[str, Any], *, title: str = "The same energy elsewhere"
+    rows: Sequence[Counterfactual | CounterfactualLine],
+    money_unit: str,
+    *,
+    title: str = "The same energy elsewhere",
 ) -> Any:
     """Operational carbon of the same measured energy in other regions (or start hours),
-    the actual one highlighted, the lowest marked."""
+    the actual one highlighted, the lowest marked: a run's counterfactuals, or a project's
+    summed lines (which have no single intensity and no saving in money)."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    rows: Sequence[Mapping[str, Any]] = list(a.get("counterfactuals") or [])
+    cur = money_unit
     fig = new_figure()
     if not rows:
         return finish(
             empty_note(fig, "No counterfactuals: choose regions to compare"), title, None, None
         )
-    rows = sorted(rows, key=lambda r: float(r["operational_kgco2e"]), reverse=True)
-    lowest = min(float(r["operational_kgco2e"]) for r in rows)
-    labels = [
-        f"{r['where']} (actual)" if r.get("kind") == "actual" else str(r["where"]) for r in rows
-    ]
+    rows = sorted(rows, key=lambda r: float(r.operational_kgco2e), reverse=True)
+    lowest = min(float(r.operational_kgco2e) for r in rows)
+    labels = [f"{r.where} (actual)" if r.kind == "actual" else str(r.where) for r in rows]
     colours = [
         TOTAL
-        if r.get("kind") == "actual"
-        else (POSITIVE if float(r["operational_kgco2e"]) == lowest else colour(0))
+        if r.kind == "actual"
+        else (POSITIVE if float(r.operational_kgco2e) == lowest else colour(0))
         for r in rows
     ]
     fig.add_trace(
         go.Bar(
             y=labels,
-            x=[float(r["operational_kgco2e"]) for r in rows],
+            x=[float(r.operational_kgco2e) for r in rows],
             orientation="h",
             marker={"color": colours},
             text=[
-                f"{float(r['operational_kgco2e']):.3g} kg · "
-                f"{money(float(r['carbon_cost']), cur, DISPLAY)}"
+                f"{float(r.operational_kgco2e):.3g} kg · {money(float(r.carbon_cost), cur, DISPLAY)}"
                 for r in rows
             ],
             textposition="outside",
             cliponaxis=False,
             customdata=[
-                [r.get("intensity_g_per_kwh"), money(float(r.get("saving_usd", 0.0)), cur, DISPLAY)]
+                [
+                    r.intensity_g_per_kwh if isinstance(r, Counterfactual) else None,
+                    money(r.saving_usd if isinstance(r, Counterfactual) else 0.0, cur, DISPLAY),
+                ]
                 for r in rows
             ],
             hovertemplate="%{y}<br>%{customdata[0]:.0f} gCO2e/kWh<br>%{x:.4g} kgCO2e"
@@ -374,10 +369,10 @@ def counterfactual_bars(
             showlegend=False,
         )
     )
-    best = next(r for r in rows if float(r["operational_kgco2e"]) == lowest)
-    xs = [float(r["operational_kgco2e"]) for r in rows]
+    best = next(r for r in rows if float(r.operational_kgco2e) == lowest)
+    xs = [float(r.operational_kgco2e) for r in rows]
     fig.update_xaxes(range=[0, max(xs) * 1.35 or 1.0])
-    sub = f"same measured energy and PUE; lowest: {best['where']}; label: kg{CO2}e · carbon cost"
+    sub = f"same measured energy and PUE; lowest: {best.where}; label: kg{CO2}e · carbon cost"
     x_title = f"Operational carbon ({KGCO2E})"
     return _finish_bars(fig, title, x_title, sub, max(300, 90 + 40 * len(rows)), legend=False)
 
