@@ -30,18 +30,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from accounting.reports.browser import HEADLESS_SWITCHES, switches  # noqa: E402
 from tests.dashboard.server import Dashboard, dashboard  # noqa: E402
 from tests.fixtures.ledgers import build_big_ledger, build_empty_ledger  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = switches(*HEADLESS_SWITCHES)  # the reports' headless browser, as they start it
 TARGET_S = 3.0
 TARGET_MB = 500.0
 MAX_POINTS = 5000

@@ -61,14 +61,16 @@ def file_stem(scope: Any) -> str:
 def make_report(ledger: Any, scope: Any, fmt: str, settings: Any) -> list[ReportFile]:
     """The report (and for LaTeX its ``.bib``) as downloadable files."""
     from accounting.reports.generate import gather, regenerate_command, render_text, write_report
+    from dashboard.ui import cli_option
 
     label, suffix, mime = FORMATS[fmt]
     name = file_stem(scope) + (".model-card" if fmt == "model-card" else "") + suffix
     if fmt in SLOW_FORMATS:
         with tempfile.TemporaryDirectory(prefix="ecoledger-dashboard-") as tmp:
-            result = write_report(ledger, scope, fmt, Path(tmp) / name, settings=settings)
+            out = Path(tmp) / name
+            result = write_report(ledger, scope, fmt, out, settings=settings, cli_option=cli_option)
             return [ReportFile(name, result.paths[0].read_bytes(), mime)]
-    command = regenerate_command(scope, fmt, Path(name), ledger.display)
+    command = regenerate_command(scope, fmt, Path(name), ledger.display, option=cli_option)
     gathered = gather(ledger, scope, settings, command=command)
     files = [ReportFile(name, render_text(gathered, fmt).encode("utf-8"), mime)]
     if fmt == "latex":

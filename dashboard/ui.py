@@ -15,7 +15,6 @@ from typing import Any
 import streamlit as st
 
 from accounting.reports.escape import markdown_text
-from accounting.reports.figures.style import money
 from accounting.runs import RunView
 from dashboard import data
 
@@ -225,10 +224,6 @@ def period_input(container: Any, label: str, views: Sequence[RunView], key: str)
 
 def litres(value: float) -> str:
     return f"{value:,.4g} L" if abs(value) < 1e4 else f"{value:,.0f} L"
-
-
-def usd(value: float | None, currency: str = "USD") -> str:
-    return "—" if value is None else money(value, currency)
 
 
 def when(value: datetime | None) -> str:

@@ -339,6 +339,15 @@ class Assessment(AdditiveTerms):
     def break_even_uses(self) -> int | None:
         return self.break_even.uses
 
+    @property
+    def net_benefit_p05(self) -> float | None:
+        """The interval's p05; None when not finite (as in ``to_json``)."""
+        return self.interval.p05 if math.isfinite(self.interval.p05) else None
+
+    @property
+    def net_benefit_p95(self) -> float | None:
+        return self.interval.p95 if math.isfinite(self.interval.p95) else None
+
     def factor(self, name: str) -> Factor:
         return next(f for f in self.factors if f.name == name)
 

@@ -29,20 +29,30 @@ TIMEOUT_ENV = "ECOLEDGER_BROWSER_TIMEOUT_S"
 DEFAULT_TIMEOUT_S = 60.0
 PROBE_TIMEOUT_S = 20.0
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-HEADLESS_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--no-first-run",
+HEADLESS_SWITCHES = (
+    "headless",
+    "no-sandbox",
+    "disable-gpu",
+    "disable-background-networking",
+    "disable-component-update",
+    "disable-sync",
+    "disable-extensions",
+    "no-first-run",
 )
+"""Chromium switches (names without their dashes) for a headless browser with networking
+features, the sandbox, the GPU and extensions off: every browser call starts with these."""
 REMEDY = (
     "install Debian's chromium package (apt-get install chromium), set BROWSER_PATH to a "
     "Chrome or Chromium, or run plotly_get_chrome where the internet is reachable"
 )
+
+
+def switches(*names: str, **values: object) -> list[str]:
+    """Chromium command-line switches: ``--name`` for each name, then ``--name=value`` for
+    each value (``user_data_dir`` is the switch ``--user-data-dir``)."""
+    named = [f"--{name}" for name in names]
+    valued = [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
+    return named + valued
 
 
 class BrowserError(InputError):
@@ -205,9 +215,7 @@ def probe_browser(path: str, what: str, deadline: Deadline) -> None:
         done = run_browser(
             [
                 path,
-                *HEADLESS_FLAGS,
-                f"--user-data-dir={Path(tmp) / 'profile'}",
-                "--dump-dom",
+                *switches(*HEADLESS_SWITCHES, "dump-dom", user_data_dir=Path(tmp) / "profile"),
                 "about:blank",
             ],
             probe_deadline,

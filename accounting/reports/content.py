@@ -28,6 +28,7 @@ from accounting.assessment.aggregate import ADDITIVE, Totals, aggregate
 from accounting.assessment.project import METHOD as PROJECT_METHOD
 from accounting.assessment.result import Assessment
 from accounting.errors import InputError
+from accounting.factors.factor import Factor
 from accounting.reader import LedgerReader
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
@@ -84,6 +85,8 @@ class Gathered:
     views: tuple[RunView, ...]
     assessments: tuple[Assessment | None, ...]
     """One per view; None for a run without energy."""
+    totals: Totals | None = None
+    """A project's totals (a run report's are its assessment's)."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -115,13 +118,13 @@ def _assess(ledger: LedgerReader, view: RunView, settings: AssumptionSettings | 
     return assess_run(ledger, view.run_id, settings)
 
 
-def _location(view: RunView, assessment: dict[str, Any] | None) -> str | None:
-    if assessment and assessment.get("location"):
-        return str(assessment["location"])
+def _location(view: RunView, assessment: Assessment | None) -> str | None:
+    if assessment is not None and assessment.location:
+        return assessment.location
     return view.cloud or view.country
 
 
-def _run_facts(view: RunView, role: str, assessment: dict[str, Any] | None) -> RunFacts:
+def _run_facts(view: RunView, role: str, assessment: Assessment | None) -> RunFacts:
     return RunFacts(
         role=role,
         run_id=view.run_id,
@@ -189,45 +192,28 @@ def _devices(views: Sequence[RunView]) -> tuple[DeviceFacts, ...]:
     )
 
 
-def _assumptions(assessed: Sequence[dict[str, Any]]) -> tuple[AssumptionLine, ...]:
-    seen: dict[tuple[Any, ...], list[Any]] = {}
-    for doc in assessed:
-        for name, f in doc.get("assumptions", {}).items():
-            key = (
-                name,
-                f["value"],
-                f["unit"],
-                f["low"],
-                f["high"],
-                f["source"],
-                f.get("year"),
-                f.get("distribution", ""),
-                f.get("boundary"),
-                f.get("dollar_year"),
-            )
-            seen.setdefault(key, [0])[0] += 1
-    return tuple(
-        AssumptionLine(name, value, unit, low, high, source, year, count[0], dist, bound, dy)
-        for (name, value, unit, low, high, source, year, dist, bound, dy), count in seen.items()
-    )
+def _assumptions(assessed: Sequence[Assessment]) -> tuple[AssumptionLine, ...]:
+    """Each factor once, in the order first used, with how many runs used it."""
+    runs: dict[Factor, int] = {}
+    for assessment in assessed:
+        for factor in assessment.factors:
+            runs[factor] = runs.get(factor, 0) + 1
+    return tuple(AssumptionLine(factor, count) for factor, count in runs.items())
 
 
-def _counterfactuals(assessed: Sequence[dict[str, Any]]) -> tuple[CounterfactualLine, ...]:
+def _counterfactuals(assessed: Sequence[Assessment]) -> tuple[CounterfactualLine, ...]:
     """Counterfactual places/hours summed over the runs; only those every run was priced at."""
     if not assessed:
         return ()
     sums: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    for doc in assessed:
-        for c in doc.get("counterfactuals", []):
-            where = "as run" if c.get("kind") == "actual" else str(c["where"])
-            s = sums.setdefault(
-                where,
-                {"kind": c.get("kind", ""), "kg": 0.0, "usd": 0.0, "saving": 0.0},
-            )
-            s["kg"] += c["operational_kgco2e"]
-            s["usd"] += c["carbon_cost"]
-            s["saving"] += c.get("saving_kgco2e", 0.0)
+    for assessment in assessed:
+        for c in assessment.counterfactuals:
+            where = "as run" if c.kind == "actual" else c.where
+            s = sums.setdefault(where, {"kind": c.kind, "kg": 0.0, "usd": 0.0, "saving": 0.0})
+            s["kg"] += c.operational_kgco2e
+            s["usd"] += c.carbon_cost
+            s["saving"] += c.saving_kgco2e
             counts[where] = counts.get(where, 0) + 1
     complete = {w: s for w, s in sums.items() if counts[w] == len(assessed)}
     if not complete:
@@ -300,62 +286,76 @@ def _no_energy(view: RunView) -> InputError:
     )
 
 
-def gather_run(
+@dataclass(frozen=True)
+class _Found:
+    """What a run, or a project's runs, give a report before the parts every report shares."""
+
+    scope: Scope
+    views: Sequence[RunView]
+    assessments: Sequence[Assessment | None]
+    facts: Sequence[RunFacts]
+    totals: dict[str, Any]
+    assessed: Sequence[Assessment]
+    amortization: dict[str, Any] | None
+    interval: dict[str, Any] | None
+    notes: tuple[str, ...]
+    used_settings: dict[str, Any]
+    project_totals: Totals | None = None
+
+
+def gather(
     ledger: LedgerReader,
-    run_id: str,
+    scope: Scope,
     settings: AssumptionSettings | None,
     *,
     command: str = "",
     generated_at: str = "",
     ledger_label: str | None = None,
 ) -> Gathered:
-    """The content of a run report (and the views/assessments its figures need)."""
+    """The content of a report on ``scope`` (and the views and assessments its figures need)."""
+    if scope.kind == "run":
+        found = _found_run(ledger, str(scope.run_id), settings)
+    else:
+        found = _found_project(ledger, str(scope.project), settings, scope.since, scope.until)
+    return _finish(ledger, settings, found, command, generated_at, ledger_label)
+
+
+def _found_run(ledger: LedgerReader, run_id: str, settings: AssumptionSettings | None) -> _Found:
     view = load_run(ledger, run_id)
     if not _has_energy(view):
         raise _no_energy(view)
     assessment = _assess(ledger, view, settings)
-    doc = assessment.to_json()
     views: list[RunView] = [view]
-    assessments: list[Any] = [assessment]
-    facts = [_run_facts(view, "run", doc)]
+    assessments: list[Assessment | None] = [assessment]
+    facts = [_run_facts(view, "run", assessment)]
     if view.parent_run_id and assessment.parent is not None:
         parent_view = load_run(ledger, assessment.parent.run_id or view.parent_run_id)
-        parent_doc = assessment.parent.to_json()
         views.append(parent_view)
         assessments.append(assessment.parent)
-        facts.append(_run_facts(parent_view, "training run amortized", parent_doc))
-    totals = {key: doc.get(key) for key in STABLE_KEYS + METHOD_KEYS}
-    return _finish(
-        ledger,
-        Scope("run", run_id=view.run_id),
-        settings,
-        views,
-        assessments,
-        facts,
-        totals,
-        assessed=[doc],
-        amortization=doc.get("amortization"),
-        interval=doc.get("interval"),
-        notes=tuple(doc.get("notes", [])),
-        used_settings=doc.get("settings", {}),
-        command=command,
-        generated_at=generated_at,
-        ledger_label=ledger_label,
+        facts.append(_run_facts(parent_view, "training run amortized", assessment.parent))
+    doc = assessment.to_json()  # the totals are the stable keys of `assess --json`
+    return _Found(
+        scope=Scope("run", run_id=view.run_id),
+        views=views,
+        assessments=assessments,
+        facts=facts,
+        totals={key: doc.get(key) for key in STABLE_KEYS + METHOD_KEYS},
+        assessed=[assessment],
+        amortization=doc["amortization"],
+        interval=doc["interval"],
+        notes=assessment.notes,
+        used_settings=assessment.settings.chosen(),
     )
 
 
-def gather_project(
+def _found_project(
     ledger: LedgerReader,
     project: str,
     settings: AssumptionSettings | None,
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    command: str = "",
-    generated_at: str = "",
-    ledger_label: str | None = None,
-) -> Gathered:
-    """The content of a project report: every run of ``project`` started in [since, until]."""
+    since: str | None,
+    until: str | None,
+) -> _Found:
+    """Every run of ``project`` started in [since, until]."""
     start = parse_when(since, "since", end_of_day=False)
     end = parse_when(until, "until", end_of_day=True)
     if start and end and start > end:
@@ -375,30 +375,24 @@ def gather_project(
     if not any(_has_energy(v) for v in views):
         raise InputError(f"`project` {project!r}: none of its {len(views)} runs has energy entries")
     assessments = [_assess(ledger, v, settings) if _has_energy(v) else None for v in views]
-    docs = [a.to_json() if a is not None else None for a in assessments]
-    facts = [_run_facts(v, "project run", d) for v, d in zip(views, docs, strict=True)]
-    assessed = [d for d in docs if d is not None]
-    used = assessed[0].get("settings", {}) if assessed else {}
-    project_totals = aggregate(
-        [a for a in assessments if a is not None],
-        settings if settings is not None else AssumptionSettings(),
-    )
+    facts = [_run_facts(v, "project run", a) for v, a in zip(views, assessments, strict=True)]
+    assessed = [a for a in assessments if a is not None]
+    used = assessed[0].settings.chosen() if assessed else {}
+    project_totals = aggregate(assessed, settings if settings is not None else AssumptionSettings())
     totals = _project_totals(project_totals)
-    totals.update(_scope2_keys([a for a in assessments if a is not None]))
+    totals.update(_scope2_keys(assessed))
     notes = tuple(
         f"{v.name}: {note}"
-        for v, d in zip(views, docs, strict=True)
-        if d is not None
-        for note in d.get("notes", [])
+        for v, a in zip(views, assessments, strict=True)
+        if a is not None
+        for note in a.notes
     ) + tuple(f"{v.name}: no energy entries (not assessed)" for v in views if not _has_energy(v))
-    return _finish(
-        ledger,
-        Scope("project", project=project, since=since, until=until),
-        settings,
-        views,
-        assessments,
-        facts,
-        totals,
+    return _Found(
+        scope=Scope("project", project=project, since=since, until=until),
+        views=views,
+        assessments=assessments,
+        facts=facts,
+        totals=totals,
         assessed=assessed,
         amortization=None,
         interval={
@@ -409,40 +403,29 @@ def gather_project(
         },
         notes=notes,
         used_settings=used,
-        command=command,
-        generated_at=generated_at,
-        ledger_label=ledger_label,
+        project_totals=project_totals,
     )
 
 
 def _finish(
     ledger: LedgerReader,
-    scope: Scope,
     settings: AssumptionSettings | None,
-    views: Sequence[RunView],
-    assessments: Sequence[Any],
-    facts: Sequence[RunFacts],
-    totals: dict[str, Any],
-    *,
-    assessed: Sequence[dict[str, Any]],
-    amortization: dict[str, Any] | None,
-    interval: dict[str, Any] | None,
-    notes: tuple[str, ...],
-    used_settings: dict[str, Any],
+    found: _Found,
     command: str,
     generated_at: str,
-    ledger_label: str | None = None,
+    ledger_label: str | None,
 ) -> Gathered:
+    scope, views, facts, totals = found.scope, found.views, found.facts, found.totals
     own_views = [views[0]] if scope.kind == "run" else list(views)
     energy = sum(v.energy_it_j for v in own_views)
     approx = sum(d.energy_j for v in own_views for d in v.devices if d.approximated)
     kg = float(totals.get("operational_kgco2e") or 0.0) + float(
         totals.get("embodied_kgco2e") or 0.0
     )
-    assumptions = _assumptions(assessed)
+    assumptions = _assumptions(found.assessed)
     equivalences = eq.equivalences(kg)
     references = refs.cited(
-        [a.source for a in assumptions], extra=[e.reference for e in equivalences]
+        [a.factor.source for a in assumptions], extra=[e.reference for e in equivalences]
     )
     anchor_seq, anchor_hash = _anchor(ledger, [v.run_id for v in views])
     requested = settings.chosen() if settings is not None else {}
@@ -456,7 +439,7 @@ def _finish(
         settings_requested=requested,
     )
     locations = tuple(dict.fromkeys(f.location for f in facts if f.location))
-    counterfactuals = _counterfactuals(assessed)
+    counterfactuals = _counterfactuals(found.assessed)
     report_facts = ReportFacts(
         scope=scope,
         totals=totals,
@@ -472,13 +455,18 @@ def _finish(
         problems=_problems(views),
         equivalences=equivalences,
         references=references,
-        settings=used_settings,
-        amortization=amortization,
-        interval=interval,
-        notes=notes,
+        settings=found.used_settings,
+        amortization=found.amortization,
+        interval=found.interval,
+        notes=found.notes,
         provenance=provenance,
     )
-    return Gathered(statement.written(report_facts), tuple(views), tuple(assessments))
+    return Gathered(
+        statement.written(report_facts),
+        tuple(views),
+        tuple(found.assessments),
+        found.project_totals,
+    )
 
 
 def finite(value: Any) -> bool:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from accounting.reports.facts import ReportContent
+from accounting.reports.facts import AssumptionLine, ReportContent
 from accounting.reports.numbers import MISSING, hours, money, percent, sig
 from accounting.reports.places import place_label
 
@@ -98,7 +98,7 @@ def _runs_table(content: ReportContent) -> Table:
             hours(r.duration_s),
             sig(r.gpu_hours),
             sig(r.energy_it_kwh),
-            sig(r.assessment.get("operational_kgco2e")) if r.assessment else MISSING,
+            sig(r.operational_kgco2e),
             place_label(r.location) if r.location else MISSING,
         )
         for r in content.runs
@@ -142,28 +142,27 @@ def _devices_table(content: ReportContent) -> Table:
     )
 
 
-def _assumptions_table(content: ReportContent) -> Table:
-    rows = tuple(
-        (
-            a.name + (f" ({a.runs} runs)" if content.scope.kind == "project" else ""),
-            sig(a.value),
-            a.unit,
-            f"{sig(a.low)} – {sig(a.high)}",
-            a.distribution or MISSING,
-            str(a.year) if a.year else MISSING,
-            ", ".join(
-                part
-                for part in (
-                    f"boundary: {a.boundary}" if a.boundary else "",
-                    f"{a.dollar_year} USD" if a.dollar_year else "",
-                )
-                if part
-            )
-            or MISSING,
-            a.source,
-        )
-        for a in content.assumptions
+def _assumption_row(line: AssumptionLine, project: bool) -> tuple[str, ...]:
+    f = line.factor
+    notes = (
+        f"boundary: {f.boundary}" if f.boundary else "",
+        f"{f.dollar_year} USD" if f.dollar_year else "",
     )
+    return (
+        f.name + (f" ({line.runs} runs)" if project else ""),
+        sig(f.value),
+        f.unit,
+        f"{sig(f.low)} – {sig(f.high)}",
+        f.distribution_text or MISSING,
+        str(f.year) if f.year else MISSING,
+        ", ".join(part for part in notes if part) or MISSING,
+        f.source,
+    )
+
+
+def _assumptions_table(content: ReportContent) -> Table:
+    project = content.scope.kind == "project"
+    rows = tuple(_assumption_row(a, project) for a in content.assumptions)
     return Table(
         (
             "Factor",
@@ -225,28 +224,21 @@ def _intervals_table(content: ReportContent) -> Table:
 
 def _water_bases(content: ReportContent) -> str:
     """`` Water figures: national figure for USA (...)``: which water figures each run used."""
-    labels = sorted(
-        {
-            str(r.assessment["water_basis_label"])
-            for r in content.runs
-            if r.assessment and r.assessment.get("water_basis_label")
-        }
-    )
+    labels = content.water_basis_labels
     return f" Water figures: {'; '.join(labels)}." if labels else ""
 
 
 def _methodology(content: ReportContent) -> Section:
     t = content.totals
     market = t.get("operational_market_kgco2e")
-    doc = content.runs[0].assessment if content.runs and content.scope.kind == "run" else None
-    doc = doc or {}
+    a = content.runs[0].assessment if content.runs and content.scope.kind == "run" else None
     items = [
         f"Money: every amount is in {content.currency} (BLS CPI-U annual averages; each money "
         "factor converted from its own dollar year).",
         f"Scope 2, location-based (headline): {sig(t.get('operational_location_kgco2e'))} kgCO2e.",
         "Scope 2, market-based: "
         + (
-            f"{sig(market)} kgCO2e ({doc.get('market_instrument') or 'contractual instruments'})."
+            f"{sig(market)} kgCO2e ({(a and a.market_instrument) or 'contractual instruments'})."
             if market is not None
             else "not reported (no contractual instrument given: a market factor or "
             "a renewable share)."
@@ -259,22 +251,20 @@ def _methodology(content: ReportContent) -> Section:
             f"SCI (ISO/IEC 21031:2024): {sig(t['sci_gco2e_per_unit'])} gCO2e per "
             f"{t.get('sci_unit')} = (E × I + M) / R, embodied M by time-share."
         )
-    scenarios = doc.get("scc_scenarios") or []
+    scenarios = a.scc_scenarios if a else ()
     if len(scenarios) > 1:
         items.append(
             "Net benefit at the SCC source's other discount rates (scenarios, not drawn): "
             + "; ".join(
-                f"{s['discount_rate']}: {sig(s['net_benefit'])} {content.currency}"
-                for s in scenarios
+                f"{s.discount_rate}: {sig(s.net_benefit)} {content.currency}" for s in scenarios
             )
             + "."
         )
-    ranking = doc.get("sensitivity_ranking") or []
-    if ranking:
-        output = doc.get("sensitivity_of", "operational_kgco2e")
+    ranking = a.sensitivity_ranking if a else ()
+    if a and ranking:
         items.append(
-            f"Sensitivity of {output} (one factor at a time over its range): "
-            + ", ".join(f"{r['factor']} {sig(r['swing'])}" for r in ranking[:5])
+            f"Sensitivity of {a.sensitivity_of} (one factor at a time over its range): "
+            + ", ".join(f"{r.factor} {sig(r.swing)}" for r in ranking[:5])
             + "."
         )
     return Section(
@@ -494,8 +484,8 @@ def build_document(content: ReportContent, fmt: str) -> Document:
                     else (content.interval or {}).get("method", MISSING)
                 ),
             ),
-            paragraphs=("Regenerate this report with:",),
-            code=p.command,
+            paragraphs=("Regenerate this report with:",) if p.command else (),
+            code=p.command or None,
         )
     )
     sections.append(

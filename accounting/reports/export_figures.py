@@ -62,7 +62,7 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
         if assessment is not None
     ]
     if content.scope.kind == "run":
-        view, assessment = gathered.views[0], gathered.assessments[0]
+        view, assessment = measured[0]  # the run itself (a run report needs its energy)
         timeline_title = "Power per device"
     else:
         view, assessment = max(measured, key=lambda pair: pair[0].energy_it_j)
@@ -97,30 +97,18 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             NamedFigure(
                 "counterfactuals",
                 "Operational emissions of the same energy in other places or hours.",
-                charts.counterfactual_bars(assessment),
+                charts.counterfactual_bars(assessment.counterfactuals, assessment.money_unit),
             ),
         ]
     else:
-        project_doc = {
-            **content.totals,
-            "counterfactuals": [
-                {
-                    "where": c.where,
-                    "kind": "actual" if c.where == "as run" else c.kind,
-                    "operational_kgco2e": c.operational_kgco2e,
-                    "carbon_cost": c.carbon_cost,
-                    "saving_usd": 0.0,
-                    "intensity_g_per_kwh": None,
-                }
-                for c in content.counterfactuals
-            ],
-        }
+        totals = gathered.totals
+        assert totals is not None  # gathered for a project
         rows = [
             {
                 "name": r.name,
-                "energy_cost": r.assessment["energy_cost"],
-                "carbon_cost": r.assessment["carbon_cost"],
-                "secondary_cost": r.assessment["secondary_cost"],
+                "energy_cost": r.assessment.energy_cost,
+                "carbon_cost": r.assessment.carbon_cost,
+                "secondary_cost": r.assessment.secondary_cost,
             }
             for r in content.runs
             if r.assessment is not None
@@ -129,7 +117,7 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             NamedFigure(
                 "net_benefit_waterfall",
                 "The project's net-benefit identity, term by term, with the p05–p95 interval.",
-                charts.net_benefit_waterfall(project_doc, title="Net benefit of the project"),
+                charts.net_benefit_waterfall(totals, title="Net benefit of the project"),
             ),
             NamedFigure(
                 "costliest_runs",
@@ -139,7 +127,7 @@ def publication_figures(ledger: LedgerReader, gathered: Gathered) -> tuple[Named
             NamedFigure(
                 "counterfactuals",
                 "Operational emissions of the project's energy in other places.",
-                charts.counterfactual_bars(project_doc),
+                charts.counterfactual_bars(content.counterfactuals, totals.money_unit),
             ),
         ]
     return tuple(out)

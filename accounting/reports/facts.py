@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounting.assessment.result import Assessment
+from accounting.factors.factor import Factor
 from accounting.reports import equivalences as eq
 from accounting.reports import references as refs
 
@@ -129,8 +131,22 @@ class RunFacts:
     location: str | None
     hosts: tuple[str, ...]
     tags: tuple[str, ...]
-    assessment: dict[str, Any] | None
-    """The run's ``assess --json`` document; None for a run with no energy entries."""
+    assessment: Assessment | None
+    """The run's assessment (``assess --json`` in the JSON report); None for a run with no
+    energy entries."""
+
+    @property
+    def operational_kgco2e(self) -> float | None:
+        """The run's own operational carbon; None when not assessed or not estimated."""
+        a = self.assessment
+        if a is None or "operational_kgco2e" in a.not_estimated:
+            return None
+        return a.operational_kgco2e
+
+    @property
+    def water_basis_label(self) -> str | None:
+        a = self.assessment
+        return a.water_basis.label if a is not None and a.water_basis is not None else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,7 +165,7 @@ class RunFacts:
             "location": self.location,
             "hosts": list(self.hosts),
             "tags": list(self.tags),
-            "assessment": self.assessment,
+            "assessment": self.assessment.to_json() if self.assessment is not None else None,
         }
 
 
@@ -189,32 +205,20 @@ class HardwareLine:
 
 @dataclass(frozen=True)
 class AssumptionLine:
-    name: str
-    value: float
-    unit: str
-    low: float
-    high: float
-    source: str
-    year: int | None
+    """A factor the report's runs were priced with."""
+
+    factor: Factor
     runs: int
     """How many of the report's assessed runs used this value."""
-    distribution: str = ""
-    boundary: str | None = None
-    dollar_year: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        fields = self.factor.to_json()
+        head = ("value", "unit", "low", "high", "source", "year")
         return {
-            "name": self.name,
-            "value": self.value,
-            "unit": self.unit,
-            "low": self.low,
-            "high": self.high,
-            "source": self.source,
-            "year": self.year,
+            "name": self.factor.name,
+            **{key: fields[key] for key in head},
             "runs": self.runs,
-            "distribution": self.distribution,
-            "boundary": self.boundary,
-            "dollar_year": self.dollar_year,
+            **{key: value for key, value in fields.items() if key not in head},
         }
 
 
@@ -303,6 +307,11 @@ class ReportFacts:
     @property
     def run_ids(self) -> tuple[str, ...]:
         return tuple(r.run_id for r in self.runs)
+
+    @property
+    def water_basis_labels(self) -> list[str]:
+        """Which water figures the runs used (``national figure for USA (...)``), sorted."""
+        return sorted({label for r in self.runs if (label := r.water_basis_label)})
 
 
 @dataclass(frozen=True, kw_only=True)

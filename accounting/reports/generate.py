@@ -17,14 +17,19 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from accounting.assessment import AssumptionSettings
 from accounting.errors import InputError
 from accounting.output_files import check_folder, check_target, write_atomic
 from accounting.reader import LedgerReader
 from accounting.reports import FORMATS
-from accounting.reports.content import Gathered, gather_project, gather_run
+from accounting.reports.content import Gathered, gather
 from accounting.reports.facts import Scope
+
+if TYPE_CHECKING:  # the browser and HTML modules are imported when a report needs them
+    from accounting.reports.browser import Deadline
+    from accounting.reports.html import Figures, InteractiveFigures
 
 HTML_FIGURES = ("auto", "static", "interactive")
 Say = Callable[[str], None]
@@ -49,26 +54,29 @@ def regenerate_command(
     assumptions_file: str | None = None,
     figures_dir: Path | None = None,
     shared_gpu: str = "whole",
+    *,
+    option: Callable[[str], str],
 ) -> str:
-    """The exact ``ecoledger report`` command line that regenerates this report."""
+    """The ``ecoledger report`` command line that regenerates this report. The library knows
+    no command line: ``option`` names each field as the caller's does (the CLI's flags)."""
     argv = ["ecoledger", "report"]
+    fields: list[tuple[str, str | None]] = []  # None: a field that takes no value
     if scope.kind == "run":
         argv.append(str(scope.run_id))
     else:
-        argv += ["--project", str(scope.project)]
-        if scope.since:
-            argv += ["--since", scope.since]
-        if scope.until:
-            argv += ["--until", scope.until]
-    argv += ["--format", fmt]
+        fields.append(("project", str(scope.project)))
+        fields += [(name, v) for name, v in (("since", scope.since), ("until", scope.until)) if v]
+    fields.append(("format", fmt))
     if assumptions_file:
-        argv += ["--assumptions", assumptions_file]
+        fields.append(("assumptions", assumptions_file))
     if shared_gpu != "whole":
-        argv += ["--shared-gpu", shared_gpu]
-    argv += ["--out", str(out)]
+        fields.append(("shared_gpu", shared_gpu))
+    fields.append(("out", str(out)))
     if figures_dir is not None:
-        argv += ["--figures", str(figures_dir)]
-    argv += ["--ledger", ledger_label, "--force"]
+        fields.append(("figures", str(figures_dir)))
+    fields += [("ledger", ledger_label), ("force", None)]
+    for field, value in fields:
+        argv += [option(field)] if value is None else [option(field), value]
     return shlex.join(argv)
 
 
@@ -82,37 +90,7 @@ def mark_unverified(gathered: Gathered, reason: str) -> Gathered:
     return dataclasses.replace(gathered, content=content)
 
 
-def gather(
-    ledger: LedgerReader,
-    scope: Scope,
-    settings: Any,
-    *,
-    command: str = "",
-    generated_at: str = "",
-    ledger_label: str | None = None,
-) -> Gathered:
-    if scope.kind == "run":
-        return gather_run(
-            ledger,
-            str(scope.run_id),
-            settings,
-            command=command,
-            generated_at=generated_at,
-            ledger_label=ledger_label,
-        )
-    return gather_project(
-        ledger,
-        str(scope.project),
-        settings,
-        since=scope.since,
-        until=scope.until,
-        command=command,
-        generated_at=generated_at,
-        ledger_label=ledger_label,
-    )
-
-
-def render_text(gathered: Gathered, fmt: str, figures: Any = ()) -> str:
+def render_text(gathered: Gathered, fmt: str, figures: Figures = ()) -> str:
     """Every text format (all but PDF). ``figures``: (name, caption, data URI) for HTML."""
     content = gathered.content
     if fmt == "md":
@@ -144,7 +122,7 @@ def write_report(
     fmt: str,
     out: str | Path,
     *,
-    settings: Any = None,
+    settings: AssumptionSettings | None = None,
     assumptions_file: str | None = None,
     figures_dir: str | Path | None = None,
     force: bool = False,
@@ -152,13 +130,15 @@ def write_report(
     generated_at: str = "",
     html_figures: str = "auto",
     unverified: str | None = None,
+    cli_option: Callable[[str], str] | None = None,
 ) -> ReportResult:
     """Write one report (and, with ``figures_dir``, its figures as SVG, PDF and PNG).
 
     ``html_figures``: ``auto`` (static when a browser is found, else interactive),
     ``static`` or ``interactive``. ``unverified``: why the ledger does not verify, when the
     report is written anyway; the report then says so on its first page (and in its JSON
-    provenance)."""
+    provenance). ``cli_option``: how the caller's command line names a field (the CLI's
+    flags), for the command that regenerates the report; without it the report has none."""
     if fmt not in FORMATS:
         raise InputError(f"`format`: unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if html_figures not in HTML_FIGURES:
@@ -173,19 +153,27 @@ def write_report(
         check_folder(fig_dir, "`figures`")
     plan = plan_figures(fmt, fig_dir, html_figures)
     if settings is None:
-        from accounting.assessment import AssumptionSettings
-
         settings = AssumptionSettings()
-    label = ledger.display
-    command = regenerate_command(
-        scope, fmt, out_path, label, assumptions_file, fig_dir, settings.shared_gpu
+    command = (
+        regenerate_command(
+            scope,
+            fmt,
+            out_path,
+            ledger.display,
+            assumptions_file,
+            fig_dir,
+            settings.shared_gpu,
+            option=cli_option,
+        )
+        if cli_option is not None
+        else ""
     )
     gathered = gather(ledger, scope, settings, command=command, generated_at=generated_at)
     if unverified:
         gathered = mark_unverified(gathered, unverified)
     say(f"gathered {len(gathered.content.runs)} run(s) and their assessments")
     written: list[Path] = []
-    figures: Any = ()
+    figures: Figures = ()
     deadline = None
     if plan.browser is not None:
         from accounting.reports.browser import Deadline, probe_browser
@@ -256,7 +244,7 @@ def plan_figures(fmt: str, fig_dir: Path | None, html_figures: str = "auto") -> 
     return FigurePlan(True, False, require_browser(what), what)
 
 
-def _interactive_figures(ledger: LedgerReader, gathered: Gathered, say: Say) -> Any:
+def _interactive_figures(ledger: LedgerReader, gathered: Gathered, say: Say) -> InteractiveFigures:
     import plotly.offline
 
     from accounting.reports.export_figures import publication_figures
@@ -278,7 +266,7 @@ def _figures(
     say: Say,
     written: list[Path],
     browser: str,
-    deadline: Any,
+    deadline: Deadline,
 ) -> list[tuple[str, str, str]]:
     from accounting.reports.export_figures import (
         FIGURE_FORMATS,

@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from accounting.reports.document import TRAILER_TAG, Document, Table, build_document
 from accounting.reports.escape import html_text
@@ -36,6 +35,10 @@ class InteractiveFigures:
 
     plotly_js: str
     figures: tuple[tuple[str, str, str], ...]
+
+
+Figures = InteractiveFigures | Sequence[tuple[str, str, str]]
+"""A report's figures: (name, caption, SVG data URI) each, or interactive ones."""
 
 
 def script_json(text: str) -> str:
@@ -110,7 +113,7 @@ def table_html(table: Table) -> list[str]:
     return out
 
 
-def document_html(doc: Document, figures: Any = ()) -> str:
+def document_html(doc: Document, figures: Figures = ()) -> str:
     """``figures``: (name, caption, SVG data URI) to show after the summary, or
     :class:`InteractiveFigures`."""
     figure_lines: list[str] = []
@@ -166,7 +169,7 @@ def document_html(doc: Document, figures: Any = ()) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_html(content: ReportContent, figures: Any = (), fmt: str = "html") -> str:
+def render_html(content: ReportContent, figures: Figures = (), fmt: str = "html") -> str:
     return document_html(build_document(content, fmt), figures)
 
 

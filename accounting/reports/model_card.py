@@ -85,13 +85,7 @@ def environmental_impact(content: ReportContent) -> str:
             f"- **Market-based (scope 2):** {sig(1000 * t['operational_market_kgco2e'])} g CO2eq "
             "(contractual instruments; not the figure in `emissions`)"
         )
-    water_labels = sorted(
-        {
-            str(r.assessment["water_basis_label"])
-            for r in content.runs
-            if r.assessment and r.assessment.get("water_basis_label")
-        }
-    )
+    water_labels = content.water_basis_labels
     if water_labels:
         notes.append(f"- **Water figures:** {md('; '.join(water_labels))}")
     if t.get("sci_gco2e_per_unit") is not None:

@@ -11,14 +11,13 @@ import tempfile
 from pathlib import Path
 
 from accounting.reports.browser import (
-    HEADLESS_FLAGS,
+    HEADLESS_SWITCHES,
     BrowserError,
     Deadline,
     require_browser,
     run_browser,
+    switches,
 )
-
-FLAGS = (*HEADLESS_FLAGS, "--no-pdf-header-footer")
 
 
 class PdfError(BrowserError):
@@ -37,9 +36,12 @@ def html_to_pdf(
         target = Path(tmp) / "report.pdf"
         command = [
             browser,
-            *FLAGS,
-            f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--print-to-pdf={target}",
+            *switches(
+                *HEADLESS_SWITCHES,
+                "no-pdf-header-footer",
+                user_data_dir=Path(tmp) / "profile",
+                print_to_pdf=target,
+            ),
             page.as_uri(),
         ]
         done = run_browser(command, deadline, "pdf")

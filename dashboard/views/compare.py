@@ -9,6 +9,7 @@ from accounting.assessment import AssumptionSettings, own_money
 from accounting.errors import InputError
 from accounting.factors import carbon_intensity, codecarbon_data
 from accounting.reports import figures
+from accounting.reports.numbers import DISPLAY, money
 from dashboard import data, ui
 
 DEFAULT_COUNTRIES = ("FRA", "DEU", "POL", "SWE", "USA")
@@ -110,11 +111,14 @@ try:
 except (InputError, ValueError) as exc:
     st.error(ui.error_text(exc))
     st.stop()
-ui.chart(figures.counterfactual_bars(assessment), key="cmp_counterfactuals")
+ui.chart(
+    figures.counterfactual_bars(assessment.counterfactuals, assessment.money_unit),
+    key="cmp_counterfactuals",
+)
 best = min(assessment.counterfactuals, key=lambda c: c.operational_kgco2e, default=None)
 if best is not None and best.saving_kgco2e > 0:
     st.caption(
         f"Lowest: **{ui.plain(best.where)}**, saving {ui.kg(best.saving_kgco2e)} and "
-        f"{ui.usd(best.saving_usd, assessment.money_unit)} of carbon cost against "
+        f"{money(best.saving_usd, assessment.money_unit, DISPLAY)} of carbon cost against "
         f"{ui.plain(assessment.location)}."
     )

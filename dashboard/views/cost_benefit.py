@@ -11,6 +11,7 @@ import streamlit as st
 from accounting.entries import Benefit, EntrySource
 from accounting.errors import InputError
 from accounting.reports import figures
+from accounting.reports.numbers import DISPLAY, money
 from dashboard import data, ui
 from dashboard.controls import assumption_controls, cli_equivalent
 
@@ -41,9 +42,9 @@ cur = assessment.money_unit
 
 st.subheader("Net benefit")
 m = st.columns(4)
-m[0].metric("Net benefit", ui.usd(assessment.net_benefit, cur))
-m[1].metric("p05", ui.usd(assessment.interval.p05, cur), help="Monte Carlo 5th percentile")
-m[2].metric("p95", ui.usd(assessment.interval.p95, cur), help="Monte Carlo 95th percentile")
+m[0].metric("Net benefit", money(assessment.net_benefit, cur, DISPLAY))
+m[1].metric("p05", money(assessment.interval.p05, cur, DISPLAY), help="Monte Carlo 5th percentile")
+m[2].metric("p95", money(assessment.interval.p95, cur, DISPLAY), help="Monte Carlo 95th percentile")
 be = assessment.break_even
 m[3].metric(
     "Break-even",
@@ -104,7 +105,8 @@ if len(assessment.scc_scenarios) > 1:
     st.caption(
         "Net benefit at the SCC source's other discount rates (scenarios, not drawn): "
         + " · ".join(
-            f"{sc.discount_rate}: {ui.usd(sc.net_benefit, cur)}" for sc in assessment.scc_scenarios
+            f"{sc.discount_rate}: {money(sc.net_benefit, cur, DISPLAY)}"
+            for sc in assessment.scc_scenarios
         )
     )
 if assessment.sensitivity_ranking:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from accounting.assessment import aggregate, own_money
 from accounting.reports import figures
+from accounting.reports.numbers import DISPLAY, money
 from dashboard import data, ui
 
 NO_PROJECT = "(no project)"
@@ -50,14 +51,14 @@ c[2].metric(
 c[3].metric("Embodied carbon", ui.kg(sums.embodied_kgco2e), help="hardware manufacturing share")
 c[4].metric("Water", ui.litres(sums.water_l), help="on-site + off-site (Li et al. 2023)")
 m = st.columns(5)
-m[0].metric("Energy cost", ui.usd(sums.energy_cost, cur))
-m[1].metric("Carbon cost", ui.usd(sums.carbon_cost, cur))
-m[2].metric("Secondary cost", ui.usd(sums.secondary_cost, cur))
-m[3].metric("Social benefit", ui.usd(sums.social_benefit, cur), help="declared benefits")
-m[4].metric("Net benefit", ui.usd(sums.net_benefit, cur))
+m[0].metric("Energy cost", money(sums.energy_cost, cur, DISPLAY))
+m[1].metric("Carbon cost", money(sums.carbon_cost, cur, DISPLAY))
+m[2].metric("Secondary cost", money(sums.secondary_cost, cur, DISPLAY))
+m[3].metric("Social benefit", money(sums.social_benefit, cur, DISPLAY), help="declared benefits")
+m[4].metric("Net benefit", money(sums.net_benefit, cur, DISPLAY))
 
 ui.chart(
-    figures.net_benefit_waterfall(sums.to_json(), title="Net benefit of the selected runs"),
+    figures.net_benefit_waterfall(sums, title="Net benefit of the selected runs"),
     key="overview_waterfall",
 )
 rows = [{"name": view.name, **own_money(a)} for view, a in assessed]

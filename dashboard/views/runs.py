@@ -8,6 +8,7 @@ import streamlit as st
 
 from accounting.reports import figures
 from accounting.reports.figures.run_charts import device_labels
+from accounting.reports.numbers import DISPLAY, money
 from accounting.units import j_to_wh
 from dashboard import data, ui
 
@@ -103,7 +104,7 @@ def run_detail(run_id: str) -> None:
     m[4].metric("GPU-hours", f"{view.gpu_hours:.3g} h")
     m[5].metric(
         "Net benefit",
-        ui.usd(assessment.net_benefit, cur),
+        money(assessment.net_benefit, cur, DISPLAY),
         help="default assumptions; see Cost–benefit",
     )
 
@@ -139,7 +140,7 @@ def run_detail(run_id: str) -> None:
         a = assessment.amortization
         u[2].metric(
             f"Cost per {a.use_unit}",
-            ui.usd(a.cost_per_use, cur) if a.cost_per_use is not None else "—",
+            money(a.cost_per_use, cur, DISPLAY) if a.cost_per_use is not None else "—",
             help="own cost per use + amortized training cost per use",
         )
         u[3].metric(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accounting.assessment import Assessment
+from accounting.reports.numbers import CENTS_COLUMN, money
 from ecoledger.cli.text import term, term_lines
 
 
@@ -10,10 +11,6 @@ def _qty(value: float | None, unit: str) -> str:
     if value is None or not unit:
         return ""
     return f"{value:,.4g} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
-
-
-def _usd(value: float) -> str:
-    return f"{value:,.2f}"
 
 
 def _per_use(value: float | None) -> str:
@@ -45,11 +42,11 @@ def render(a: Assessment) -> str:
     missing_embodied = a.not_estimated.get("embodied_kgco2e")
     for line in a.lines:
         sign = signs.get(line.term, 0)
-        money = _usd(sign * line.money) if sign else ""
+        amount = money(sign * line.money, None, CENTS_COLUMN) if sign else ""
         if missing_embodied and line.key in ("embodied_gpu", "embodied_host"):
             out.append(f"  {line.label:<44}{'not estimated':>20}")
             continue
-        out.append(f"  {line.label:<44}{_qty(line.quantity, line.unit):>20}{money:>16}")
+        out.append(f"  {line.label:<44}{_qty(line.quantity, line.unit):>20}{amount:>16}")
     out.append(
         f"  {'Water on-site / off-site':<44}"
         f"{_qty(a.water_onsite_l, 'L') + ' / ' + _qty(a.water_offsite_l, 'L'):>20}"
@@ -62,12 +59,13 @@ def render(a: Assessment) -> str:
         ("Social benefit", a.social_benefit),
         ("Environmental benefit", a.environmental_benefit),
     ):
-        out.append(f"  {label:<64}{_usd(value):>16}")
-    out.append(f"  {'Net benefit':<64}{_usd(a.net_benefit):>16}")
+        out.append(f"  {label:<64}{money(value, None, CENTS_COLUMN):>16}")
+    out.append(f"  {'Net benefit':<64}{money(a.net_benefit, None, CENTS_COLUMN):>16}")
     iv = a.interval
     out.append(
-        f"  90 % interval ({iv.draws:,} draws): p05 {_usd(iv.p05)} · p50 {_usd(iv.p50)} · "
-        f"p95 {_usd(iv.p95)} {a.money_unit}"
+        f"  90 % interval ({iv.draws:,} draws): p05 {money(iv.p05, None, CENTS_COLUMN)} · "
+        f"p50 {money(iv.p50, None, CENTS_COLUMN)} · p95 {money(iv.p95, None, CENTS_COLUMN)} "
+        f"{a.money_unit}"
     )
     for key, unit in (
         ("energy_facility_kwh", "kWh"),
@@ -99,7 +97,10 @@ def render(a: Assessment) -> str:
             f"((E × I + M) / R over {a.sci.units:,} {a.sci.unit}s)"
         )
     if len(a.scc_scenarios) > 1:
-        text = " · ".join(f"{sc.discount_rate}: {_usd(sc.net_benefit)}" for sc in a.scc_scenarios)
+        text = " · ".join(
+            f"{sc.discount_rate}: {money(sc.net_benefit, None, CENTS_COLUMN)}"
+            for sc in a.scc_scenarios
+        )
         out.append(f"  Net benefit at other SCC discount rates ({a.money_unit}): {text}")
     be = a.break_even
     if be.status == "reached":
@@ -128,14 +129,16 @@ def render(a: Assessment) -> str:
         top = ", ".join(f"{s.factor} {s.swing:,.4g}" for s in a.sensitivity_ranking[:3])
         out.append(f"  Largest swings of {a.sensitivity_of}: {top}")
     if a.sensitivity and a.sensitivity_of != "net_benefit":
-        top = ", ".join(f"{s.factor} {_usd(s.swing)}" for s in a.sensitivity[:3])
+        top = ", ".join(
+            f"{s.factor} {money(s.swing, None, CENTS_COLUMN)}" for s in a.sensitivity[:3]
+        )
         out.append(f"  Largest swings of the net benefit ({a.money_unit}): {top}")
     if len(a.counterfactuals) > 1:
         out.append("  Same energy elsewhere / at another time:")
         for c in a.counterfactuals:
             out.append(
                 f"    {c.where:<30}{_qty(c.operational_kgco2e, 'kgCO2e'):>20}"
-                f"{_usd(c.carbon_cost):>14} {a.money_unit}"
+                f"{money(c.carbon_cost, None, CENTS_COLUMN):>14} {a.money_unit}"
             )
     for note in a.notes:
         out.append(f"  note: {term(note)}")

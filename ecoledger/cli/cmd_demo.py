@@ -208,12 +208,14 @@ def handle(args: argparse.Namespace) -> int:
 def _write_report(ledger: Any, run_id: str, location: str) -> Path | None:
     from accounting.reports import Scope, write_report
     from accounting.store.location import sqlite_path
+    from ecoledger.cli.flags import flag
 
     db = sqlite_path(location)
     folder = db.parent if db is not None else Path.cwd()
     out = folder / f"ecoledger-report-{run_id[:8]}.md"
     try:
-        write_report(ledger, Scope(kind="run", run_id=run_id), "md", out, force=True)
+        scope = Scope(kind="run", run_id=run_id)
+        write_report(ledger, scope, "md", out, force=True, cli_option=flag)
     except Exception as exc:  # the demo's measurements are recorded; say what failed
         print(f"ecoledger: warning: could not write the report: {exc}", file=sys.stderr)
         return None

@@ -20,6 +20,7 @@ from ecoledger.cli.common import (
     fail,
     open_cli_ledger,
 )
+from ecoledger.cli.flags import flag
 
 EXAMPLES = """examples:
   ecoledger report 1a2b3c4d --format md --out report.md
@@ -171,6 +172,7 @@ def handle(args: argparse.Namespace) -> int:
             force=args.force,
             say=progress,
             unverified=unverified,
+            cli_option=flag,
         )
         if chain.ok:
             save_mark(ledger, chain.head_seq, chain.head_hash)

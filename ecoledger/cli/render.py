@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounting.reports.numbers import CENTS, money
 from accounting.runs import RunView, load_run
 from accounting.units import j_to_kwh
 
@@ -88,14 +89,6 @@ def run_report(ledger: Any, run_id: str, settings: Any = None) -> dict[str, Any]
     return report
 
 
-def _money(value: float | None, currency: str) -> str:
-    if value is None:
-        return "—"
-    if value != 0 and abs(value) < 0.01:
-        return f"{value:.3g} {currency}"
-    return f"{value:,.2f} {currency}"
-
-
 def _qty(value: float | None, unit: str, scale: float = 1.0) -> str:
     """A quantity with 4 significant digits (tiny CPU runs and week-long GPU runs alike)."""
     if value is None:
@@ -138,12 +131,14 @@ def render_run_text(r: dict[str, Any]) -> str:
         f"carbon    {_qty(r.get('operational_kgco2e'), 'gCO2e', 1000)} operational "
         f"({r.get('scope2_method', 'location-based')}), {embodied}",
         f"water     {_qty(r.get('water_l'), 'L')} consumed",
-        f"costs     energy {_money(r.get('energy_cost'), cur)}, carbon {_money(r.get('carbon_cost'), cur)}, "
-        f"secondary {_money(r.get('secondary_cost'), cur)}",
-        f"benefits  social {_money(r.get('social_benefit'), cur)}, "
-        f"environmental {_money(r.get('environmental_benefit'), cur)}",
-        f"net       {_money(r.get('net_benefit'), cur)}  (p05 {_money(r.get('net_benefit_p05'), cur)}, "
-        f"p95 {_money(r.get('net_benefit_p95'), cur)})",
+        f"costs     energy {money(r.get('energy_cost'), cur, CENTS)}, "
+        f"carbon {money(r.get('carbon_cost'), cur, CENTS)}, "
+        f"secondary {money(r.get('secondary_cost'), cur, CENTS)}",
+        f"benefits  social {money(r.get('social_benefit'), cur, CENTS)}, "
+        f"environmental {money(r.get('environmental_benefit'), cur, CENTS)}",
+        f"net       {money(r.get('net_benefit'), cur, CENTS)}  "
+        f"(p05 {money(r.get('net_benefit_p05'), cur, CENTS)}, "
+        f"p95 {money(r.get('net_benefit_p95'), cur, CENTS)})",
     ]
     if r.get("sci_gco2e_per_unit") is not None:
         lines.append(

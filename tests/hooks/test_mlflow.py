@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import ecoledger
+from accounting.reports.document import decode_trailer
 from tests.hooks.helpers import data, mlp, train_steps, view, windows
 
 mlflow = pytest.importorskip("mlflow")
@@ -77,7 +78,8 @@ def test_epochs_phases_assessment_and_report_are_logged(tmp_path: Path, tracking
     report = Path(
         client.download_artifacts(active.info.run_id, "ecoledger/report.md", str(tmp_path))
     )
-    assert run.run_id in report.read_text(encoding="utf-8")
+    trailer = decode_trailer(report.read_text(encoding="utf-8"))  # the report of this run
+    assert trailer is not None and trailer["scope"]["run_id"] == run.run_id
 
 
 def test_a_run_is_started_and_ended_when_none_is_active(tmp_path: Path, tracking) -> None:

@@ -20,7 +20,7 @@ from accounting.reports.figures.run_charts import (
     energy_per_step,
     power_timeline,
 )
-from accounting.reports.figures.style import MAX_POINTS_PER_SERIES, money
+from accounting.reports.figures.style import MAX_POINTS_PER_SERIES
 
 __all__ = [
     "MAX_POINTS_PER_SERIES",
@@ -30,7 +30,6 @@ __all__ = [
     "energy_by_device_and_phase",
     "energy_per_request",
     "energy_per_step",
-    "money",
     "net_benefit_interval",
     "net_benefit_waterfall",
     "power_timeline",

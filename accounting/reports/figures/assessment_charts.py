@@ -1,17 +1,21 @@
 """Charts of an assessment: the net-benefit waterfall with its interval, the Monte Carlo
 interval, the sensitivity (tornado) chart, the break-even curve and the counterfactuals.
 
-Input: an :class:`~accounting.assessment.Assessment` (or its ``to_json()`` dict: the keys
-are the stable interface of ``ecoledger assess --json``); output: a Plotly figure. These
+Input: an :class:`~accounting.assessment.Assessment`; the waterfall and the counterfactual
+bars also take a project's (or the dashboard's selection's) totals in the keys of
+``ecoledger assess --json``. Output: a Plotly figure. These
 functions draw; they compute nothing the assessment does not already hold, except the
 break-even curve's points, which come from ``BreakEven.curve``/``net_benefit_at``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
+from accounting.assessment.result import Assessment, Counterfactual
+from accounting.reports.facts import CounterfactualLine
 from accounting.reports.figures.style import (
     CO2,
     KGCO2E,
@@ -21,9 +25,9 @@ from accounting.reports.figures.style import (
     colour,
     empty_note,
     finish,
-    money,
     new_figure,
 )
+from accounting.reports.numbers import DISPLAY, money
 
 FACTOR_LABELS = {
     "carbon_intensity": "Grid carbon intensity",
@@ -41,37 +45,56 @@ FACTOR_LABELS = {
 }
 
 
-def as_json(assessment: Any) -> Mapping[str, Any]:
-    """An Assessment or its JSON dict, as the JSON dict."""
-    if isinstance(assessment, Mapping):
-        return assessment
-    doc: Mapping[str, Any] = assessment.to_json()
-    return doc
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def factor_label(name: str) -> str:
     return FACTOR_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any:
+class NetBenefitTerms(Protocol):
+    """The terms of the identity and the net benefit's interval: an :class:`Assessment` (one
+    run) or the :class:`~accounting.assessment.aggregate.Totals` of several."""
+
+    @property
+    def social_benefit(self) -> float: ...
+    @property
+    def environmental_benefit(self) -> float: ...
+    @property
+    def energy_cost(self) -> float: ...
+    @property
+    def carbon_cost(self) -> float: ...
+    @property
+    def secondary_cost(self) -> float: ...
+    @property
+    def net_benefit(self) -> float: ...
+    @property
+    def net_benefit_p05(self) -> float | None: ...
+    @property
+    def net_benefit_p95(self) -> float | None: ...
+    @property
+    def money_unit(self) -> str: ...
+
+
+def net_benefit_waterfall(terms: NetBenefitTerms, *, title: str = "Net benefit") -> Any:
     """Benefits → minus energy cost → minus carbon cost → minus secondary cost → net benefit,
     with the Monte Carlo p05–p95 interval on the net bar."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    social = float(a["social_benefit"])
-    environmental = float(a["environmental_benefit"])
+    cur = terms.money_unit
+    social = float(terms.social_benefit)
+    environmental = float(terms.environmental_benefit)
     steps = [("Social benefit", social, "relative")]
     if environmental:
         steps.append(("Environmental benefit", environmental, "relative"))
     steps += [
-        ("Energy cost", -float(a["energy_cost"]), "relative"),
-        (f"Carbon cost ({CO2})", -float(a["carbon_cost"]), "relative"),
-        ("Secondary cost", -float(a["secondary_cost"]), "relative"),
+        ("Energy cost", -float(terms.energy_cost), "relative"),
+        (f"Carbon cost ({CO2})", -float(terms.carbon_cost), "relative"),
+        ("Secondary cost", -float(terms.secondary_cost), "relative"),
     ]
-    net = float(a["net_benefit"])
-    p05, p95 = a.get("net_benefit_p05"), a.get("net_benefit_p95")
+    net = float(terms.net_benefit)
+    p05, p95 = terms.net_benefit_p05, terms.net_benefit_p95
     levels = [0.0]
     for _, v, _ in steps:
         levels.append(levels[-1] + v)
@@ -84,7 +107,7 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
             x=[s[0] for s in steps] + ["Net benefit"],
             y=[s[1] for s in steps] + [net],
             measure=[s[2] for s in steps] + ["total"],
-            text=[money(s[1], cur) for s in steps] + [money(net, cur)],
+            text=[money(s[1], cur, DISPLAY) for s in steps] + [money(net, cur, DISPLAY)],
             textposition=["outside"] * len(steps) + ["inside" if net_inside else "outside"],
             insidetextfont={"color": "#ffffff"},
             textangle=0,
@@ -117,13 +140,13 @@ def net_benefit_waterfall(assessment: Any, *, title: str = "Net benefit") -> Any
                     "width": 10,
                 },
                 name="net benefit, p05–p95 interval (Monte Carlo)",
-                hovertemplate=f"p05 {money(float(p05), cur)} – p95 {money(float(p95), cur)}"
-                "<extra>Monte Carlo</extra>",
+                hovertemplate=f"p05 {money(float(p05), cur, DISPLAY)} – "
+                f"p95 {money(float(p95), cur, DISPLAY)}<extra>Monte Carlo</extra>",
             )
         )
         subtitle += (
-            f"<br>net benefit p05–p95 (Monte Carlo): {money(float(p05), cur)} to "
-            f"{money(float(p95), cur)}"
+            f"<br>net benefit p05–p95 (Monte Carlo): {money(float(p05), cur, DISPLAY)} to "
+            f"{money(float(p95), cur, DISPLAY)}"
         )
     fig.update_yaxes(range=[min(levels) - 0.12 * span, max(levels) + 0.15 * span])
     fig.add_hline(y=0, line={"color": "#777777", "width": 1})
@@ -139,19 +162,18 @@ def _finish_bars(
 
 
 def net_benefit_interval(
-    assessment: Any, *, title: str = "Net benefit: Monte Carlo interval"
+    assessment: Assessment, *, title: str = "Net benefit: Monte Carlo interval"
 ) -> Any:
     """The central net benefit against the Monte Carlo p05, p50 and p95."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    interval = a.get("interval") or {}
-    p05, p50, p95 = a.get("net_benefit_p05"), a.get("net_benefit_p50"), a.get("net_benefit_p95")
+    cur = assessment.money_unit
+    interval = assessment.interval
+    p05, p50, p95 = (_finite(p) for p in (interval.p05, interval.p50, interval.p95))
     fig = new_figure()
     if p05 is None or p95 is None:
         return finish(empty_note(fig, "No interval"), title, None, None)
-    net = float(a["net_benefit"])
+    net = assessment.net_benefit
     fig.add_trace(
         go.Scatter(
             x=[float(p05), float(p95)],
@@ -169,9 +191,9 @@ def net_benefit_interval(
             mode="markers+text",
             marker={"color": "#0d47a1", "size": 10, "symbol": "line-ns-open", "line": {"width": 2}},
             text=[
-                f"p05<br>{money(float(p05), cur)}",
-                f"p50<br>{money(float(p50 if p50 is not None else net), cur)}",
-                f"p95<br>{money(float(p95), cur)}",
+                f"p05<br>{money(float(p05), cur, DISPLAY)}",
+                f"p50<br>{money(float(p50 if p50 is not None else net), cur, DISPLAY)}",
+                f"p95<br>{money(float(p95), cur, DISPLAY)}",
             ],
             textposition=["bottom center", "top center", "bottom center"],
             name="percentiles",
@@ -184,16 +206,15 @@ def net_benefit_interval(
             y=["net benefit"],
             mode="markers",
             marker={"color": "#000000", "size": 11, "symbol": "diamond"},
-            name=f"central value {money(net, cur)}",
-            hovertemplate=money(net, cur) + "<extra>central value</extra>",
+            name=f"central value {money(net, cur, DISPLAY)}",
+            hovertemplate=money(net, cur, DISPLAY) + "<extra>central value</extra>",
         )
     )
-    draws = interval.get("draws")
+    draws = interval.draws
     sub = (
         f"{draws:,} draws over the factor ranges" if draws else "Monte Carlo over the factor ranges"
     )
-    if interval.get("seed") is not None:
-        sub += f", seed {interval['seed']}"
+    sub += f", seed {interval.seed}"
     fig.update_yaxes(showticklabels=False, range=[-1, 1], showgrid=False)
     lo, hi = min(float(p05), net), max(float(p95), net)
     pad = (hi - lo) * 0.15 or abs(net) * 0.1 or 1.0
@@ -201,25 +222,24 @@ def net_benefit_interval(
     return finish(fig, title, f"Net benefit ({cur})", None, subtitle=sub, height=320)
 
 
-def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitivity") -> Any:
+def sensitivity_tornado(assessment: Assessment, *, top: int = 8, title: str = "Sensitivity") -> Any:
     """Net benefit with each factor at its low and at its high value (others at their
     values), the factors that swing it most on top."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    net = float(a["net_benefit"])
-    rows = list(a.get("sensitivity") or [])[:top]
+    cur = assessment.money_unit
+    net = assessment.net_benefit
+    rows = list(assessment.sensitivity)[:top]
     fig = new_figure()
     if not rows:
         return finish(empty_note(fig, "No factor changes the net benefit"), title, None, None)
     rows = rows[::-1]  # largest at the top
-    labels = [factor_label(r["factor"]) for r in rows]
+    labels = [factor_label(r.factor) for r in rows]
     for side, colr, name in (
         ("low", "#64b5f6", "factor at its low"),
         ("high", "#ef6c00", "factor at its high"),
     ):
-        values = [float(r.get(f"net_at_{side}", net)) for r in rows]
+        values = [r.net_at_low if side == "low" else r.net_at_high for r in rows]
         fig.add_trace(
             go.Bar(
                 y=labels,
@@ -229,7 +249,7 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
                 marker={"color": colr},
                 name=name,
                 customdata=[
-                    [f"{r.get(side, '')} {r.get('unit', '')}", money(v, cur)]
+                    [f"{r.low if side == 'low' else r.high} {r.unit}", money(v, cur, DISPLAY)]
                     for r, v in zip(rows, values, strict=True)
                 ],
                 hovertemplate="%{y} = %{customdata[0]}<br>net %{customdata[1]}<extra></extra>",
@@ -237,12 +257,12 @@ def sensitivity_tornado(assessment: Any, *, top: int = 8, title: str = "Sensitiv
         )
     fig.add_vline(x=net, line={"color": "#000000", "width": 1.5})
     fig.update_layout(barmode="overlay")
-    sub = f"each factor swung over its range; line: central net benefit {money(net, cur)}"
+    sub = f"each factor swung over its range; line: central net benefit {money(net, cur, DISPLAY)}"
     return _finish_bars(fig, title, f"Net benefit ({cur})", sub, max(300, 80 + 38 * len(rows)))
 
 
 def break_even_curve(
-    assessment: Any,
+    assessment: Assessment,
     *,
     max_uses: int | None = None,
     points: int = 60,
@@ -252,16 +272,12 @@ def break_even_curve(
     net(n) = −fixed cost + n × (benefit per use − cost per use)."""
     import plotly.graph_objects as go
 
-    be = getattr(assessment, "break_even", None)
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    info = a.get("break_even") or {}
+    be = assessment.break_even
+    cur = assessment.money_unit
     fig = new_figure()
-    unit = info.get("use_unit") or "use"
-    if be is None:
-        return finish(empty_note(fig, "Pass the Assessment (not its JSON)"), title, None, None)
+    unit = be.use_unit or "use"
     uses = be.uses
-    expected = int((a.get("amortization") or {}).get("expected_uses") or 0)
+    expected = int(assessment.amortization.expected_uses or 0)
     top = max_uses or (max(10, 4 * int(uses)) if uses else (expected or 1000))
     curve = be.curve(top, points)
     fig.add_trace(
@@ -295,52 +311,57 @@ def break_even_curve(
         sub = "never: each use costs more than it brings"
     margin = be.margin_per_use
     if margin is not None:
-        sub += f"; margin per {unit} {money(margin, cur)}"
-    trained = (a.get("amortization") or {}).get("parent_run_id")
-    sub += f"<br>cost to recover from uses: {money(be.fixed_cost, cur)} ("
+        sub += f"; margin per {unit} {money(margin, cur, DISPLAY)}"
+    trained = assessment.amortization.parent_run_id
+    sub += f"<br>cost to recover from uses: {money(be.fixed_cost, cur, DISPLAY)} ("
     sub += "the training run's cost" if trained else "this run's cost"
     sub += ", less lump-sum benefits)"
     return finish(fig, title, f"Number of uses ({unit}s)", f"Net benefit ({cur})", subtitle=sub)
 
 
-def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewhere") -> Any:
+def counterfactual_bars(
+    rows: Sequence[Counterfactual | CounterfactualLine],
+    money_unit: str,
+    *,
+    title: str = "The same energy elsewhere",
+) -> Any:
     """Operational carbon of the same measured energy in other regions (or start hours),
-    the actual one highlighted, the lowest marked."""
+    the actual one highlighted, the lowest marked: a run's counterfactuals, or a project's
+    summed lines (which have no single intensity and no saving in money)."""
     import plotly.graph_objects as go
 
-    a = as_json(assessment)
-    cur = a.get("money_unit") or a.get("currency", "USD")
-    rows: Sequence[Mapping[str, Any]] = list(a.get("counterfactuals") or [])
+    cur = money_unit
     fig = new_figure()
     if not rows:
         return finish(
             empty_note(fig, "No counterfactuals: choose regions to compare"), title, None, None
         )
-    rows = sorted(rows, key=lambda r: float(r["operational_kgco2e"]), reverse=True)
-    lowest = min(float(r["operational_kgco2e"]) for r in rows)
-    labels = [
-        f"{r['where']} (actual)" if r.get("kind") == "actual" else str(r["where"]) for r in rows
-    ]
+    rows = sorted(rows, key=lambda r: float(r.operational_kgco2e), reverse=True)
+    lowest = min(float(r.operational_kgco2e) for r in rows)
+    labels = [f"{r.where} (actual)" if r.kind == "actual" else str(r.where) for r in rows]
     colours = [
         TOTAL
-        if r.get("kind") == "actual"
-        else (POSITIVE if float(r["operational_kgco2e"]) == lowest else colour(0))
+        if r.kind == "actual"
+        else (POSITIVE if float(r.operational_kgco2e) == lowest else colour(0))
         for r in rows
     ]
     fig.add_trace(
         go.Bar(
             y=labels,
-            x=[float(r["operational_kgco2e"]) for r in rows],
+            x=[float(r.operational_kgco2e) for r in rows],
             orientation="h",
             marker={"color": colours},
             text=[
-                f"{float(r['operational_kgco2e']):.3g} kg · {money(float(r['carbon_cost']), cur)}"
+                f"{float(r.operational_kgco2e):.3g} kg · {money(float(r.carbon_cost), cur, DISPLAY)}"
                 for r in rows
             ],
             textposition="outside",
             cliponaxis=False,
             customdata=[
-                [r.get("intensity_g_per_kwh"), money(float(r.get("saving_usd", 0.0)), cur)]
+                [
+                    r.intensity_g_per_kwh if isinstance(r, Counterfactual) else None,
+                    money(r.saving_usd if isinstance(r, Counterfactual) else 0.0, cur, DISPLAY),
+                ]
                 for r in rows
             ],
             hovertemplate="%{y}<br>%{customdata[0]:.0f} gCO2e/kWh<br>%{x:.4g} kgCO2e"
@@ -348,10 +369,10 @@ def counterfactual_bars(assessment: Any, *, title: str = "The same energy elsewh
             showlegend=False,
         )
     )
-    best = next(r for r in rows if float(r["operational_kgco2e"]) == lowest)
-    xs = [float(r["operational_kgco2e"]) for r in rows]
+    best = next(r for r in rows if float(r.operational_kgco2e) == lowest)
+    xs = [float(r.operational_kgco2e) for r in rows]
     fig.update_xaxes(range=[0, max(xs) * 1.35 or 1.0])
-    sub = f"same measured energy and PUE; lowest: {best['where']}; label: kg{CO2}e · carbon cost"
+    sub = f"same measured energy and PUE; lowest: {best.where}; label: kg{CO2}e · carbon cost"
     x_title = f"Operational carbon ({KGCO2E})"
     return _finish_bars(fig, title, x_title, sub, max(300, 90 + 40 * len(rows)), legend=False)
 

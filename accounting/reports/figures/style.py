@@ -170,19 +170,3 @@ def energy_scale(max_j: float) -> tuple[str, float]:
         if max_j >= joules:
             return unit, joules
     return ("J", 1.0) if max_j < 36.0 else ("Wh", J_PER_WH)
-
-
-def money(value: float, currency: str = "USD") -> str:
-    """A money amount with 4 significant digits (at least whole units):
-    ``39.88 USD``, ``0.04358 USD``, ``123.46 USD``, ``−1,234 USD``."""
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        text = f"{magnitude:,.0f}"
-    elif magnitude >= 100:
-        text = f"{magnitude:.2f}"
-    elif magnitude == 0:
-        text = "0"
-    else:
-        text = f"{magnitude:.4g}"
-    sign = "−" if value < 0 and text.strip("0.,") else ""
-    return f"{sign}{text} {currency}"
