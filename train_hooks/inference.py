@@ -23,6 +23,7 @@ from typing import Any
 from accounting.entries import Usage
 from meter.meter import Snapshot
 from train_hooks.run import Run
+from train_hooks.steps import require_at_least_one
 
 DEFAULT_WINDOW_REQUESTS = 100
 REQUEST_WINDOW = "request"
@@ -71,8 +72,7 @@ class InferenceMeter:
         own_tracker: Any = None,
         sync: Any = True,
     ) -> None:
-        if window_requests < 1:
-            raise ValueError(f"window_requests must be ≥ 1, got {window_requests}")
+        require_at_least_one(window_requests=window_requests)
         self.run = run
         self.window_requests = window_requests
         self._tokens = tokens
