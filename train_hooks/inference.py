@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from accounting.entries import Usage
 from meter.meter import Snapshot
 from train_hooks.run import Run
 from train_hooks.steps import require_at_least_one
@@ -174,19 +173,7 @@ class InferenceMeter:
         if recorder is None:
             return
         recorder.record_window(window, count=n)
-        recorder.add(
-            Usage(
-                run_id=self.run.run_id,
-                source=recorder.source,
-                requests=n,
-                tokens=tok,
-                items=items,
-                window=key,
-                joules=window.joules,
-                start=window.start_time,
-                end=window.end_time,
-            )
-        )
+        recorder.record_usage(n, tok, items, window)
 
     @property
     def joules_per_request(self) -> float | None:

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from accounting.entries import Usage
 from meter import Measurement, Meter
 from meter.meter import Snapshot
 from train_hooks.carbon import kgco2e
@@ -299,15 +298,7 @@ class Run:
         with self._usage_lock:
             usage, self._usage = self._usage, UsageCounts()
         if usage != UsageCounts() and self._recorder is not None:
-            self._recorder.add(
-                Usage(
-                    run_id=self.run_id,
-                    source=self._recorder.source,
-                    requests=usage.requests,
-                    tokens=usage.tokens,
-                    items=usage.items,
-                )
-            )
+            self._recorder.record_usage(usage.requests, usage.tokens, usage.items)
 
     # -- prediction ------------------------------------------------------------------------
     def predict(
