@@ -20,41 +20,8 @@ _API = {"track", "meter_inference", "Run", "BudgetExceeded"}
 
 if TYPE_CHECKING:  # what a user's type checker sees; at run time __getattr__ imports these
     __version__: str
-    import os
-    from collections.abc import Callable
-    from typing import TypeVar, overload
-
     from train_hooks import BudgetExceeded, Run, meter_inference
-    from train_hooks.track import Tracker
-
-    _F = TypeVar("_F", bound=Callable[..., Any])
-
-    @overload
-    def track(name: _F, /) -> _F: ...
-    @overload
-    def track(
-        name: str | None = None,
-        project: str | None = None,
-        kind: str = "training",
-        ledger: str | os.PathLike[str] | None = None,
-        country: str | None = None,
-        pue: float | None = None,
-        sample_hz: float | None = None,
-        budget_kgco2e: float | None = None,
-        on_budget: str = "warn",
-        *,
-        total_epochs: int | None = None,
-        total_steps: int | None = None,
-        flush_interval_s: float | None = None,
-        parent_run_id: str | None = None,
-        expected_uses: int | None = None,
-        log_to: str | None = None,
-        sync: str | Callable[[], None] | None = "auto",
-        shared_gpu: str = "whole",
-    ) -> Tracker: ...
-    def track(*args: Any, **kwargs: Any) -> Any:
-        """``with ecoledger.track(...) as run:`` yields a :class:`Run`; ``@ecoledger.track``
-        (bare or with arguments) decorates a function."""
+    from train_hooks.track import track  # typed there: @track keeps a function's type
 
 
 def __getattr__(name: str) -> Any:

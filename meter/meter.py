@@ -114,20 +114,33 @@ class Meter:
     ) -> Measurement:
         """The Measurement between two snapshots (any two, in order).
 
-        Per device: the counter's difference. A window shorter than the update period of a
-        counter that updates in steps (or over which such a counter showed no increase) is
-        estimated as power × duration and flagged ``approximated``: never 0 J for a device
-        drawing power. Counters read exactly at the boundary (period 0) keep their difference.
-        A window over which part of a counter was bridged (a reset) is flagged too.
-
-        ``contiguous=True`` is for back-to-back segments that tile a run (each starts at the
-        previous one's end): their counter differences add up exactly to the counter's total,
-        so a short one keeps its raw difference and is not estimated.
+        Per device: the energy that :meth:`energies_between` gives. ``contiguous=True`` is
+        for back-to-back segments that tile a run (each starts at the previous one's end).
         """
-        t0, w0, r0 = start
-        t1, w1, r1 = end
+        t0, w0, _ = start
+        t1, w1, _ = end
+        energies = self.energies_between(start, end, contiguous=contiguous)
+        return self.measurement(key, w0, w1, max(0.0, t1 - t0), energies)
+
+    def energies_between(
+        self, start: Snapshot, end: Snapshot, *, contiguous: bool = False
+    ) -> list[tuple[float, bool]]:
+        """Per source, in the order of :attr:`sources`: (joules, approximated) between two
+        snapshots; the rule of every window, cheap enough for a per-call hook.
+
+        The counter's difference. A window shorter than the update period of a counter that
+        updates in steps (or over which such a counter showed no increase) is estimated as
+        power × duration and flagged ``approximated``: never 0 J for a device drawing power.
+        Counters read exactly at the boundary (period 0) keep their difference. A window over
+        which part of a counter was bridged (a reset) is flagged too.
+
+        ``contiguous=True``: back-to-back segments that tile a run add up exactly to the
+        counter's total, so a short one keeps its raw difference and is not estimated.
+        """
+        t0, _, r0 = start
+        t1, _, r1 = end
         duration = max(0.0, t1 - t0)
-        devices = []
+        energies = []
         for source, a, b in zip(self.sources, r0, r1, strict=True):
             info = source.info
             joules = max(0.0, b.energy_j - a.energy_j)
@@ -142,22 +155,35 @@ class Meter:
                 if power is not None and power > 0.0:
                     joules = power * duration
                     approximated = True
-            devices.append(
+            energies.append((joules, approximated))
+        return energies
+
+    def measurement(
+        self,
+        key: str,
+        start_unix_s: float,
+        end_unix_s: float,
+        duration_s: float,
+        energies: Sequence[tuple[float, bool]],
+    ) -> Measurement:
+        """A Measurement from per-source (joules, approximated), in the order of :attr:`sources`
+        (what :meth:`energies_between` returns, or sums of it over several windows)."""
+        return Measurement(
+            key=key,
+            start_time=datetime.fromtimestamp(start_unix_s, UTC),
+            end_time=datetime.fromtimestamp(end_unix_s, UTC),
+            duration_s=duration_s,
+            devices=tuple(
                 DeviceEnergy(
-                    device_id=info.device_id,
-                    kind=info.kind,
-                    model=info.model,
-                    method=info.method,
+                    device_id=source.info.device_id,
+                    kind=source.info.kind,
+                    model=source.info.model,
+                    method=source.info.method,
                     joules=joules,
                     approximated=approximated,
                 )
-            )
-        return Measurement(
-            key=key,
-            start_time=datetime.fromtimestamp(w0, UTC),
-            end_time=datetime.fromtimestamp(w1, UTC),
-            duration_s=duration,
-            devices=tuple(devices),
+                for source, (joules, approximated) in zip(self.sources, energies, strict=True)
+            ),
         )
 
     # -- the sampler -----------------------------------------------------------------------

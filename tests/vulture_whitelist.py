@@ -51,3 +51,6 @@ _.j_to_wh
 _.kwh_to_j
 _.recovered
 _.figures_checked  # ReportCheck's third field, set positionally, never read (reports: 16a)
+
+# inspect.signature (help(), IDEs) reads a function's __signature__ (train_hooks/track.py).
+_.__signature__

@@ -2,9 +2,10 @@
 
 Each top-level forward call of ``model`` is one request; the batch size (the first dimension
 of the first tensor argument) counts as items; ``tokens(inputs, outputs)`` as tokens. The
-energy of a request is the difference of the energy counters around the call (for a call
-shorter than a counter's update period, that source's power × the call's duration, flagged
-as approximated). Requests are aggregated into windows ``request:0-99`` (one Energy entry per
+energy of a request is the meter's window between snapshots taken around the call
+(:meth:`meter.Meter.between`: the counters' difference or, for a call shorter than a stepped
+counter's update period, that source's power × the call's duration, flagged as
+approximated). Requests are aggregated into windows ``request:0-99`` (one Energy entry per
 device, with ``count``) and a Usage entry with the same window and the joules attributed.
 
 Works under ``torch.inference_mode()`` and ``torch.no_grad()`` (the hooks touch no tensor
@@ -16,15 +17,15 @@ module would be traced into the graph and cause graph breaks.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from accounting.entries import Energy, Usage
+from meter.meter import Snapshot
 from train_hooks.run import Run
+from train_hooks.steps import require_at_least_one
 
 DEFAULT_WINDOW_REQUESTS = 100
+REQUEST_WINDOW = "request"
 TokenCounter = Callable[[Any, Any], int]
 
 
@@ -51,11 +52,11 @@ def _request_sync(sync: Any, run: Run) -> Callable[[], None] | None:
     if recorder is None or sync is False or sync is None:
         return None
     if sync is True:
-        return (lambda: recorder.sync("request")) if recorder.sync_fn is not None else None
+        return (lambda: recorder.sync(REQUEST_WINDOW)) if recorder.sync_fn is not None else None
     if not callable(sync):
         raise ValueError(f"sync must be True, False or a callable, got {sync!r}")
     fn: Callable[[], None] = sync
-    return lambda: recorder.sync("request", fn)
+    return lambda: recorder.sync(REQUEST_WINDOW, fn)
 
 
 class InferenceMeter:
@@ -70,29 +71,24 @@ class InferenceMeter:
         own_tracker: Any = None,
         sync: Any = True,
     ) -> None:
-        if window_requests < 1:
-            raise ValueError(f"window_requests must be ≥ 1, got {window_requests}")
+        require_at_least_one(window_requests=window_requests)
         self.run = run
         self.window_requests = window_requests
         self._tokens = tokens
         self._own_tracker = own_tracker
         self._recorder = run.recorder
         self._sync = _request_sync(sync, run)
-        meter = run.meter
-        self._sources = meter.sources if meter is not None else ()
-        self._reads = [s.read for s in self._sources]
+        self._meter = run.meter
         self._lock = threading.Lock()
         self._depth = 0
-        self._t0 = 0.0
-        self._w0 = 0.0
-        self._e0: list[float] = []
+        self._s0: Snapshot | None = None
         self._reset_range(0)
         self.requests = 0
         self.items = 0
         self.tokens = 0
         self.energy_j = 0.0
         self._handles: list[Any] = []
-        if meter is not None:
+        if self._meter is not None:
             self._handles.append(model.register_forward_pre_hook(self._pre, with_kwargs=True))
             self._handles.append(
                 model.register_forward_hook(self._post, with_kwargs=True, always_call=True)
@@ -106,8 +102,8 @@ class InferenceMeter:
         self._n = 0
         self._items = 0
         self._tok = 0
-        self._joules = [0.0] * len(self._sources)
-        self._approx = [s.info.approximated for s in self._sources]
+        self._joules: list[float] = []
+        self._approx: list[bool] = []
         self._busy_s = 0.0
         self._start_w: float | None = None
         self._end_w = 0.0
@@ -115,20 +111,22 @@ class InferenceMeter:
     # -- hooks (hot path) ------------------------------------------------------------------
     def _pre(self, _module: Any, args: Any, kwargs: Any) -> None:
         self._depth += 1
-        if self._depth == 1:
-            self._w0 = time.time()
-            self._t0 = time.perf_counter()
-            self._e0 = [read().energy_j for read in self._reads]
+        if self._depth == 1 and self._meter is not None:
+            self._s0 = self._meter.snapshot()
         return None
 
     def _post(self, _module: Any, args: Any, kwargs: Any, output: Any) -> None:
         self._depth -= 1
-        if self._depth:
+        meter, s0 = self._meter, self._s0
+        if self._depth or meter is None or s0 is None:
             return None
         if self._sync is not None:
             self._sync()
-        readings = [read() for read in self._reads]
-        dt = time.perf_counter() - self._t0
+        s1 = meter.snapshot()
+        # the meter's rule of every window: the counters' difference, or power × duration
+        # (flagged approximated) for a call shorter than a stepped counter's update period
+        energies = meter.energies_between(s0, s1)
+        dt = max(0.0, s1[0] - s0[0])
         n_tokens = 0
         if self._tokens is not None:
             try:
@@ -137,16 +135,15 @@ class InferenceMeter:
                 n_tokens = 0
         n_items = _batch_size(args, kwargs)
         with self._lock:
-            joules = self._joules
-            for i, (r, e0) in enumerate(zip(readings, self._e0, strict=True)):
-                d = r.energy_j - e0
-                if d <= 0.0 and r.power_w is not None:
-                    d = r.power_w * dt
-                    self._approx[i] = True
-                joules[i] += max(0.0, d)
             if self._start_w is None:
-                self._start_w = self._w0
-            self._end_w = self._w0 + dt
+                self._start_w = s0[1]
+                self._joules = [0.0] * len(energies)
+                self._approx = [False] * len(energies)
+            joules, approx = self._joules, self._approx
+            for i, (dj, da) in enumerate(energies):
+                joules[i] += dj
+                approx[i] = approx[i] or da
+            self._end_w = s0[1] + dt
             self._busy_s += dt
             self._n += 1
             self._items += n_items
@@ -159,53 +156,24 @@ class InferenceMeter:
     # -- ranges ----------------------------------------------------------------------------
     def _flush_range(self) -> None:
         with self._lock:
-            if not self._n or self._start_w is None:
+            meter = self._meter
+            if not self._n or self._start_w is None or meter is None:
                 return
             first, n, items, tok = self._first, self._n, self._items, self._tok
-            joules, approx, busy = self._joules, self._approx, self._busy_s
-            start = datetime.fromtimestamp(self._start_w, UTC)
-            end = datetime.fromtimestamp(max(self._end_w, self._start_w), UTC)
+            key = f"request:{first}-{first + n - 1}"
+            end_w = max(self._end_w, self._start_w)
+            energies = list(zip(self._joules, self._approx, strict=True))
+            window = meter.measurement(key, self._start_w, end_w, self._busy_s, energies)
             self._reset_range(first + n)
             self.requests += n
             self.items += items
             self.tokens += tok
-            self.energy_j += sum(joules)
+            self.energy_j += window.joules
         recorder = self._recorder
         if recorder is None:
             return
-        key = f"request:{first}-{first + n - 1}"
-        entries: list[Any] = [
-            Energy(
-                run_id=self.run.run_id,
-                source=recorder.source,
-                window=key,
-                device_id=s.info.device_id,
-                device_kind=s.info.kind,
-                device_model=s.info.model,
-                method=s.info.method,
-                approximated=a,
-                joules=j,
-                start=start,
-                end=end,
-                duration_s=busy,
-                count=n,
-            )
-            for s, j, a in zip(self._sources, joules, approx, strict=True)
-        ]
-        entries.append(
-            Usage(
-                run_id=self.run.run_id,
-                source=recorder.source,
-                requests=n,
-                tokens=tok,
-                items=items,
-                window=key,
-                joules=sum(joules),
-                start=start,
-                end=end,
-            )
-        )
-        recorder.writer.put_many(entries)
+        recorder.record_window(window, count=n)
+        recorder.record_usage(n, tok, items, window)
 
     @property
     def joules_per_request(self) -> float | None:

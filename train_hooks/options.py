@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from accounting.entries import RUN_KINDS
@@ -31,6 +31,7 @@ class TrackOptions:
     sample_hz: float | None = None
     budget_kgco2e: float | None = None
     on_budget: str = "warn"
+    _: KW_ONLY  # as in track(): the options after on_budget are keyword-only
     total_epochs: int | None = None
     total_steps: int | None = None
     flush_interval_s: float | None = None

@@ -26,6 +26,7 @@ from accounting.entries import (
     RunEnded,
     RunStarted,
     RunStatus,
+    Usage,
 )
 from accounting.store import Ledger
 from accounting.store.writer import DEFAULT_FLUSH_INTERVAL_S, BufferedWriter
@@ -228,6 +229,25 @@ class RunRecorder:
     def record_window(self, measurement: Measurement, count: int | None = None) -> None:
         """One Energy entry per device for a named window (a phase, an epoch, a step range)."""
         self.writer.put_many(self._energy_entries(measurement, measurement.key, count))
+
+    def record_usage(
+        self, requests: int, tokens: int, items: int, window: Measurement | None = None
+    ) -> None:
+        """A Usage entry: requests, tokens and items served; with ``window`` (the calls' own
+        window, recorded by :meth:`record_window`), its key, energy and times too."""
+        self.writer.put(
+            Usage(
+                run_id=self.run_id,
+                source=self.source,
+                requests=requests,
+                tokens=tokens,
+                items=items,
+                window=window.key if window is not None else None,
+                joules=window.joules if window is not None else None,
+                start=window.start_time if window is not None else None,
+                end=window.end_time if window is not None else None,
+            )
+        )
 
     def _energy_entries(self, m: Measurement, window: str, count: int | None) -> list[Energy]:
         return [

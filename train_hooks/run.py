@@ -15,14 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from accounting.entries import Usage
 from meter import Measurement, Meter
 from meter.meter import Snapshot
 from train_hooks.carbon import kgco2e
 from train_hooks.errors import BudgetExceeded
 from train_hooks.predict import MAX_RANGES, Prediction, Unit, coarsen, forecast
 from train_hooks.recorder import RunRecorder
-from train_hooks.steps import DEFAULT_WINDOW_STEPS, StepRanges
+from train_hooks.steps import DEFAULT_WINDOW_STEPS, StepRanges, require_at_least_one
 
 log = logging.getLogger("ecoledger")
 _EPOCH = re.compile(r"^epoch:(\d+)$")
@@ -247,10 +246,7 @@ class Run:
         self.step()
 
     def ensure_steps(self, every: int = 1, window_steps: int = DEFAULT_WINDOW_STEPS) -> None:
-        if every < 1:
-            raise ValueError(f"every must be ≥ 1, got {every}")
-        if window_steps < 1:
-            raise ValueError(f"window_steps must be ≥ 1, got {window_steps}")
+        require_at_least_one(every=every, window_steps=window_steps)
         if self._steps is None and self._meter is not None:
             self._steps = StepRanges(
                 self._meter,
@@ -302,15 +298,7 @@ class Run:
         with self._usage_lock:
             usage, self._usage = self._usage, UsageCounts()
         if usage != UsageCounts() and self._recorder is not None:
-            self._recorder.add(
-                Usage(
-                    run_id=self.run_id,
-                    source=self._recorder.source,
-                    requests=usage.requests,
-                    tokens=usage.tokens,
-                    items=usage.items,
-                )
-            )
+            self._recorder.record_usage(usage.requests, usage.tokens, usage.items)
 
     # -- prediction ------------------------------------------------------------------------
     def predict(

@@ -17,6 +17,13 @@ from meter.meter import Snapshot
 DEFAULT_WINDOW_STEPS = 100
 
 
+def require_at_least_one(**counts: int) -> None:
+    """Raise ValueError naming the first of ``counts`` below 1 (``every must be ≥ 1, got 0``)."""
+    for name, value in counts.items():
+        if value < 1:
+            raise ValueError(f"{name} must be ≥ 1, got {value}")
+
+
 class StepRanges:
     def __init__(
         self,
@@ -27,10 +34,7 @@ class StepRanges:
         every: int = 1,
         on_read: Callable[[Snapshot], None] | None = None,
     ) -> None:
-        if window_steps < 1:
-            raise ValueError(f"window_steps must be ≥ 1, got {window_steps}")
-        if every < 1:
-            raise ValueError(f"every must be ≥ 1, got {every}")
+        require_at_least_one(window_steps=window_steps, every=every)
         self.meter = meter
         self.window_steps = max(window_steps, every)
         self.every = every

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import inspect
 import logging
 import os
 import sys
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from accounting.entries import RunKind, RunStarted, new_id
 from accounting.version import version_text
@@ -227,10 +228,11 @@ def _open(o: TrackOptions) -> _Opened:
     proposed = env_run if joined else new_id()
     assert proposed is not None
 
-    def disabled(run_id: str) -> Run:
+    def make_run(run_id: str, recorder: RunRecorder | None = None) -> Run:
+        """The run handed to the user; without a recorder nothing is recorded."""
         return Run(
             run_id,
-            None,
+            recorder,
             pue=pue,
             intensity_g_per_kwh=g_per_kwh,
             budget=budget,
@@ -256,10 +258,10 @@ def _open(o: TrackOptions) -> _Opened:
                 _warn(agreement.refusal)
             if ledger is not None:
                 ledger.close()
-            return _Opened(disabled(proposed))
+            return _Opened(make_run(proposed))
     assert run_id is not None
     if ledger is None:
-        return _Opened(disabled(run_id))
+        return _Opened(make_run(run_id))
     owner = not joined and p.rank in (None, 0)
     meter = None
     problems: list[str] = []
@@ -337,24 +339,17 @@ def _open(o: TrackOptions) -> _Opened:
     for message in problems:
         _warn(message)
         recorder.problem("meter_failed", message)
-    run = Run(
-        run_id,
-        recorder,
-        pue=pue,
-        intensity_g_per_kwh=g_per_kwh,
-        budget=budget,
-        rank=p.rank,
-        total_epochs=o.total_epochs,
-        total_steps=o.total_steps,
-    )
-    return _Opened(run, ledger, recorder, owner)
+    return _Opened(make_run(run_id, recorder), ledger, recorder, owner)
 
 
+@overload
+def track(name: F, /) -> F: ...
+@overload
 def track(
-    name: Any = None,
+    name: str | None = None,
     project: str | None = None,
     kind: str = "training",
-    ledger: str | None = None,
+    ledger: str | os.PathLike[str] | None = None,
     country: str | None = None,
     pue: float | None = None,
     sample_hz: float | None = None,
@@ -367,9 +362,10 @@ def track(
     parent_run_id: str | None = None,
     expected_uses: int | None = None,
     log_to: str | None = None,
-    sync: Any = "auto",
+    sync: str | Callable[[], None] | None = "auto",
     shared_gpu: str = "whole",
-) -> Any:
+) -> Tracker: ...
+def track(name: Any = None, *args: Any, **kwargs: Any) -> Any:
     """Meter a block or a function as one run in the ledger; yields a :class:`Run`.
 
     ``ledger``: a path or PostgreSQL URL (default ``$ECOLEDGER_LEDGER``, else ./ecoledger.db).
@@ -388,27 +384,14 @@ def track(
     a warning.
     """
     bare = callable(name) and not isinstance(name, str)  # @track without parentheses
-    options = TrackOptions(
-        name=None if bare else name,
-        project=project,
-        kind=kind,
-        ledger=ledger,
-        country=country,
-        pue=pue,
-        sample_hz=sample_hz,
-        budget_kgco2e=budget_kgco2e,
-        on_budget=on_budget,
-        total_epochs=total_epochs,
-        total_steps=total_steps,
-        flush_interval_s=flush_interval_s,
-        parent_run_id=parent_run_id,
-        expected_uses=expected_uses,
-        log_to=log_to,
-        sync=sync,
-        shared_gpu=shared_gpu,
-    )
-    tracker = Tracker(options)
+    tracker = Tracker(TrackOptions(None if bare else name, *args, **kwargs))
     return tracker(name) if bare else tracker
+
+
+# what help() and inspect show: the options' own parameters (the typed overload above)
+track.__signature__ = inspect.signature(TrackOptions).replace(  # type: ignore[attr-defined]
+    return_annotation="Tracker"
+)
 
 
 # -- runs opened with start() and never stopped: closed at exit --------------------------------

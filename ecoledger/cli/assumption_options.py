@@ -150,49 +150,31 @@ def _pue_option(text: str | None) -> dict[str, Any]:
         return {"pue_preset": text}
 
 
+SETTING_OF_OPTION = {"benefit_per_use": "benefit_per_use_usd"}
+"""Options whose AssumptionSettings field has another name (every other: the option's dest)."""
+LIST_OPTIONS = ("compare_countries", "compare_clouds")
+"""Options given as comma lists."""
+NOT_A_SETTING = ("assumptions", "pue")
+"""--assumptions is the base file; --pue is a number or a preset (see _pue_option)."""
+
+
 def settings_from_args(args: argparse.Namespace) -> AssumptionSettings:
     base = (
         AssumptionSettings.from_file(args.assumptions)
         if getattr(args, "assumptions", None)
         else AssumptionSettings()
     )
-    return base.overlay(
-        country=args.country,
-        cloud=args.cloud,
-        intensity_g_per_kwh=args.intensity_g_per_kwh,
-        intensity_csv=getattr(args, "intensity_csv", None),
-        price_per_kwh=args.price_per_kwh,
-        scc=args.scc,
-        scc_usd_per_t=args.scc_usd_per_t,
-        emission_year=args.emission_year,
-        water=args.water,
-        wue_l_per_kwh=args.wue_l_per_kwh,
-        ewif_l_per_kwh=args.ewif_l_per_kwh,
-        water_price_per_m3=args.water_price_per_m3,
-        embodied=args.embodied,
-        embodied_kg_per_gpu=args.embodied_kg_per_gpu,
-        embodied_kg_per_host=args.embodied_kg_per_host,
-        gpus_per_host=args.gpus_per_host,
-        lifetime_years=args.lifetime_years,
-        utilization=args.utilization,
-        expected_uses=args.expected_uses,
-        benefit_per_use_usd=args.benefit_per_use,
-        compare_countries=_split(args.compare_countries),
-        compare_clouds=_split(args.compare_clouds),
-        dollar_year=getattr(args, "dollar_year", None),
-        market_factor=getattr(args, "market_factor", None),
-        renewable_share=getattr(args, "renewable_share", None),
-        residual_mix=getattr(args, "residual_mix", None),
-        grid_loss=getattr(args, "grid_loss", None),
-        per=getattr(args, "per", None),
-        embodied_method=getattr(args, "embodied_method", None),
-        sensitivity_of=getattr(args, "sensitivity_of", None),
-        gpu_model=getattr(args, "gpu_model", None),
-        draws=args.draws,
-        seed=args.seed,
-        shared_gpu=getattr(args, "shared_gpu", None),
-        **_pue_option(args.pue),
-    )
+    changes: dict[str, Any] = {}
+    tables = GRID + SERIES + PRICE + SCC + FACTORS + METHODOLOGY + MONTE_CARLO
+    for flag in [row[0] for row in tables] + ["--shared-gpu"]:
+        dest = flag[2:].replace("-", "_")
+        if dest in NOT_A_SETTING:
+            continue
+        value = getattr(args, dest, None)
+        changes[SETTING_OF_OPTION.get(dest, dest)] = (
+            _split(value) if dest in LIST_OPTIONS else value
+        )
+    return base.overlay(**changes, **_pue_option(getattr(args, "pue", None)))
 
 
 def _split(text: str | None) -> tuple[str, ...]:

@@ -108,3 +108,53 @@ def test_manual_counts_are_batched_into_usage_entries(tmp_path):
     assert (v.usage.requests, v.usage.tokens, v.usage.items) == (1000, 10000, 2000)
     with open_ledger(str(ledger)) as lg:
         assert len(lg.entries(run_id=run.run_id, kinds=["usage"])) < 10  # not 1000
+
+
+def test_request_energy_is_the_meters_window_rule(fake_nvml, tmp_path):
+    """A request is the meter's window between two snapshots around the call (Meter.between's
+    rule, on the meter's injected clock): a call shorter than the energy counter's 100 ms update
+    period is the power × its duration, flagged approximated, even when the counter stepped
+    during the call (one step holds a whole period's energy, not the call's)."""
+    from accounting.entries import Energy, Usage
+    from meter import Meter, detect_sources
+    from train_hooks.inference import InferenceMeter
+    from train_hooks.recorder import RunRecorder
+    from train_hooks.run import Run
+
+    clock = fake_nvml.init(gpus=1, power_mw=300000, energy_period_ms=100)  # 300 W
+    meter = Meter(
+        detect_sources(include_host=False, clock=clock).sources,
+        clock=clock,
+        wall=lambda: 1.7e9 + clock(),
+    )
+    ledger = open_ledger(str(tmp_path / "l.db"))
+    recorder = RunRecorder(ledger, "e" * 32, meter=meter, t0_monotonic=0.0)
+    recorder.start(background=False)
+    run = Run("e" * 32, recorder, pue=1.0, intensity_g_per_kwh=100.0)
+
+    class TwentyMs(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            clock.advance(0.02)
+            return x
+
+    model = TwentyMs()
+    inference = InferenceMeter(model, run, window_requests=2, sync=False)
+    clock.set(1.01)
+    model(torch.zeros(1))  # 1.01 → 1.03 s: the counter does not move
+    clock.set(1.09)
+    model(torch.zeros(3))  # 1.09 → 1.11 s: the counter steps by 30 J (100 ms × 300 W) at 1.1 s
+    inference.close()
+    recorder.finish("completed")
+    entries = ledger.entries(run_id="e" * 32)
+    ledger.close()
+    (energy,) = [e for e in entries if isinstance(e, Energy) and e.window.startswith("request:")]
+    (usage,) = [e for e in entries if isinstance(e, Usage) and e.window is not None]
+    # 2 requests × 300 W × 0.02 s = 12 J (the raw counter differences would say 0 + 30 J)
+    assert (energy.window, energy.count, energy.approximated) == ("request:0-1", 2, True)
+    assert energy.joules == pytest.approx(12.0)
+    assert energy.duration_s == pytest.approx(0.04)
+    assert energy.start.timestamp() == pytest.approx(1.7e9 + 1.01)
+    assert energy.end.timestamp() == pytest.approx(1.7e9 + 1.11)
+    assert (usage.window, usage.requests, usage.items) == ("request:0-1", 2, 4)
+    assert usage.joules == pytest.approx(12.0)
+    assert inference.energy_j == pytest.approx(12.0)

@@ -4,6 +4,7 @@ function's type: mypy (strict) on a small user script, against this tree."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 import train_hooks
 from tests.cli.helpers import REPO
+from train_hooks.options import TrackOptions
 
 USER_SCRIPT = """
 import ecoledger
@@ -71,10 +73,11 @@ def test_mypy_sees_track_yield_a_run(tmp_path: Path) -> None:
     check_user_view(mypy_on_user_script(tmp_path, env))
 
 
-def test_the_typed_facade_has_tracks_parameters() -> None:
-    """ecoledger.track's typed signature (for users) lists train_hooks.track's parameters:
-    when one is added to track(), add it to the overload in ecoledger/__init__.py too."""
-    tree = ast.parse((REPO / "ecoledger" / "__init__.py").read_text(encoding="utf-8"))
+def test_the_typed_overload_has_the_options_parameters() -> None:
+    """track()'s typed overload (what a user's type checker sees) lists TrackOptions' fields,
+    the same ones positional and keyword-only: when a field is added to TrackOptions, add it
+    to the overload in train_hooks/track.py too."""
+    tree = ast.parse((REPO / "train_hooks" / "track.py").read_text(encoding="utf-8"))
     overloads = [
         node
         for node in ast.walk(tree)
@@ -84,5 +87,14 @@ def test_the_typed_facade_has_tracks_parameters() -> None:
     ]
     assert len(overloads) == 2
     args = overloads[1].args
-    typed = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-    assert typed == list(inspect.signature(train_hooks.track).parameters)
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    keyword_only = [a.arg for a in args.kwonlyargs]
+    fields = dataclasses.fields(TrackOptions)
+    assert positional == [f.name for f in fields if not f.kw_only]
+    assert keyword_only == [f.name for f in fields if f.kw_only]
+    assert positional[:3] == ["name", "project", "kind"] and "shared_gpu" in keyword_only
+    # help() and inspect show the same parameters, with their kinds
+    shown = inspect.signature(train_hooks.track).parameters.values()
+    assert [(p.name, p.kind == p.KEYWORD_ONLY) for p in shown] == [
+        (f.name, f.kw_only) for f in fields
+    ]
