@@ -137,6 +137,9 @@ class Ledger:
         self._has_segments: bool | None = None
         self._one_conn: Connection | None = None
         self._one_lock = threading.Lock()
+        self._last_summary: tuple[tuple[Any, ...], list[Any] | None] | None = None
+        """The last :meth:`summarized_entries` answer, with the run, kinds and head it was
+        read at (``show`` reads a run twice: for its view and for its assessment)."""
         """Opened ``mode=ro``: this process cannot write the ledger (a read-only file or
         folder). Reads work; a writer keeps its entries in a journal instead."""
 
@@ -508,7 +511,10 @@ class Ledger:
         summed by the database from ``energy_segments``: what the run view needs, without
         parsing every segment. None when that cannot be exact: no segments table, the run
         holds a Correction (which may void or replace a single segment), or an energy entry
-        disagrees with its derived row (:data:`DISAGREEING_SEGMENT_SQLITE`)."""
+        disagrees with its derived row (:data:`DISAGREEING_SEGMENT_SQLITE`). Asked again with
+        the same head, the last answer is given again without reading (a row edited in place
+        behind the store's back is read after the next append; the chain check behind every
+        reader reads the rows themselves)."""
         wanted = [kind for kind in kinds if kind != "energy"]
         if "correction" not in wanted:
             wanted.append("correction")  # looked for, whatever the caller wants
@@ -516,12 +522,18 @@ class Ledger:
             return None
         params = {"run_id": run_id}
         with self.engine.connect() as conn, conn.begin():
+            head = tuple(conn.execute(_HEAD).first() or ())
+            key = (run_id, tuple(wanted), head)
+            last = self._last_summary
+            if last is not None and last[0] == key:  # nothing appended since: the same answer
+                return None if last[1] is None else list(last[1])
             rows = conn.execute(
                 select(_E).where(_E.c.run_id == run_id, _E.c.kind.in_(wanted)).order_by(_E.c.seq)
             ).all()
-            if any(row.kind == "correction" for row in rows):
-                return None
-            if self._segments_disagree(conn, params):
+            if any(row.kind == "correction" for row in rows) or self._segments_disagree(
+                conn, params
+            ):
+                self._last_summary = (key, None)
                 return None
             run_rows = conn.execute(text(RUN_WINDOW_TOTALS), params).all()
             other_rows = conn.execute(text(OTHER_WINDOW_TOTALS), params).all()
@@ -534,7 +546,9 @@ class Ledger:
         ]
         merged += summary_entries(run_id, run_rows, other_rows)
         merged.sort(key=lambda pair: pair[0])
-        return [entry for _, entry in merged]
+        summary = [entry for _, entry in merged]
+        self._last_summary = (key, summary)
+        return list(summary)
 
     def _segments_disagree(self, conn: Connection, params: dict[str, Any]) -> bool:
         sql = (

@@ -115,6 +115,17 @@ def test_assess_run_reads_the_same_energy(ledger) -> None:
     assert result.energy_it_kwh == pytest.approx((500 + 480 + 60 + 510 + 470 + 505.5) / 3.6e6)
 
 
+def test_a_second_read_at_the_same_head_gives_the_same_view_and_an_append_is_seen(
+    ledger,
+) -> None:
+    """``show`` reads a run twice (its view, its assessment): the second read at the same head
+    is the first one's answer; one entry appended after it is in the next read."""
+    first = load_run(ledger, RUN)
+    assert load_run(ledger, RUN) == first
+    ledger.append([seg(4, 250.0)])
+    assert load_run(ledger, RUN).energy_it_j == first.energy_it_j + 250.0
+
+
 def test_a_correction_sends_the_run_down_the_parsing_path(ledger) -> None:
     victim = [e for e in ledger.entries(run_id=RUN) if e.kind == "energy"][0]
     assert victim.joules == 500.0
