@@ -225,9 +225,13 @@ def test_joins_the_run_of_ecoledger_run(tmp_path, monkeypatch):
 def test_writes_are_flushed_while_running(tmp_path):
     ledger = tmp_path / "l.db"
     with ecoledger.track(ledger=str(ledger), flush_interval_s=0.2) as run:
-        time.sleep(0.7)
-        with open_ledger(str(ledger)) as lg:
-            live = [e for e in lg.entries(run_id=run.run_id, kinds=["energy"]) if e.window == "run"]
+        live: list = []
+        deadline = time.monotonic() + 30.0  # the writer's thread may wait for a loaded CPU
+        while not live and time.monotonic() < deadline:
+            time.sleep(0.1)
+            with open_ledger(str(ledger)) as lg:
+                entries = lg.entries(run_id=run.run_id, kinds=["energy"])
+            live = [e for e in entries if e.window == "run"]
         assert live, "no energy segment flushed while the run is open"
 
 
@@ -236,6 +240,10 @@ import sys, time, ecoledger
 with ecoledger.track(name="term", ledger=sys.argv[1] if len(sys.argv) > 1 else {ledger!r},
                      flush_interval_s=0.5) as run:
     print(run.run_id, flush=True)
+    for _ in range(20):
+        run.step()
+        time.sleep(0.01)
+    print("STEPPED 20", flush=True)
     while True:
         run.step()
         time.sleep(0.01)
@@ -256,12 +264,14 @@ def _start(code: str, tmp_path) -> tuple[subprocess.Popen, str]:
 def test_sigterm_records_interrupted_with_everything_flushed(tmp_path):
     ledger = tmp_path / "l.db"
     proc, run_id = _start(SIGTERM_SCRIPT.format(ledger=str(ledger)), tmp_path)
-    time.sleep(1.0)
+    # signalled once the job says it has made 20 steps (a 1 s sleep said nothing about how
+    # far a job starting on a loaded machine had got: 0 steps were recorded once)
+    assert proc.stdout.readline() == "STEPPED 20\n"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 143
     v = view(ledger, run_id)
     assert (v.status, v.error) == ("interrupted", "SIGTERM")
-    assert sum(w.count for w in windows(v, "step:")) > 10
+    assert sum(w.count for w in windows(v, "step:")) >= 20
 
 
 SIGKILL_SCRIPT = """
