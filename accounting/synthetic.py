@@ -13,7 +13,8 @@ What it holds, as a writer flushing every ``flush_s`` seconds would have written
   is approximated); the last GPU lost at 70 % (its series ends there);
 - inference runs on one GPU that amortize the latest training run: bursts of requests, usage
   (requests, tokens) with its energy, and a declared benefit per request;
-- power samples at ``sample_hz`` and one ``run``-window energy segment per device per flush.
+- one ``run``-window energy segment per device per flush, and power samples at ``sample_hz``
+  in one entry per device per ``DEFAULT_POWER_BATCH_S`` (10 s), as the writer batches them.
 
 Runs: R runs share the span in equal slots (80 % busy); every fifth run, the first included,
 is a training run, the others serve it. One run (R = 1) is a training run over the whole span.
@@ -41,6 +42,7 @@ from accounting.entries import (
 )
 from accounting.errors import InputError
 from accounting.run_list import SYNTHETIC_TAG
+from accounting.store.writer import DEFAULT_POWER_BATCH_S
 
 ORIGIN = "ecoledger demo --synthetic"
 PROJECT = "synthetic-demo"
@@ -205,6 +207,7 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
     lost_at = plan.seconds * 0.7 if plan.kind == "training" else math.inf
     lost_device = devices[-1]
     phase_j: dict[tuple[str, str], list[Any]] = {}  # (phase, device) → [joules, start, end]
+    held: dict[str, tuple[list[float], list[float]]] = {}  # power samples, as the writer batches
     t = 0.0
     first = True
     while t < plan.seconds:
@@ -234,16 +237,22 @@ def _run_batches(plan: _Plan, spec: SyntheticSpec, rng: random.Random) -> Iterat
             batch.append(
                 _gpu_energy(plan, when, "run", device, joules, start, when, flush_end - t, reset)
             )
-            batch.append(
-                PowerSample(
-                    **_stamp(plan, when),
-                    device_id=device,
-                    device_kind="gpu",
-                    method=METHOD,
-                    t_s=tuple(plan.start.timestamp() + ts for ts in times),
-                    power_w=tuple(round(p, 3) for p in powers),
+            held_t, held_w = held.setdefault(device, ([], []))
+            held_t.extend(plan.start.timestamp() + ts for ts in times)
+            held_w.extend(round(p, 3) for p in powers)
+            its_last = flush_end >= plan.seconds or (device == lost_device and lost_at <= flush_end)
+            if its_last or held_t[-1] - held_t[0] >= DEFAULT_POWER_BATCH_S:
+                batch.append(
+                    PowerSample(
+                        **_stamp(plan, when),
+                        device_id=device,
+                        device_kind="gpu",
+                        method=METHOD,
+                        t_s=tuple(held_t),
+                        power_w=tuple(held_w),
+                    )
                 )
-            )
+                del held[device]
             if reset:
                 batch.append(_problem(plan, when, "counter_reset", "warning", device))
             if device == lost_device and t <= lost_at < flush_end:

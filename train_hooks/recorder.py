@@ -33,6 +33,7 @@ from accounting.store.writer import DEFAULT_FLUSH_INTERVAL_S, BufferedWriter
 from meter import Measurement, Meter
 from meter.meter import Snapshot
 from train_hooks.hostinfo import host_name
+from train_hooks.power_batches import PowerBatcher
 
 
 def _warn(message: str) -> None:
@@ -79,6 +80,8 @@ class RunRecorder:
         self.problem_codes: list[str] = []
         """Each code this run reported, once (bounded however often a problem recurs)."""
         self._collectors: list[Callable[[], None]] = []
+        self._power = PowerBatcher()
+        """Samples wait for ~10 s a device (one entry, not one per flush); all at the end."""
         self._finished = False
         self._sealed = False
         """After the last collection nothing more is measured (no sliver after run_ended)."""
@@ -296,17 +299,19 @@ class RunRecorder:
                 self._last = now
             for series in meter.drain_samples():
                 if self.record_total:
-                    self.writer.put(
-                        PowerSample(
-                            run_id=self.run_id,
-                            source=self.source,
-                            device_id=series.device_id,
-                            device_kind=series.kind,
-                            method=series.method,
-                            t_s=series.t_s,
-                            power_w=series.power_w,
-                        )
+                    self._power.add(series)
+            for series in self._power.take(everything=self._finished):
+                self.writer.put(
+                    PowerSample(
+                        run_id=self.run_id,
+                        source=self.source,
+                        device_id=series.device_id,
+                        device_kind=series.kind,
+                        method=series.method,
+                        t_s=series.t_s,
+                        power_w=series.power_w,
                     )
+                )
             for p in meter.drain_problems():
                 self.problem(p.code, p.message, p.severity, p.device_id)
 

@@ -35,6 +35,9 @@ from accounting.store.ledger import Ledger
 from accounting.store.location import mask_url
 
 DEFAULT_FLUSH_INTERVAL_S = 2.0
+DEFAULT_POWER_BATCH_S = 10.0
+"""Power samples are written one entry per device per this many seconds (not per flush):
+they only draw charts, and a SIGKILL loses at most this much of them, never any energy."""
 DEFAULT_MAX_BUFFERED = 10_000
 DEFAULT_MAX_BACKOFF_S = 10.0
 DEFAULT_CLOSE_TIMEOUT_S = 15.0
