@@ -50,6 +50,9 @@
  * Clock: CLOCK_MONOTONIC since init, unless fakeNvmlSetTime(seconds) was called: from then on
  * the clock is manual and reads exactly the last value set (for exact unit tests).
  * fakeNvmlForceShutdown() forgets every init (the next nvmlInit re-reads the environment).
+ * fakeNvmlSetDriverLoaded(0) makes every nvmlInit fail with NVML_ERROR_DRIVER_NOT_LOADED until
+ * fakeNvmlSetDriverLoaded(1): a test that loaded the fake into its own process leaves it so, and
+ * later tests in that process see no GPU, as on a machine without one.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -198,6 +201,7 @@ static int mig_mode = 0;
 static unsigned int arch = 9;
 static struct timespec t0;
 static int manual_clock = 0;
+static int driver_loaded = 1;
 static double manual_now_s = 0.0;
 static double t0_unix_s = -1.0;
 
@@ -372,6 +376,13 @@ void fakeNvmlForceShutdown(void) {
     pthread_mutex_unlock(&lock);
 }
 
+/* Exported: 0 = every nvmlInit fails as without a driver (after an in-process test), 1 = back. */
+void fakeNvmlSetDriverLoaded(int loaded) {
+    pthread_mutex_lock(&lock);
+    driver_loaded = loaded;
+    pthread_mutex_unlock(&lock);
+}
+
 /* Exported: the fake's clock, seconds since init. */
 double fakeNvmlGetTime(void) { return now_s(); }
 
@@ -439,7 +450,7 @@ static nvmlReturn_t device_call(void *handle, fake_device **out) {
 nvmlReturn_t nvmlInitWithFlags(unsigned int flags) {
     (void)flags;
     pthread_mutex_lock(&lock);
-    int err = (int)env_double("FAKE_NVML_INIT_ERR", 0);
+    int err = driver_loaded ? (int)env_double("FAKE_NVML_INIT_ERR", 0) : NVML_ERROR_DRIVER_NOT_LOADED;
     if (err) {
         pthread_mutex_unlock(&lock);
         return err;

@@ -89,3 +89,18 @@ def test_counter_reset_and_period(fake_nvml):
     assert pynvml.nvmlDeviceGetTotalEnergyConsumption(h) - e0 == 400_000
     clock.set(6.0)
     assert pynvml.nvmlDeviceGetTotalEnergyConsumption(h) == 100_000  # 1 s since the reload
+
+
+def test_the_fake_is_gone_for_the_rest_of_the_process_after_its_test(fake_nvml):
+    """The fake stays loaded in this process by its soname: after a test that used it, later
+    tests that meter a run here must see no GPU (as on this machine), not a fake whose re-init
+    restarts its counters (a spurious counter_reset, seen once under a stress run)."""
+    from meter import detect_sources
+
+    fake_nvml.init(gpus=1)
+    sources = detect_sources(include_host=False).sources
+    assert [s.info.kind for s in sources] == ["gpu"]
+    for source in sources:
+        source.close()
+    fake_nvml.shutdown()  # what the fixture does at the end of every test
+    assert detect_sources(include_host=False).sources == ()
