@@ -21,8 +21,12 @@ GPU0 = "GPU-11111111-fa4e-4e00-8000-000000000000"
 def other_process():
     """A live process outside this test's process tree (an orphan: its parent has exited)."""
     sleeper = "import time; time.sleep(60)"
+    # the sleeper must not hold the spawner's stdout: run() reads it to its end, which was the
+    # sleeper's 60 s (each test using this fixture spent a minute in its set-up)
     spawn = (
-        f"import subprocess, sys\nprint(subprocess.Popen([sys.executable, '-c', {sleeper!r}]).pid)"
+        "import subprocess, sys\n"
+        f"print(subprocess.Popen([sys.executable, '-c', {sleeper!r}],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid)"
     )
     out = subprocess.run([sys.executable, "-c", spawn], capture_output=True, text=True, check=True)
     pid = int(out.stdout)
