@@ -27,26 +27,9 @@ from ecoledger.cli.common import (
     warn_if_unverified,
 )
 
-ASSESS_EXAMPLE = """example:
-  ecoledger assess 1a2b3c4d --country FRA --compare-countries POL,SWE --json
-  ecoledger assess 1a2b3c4d --assumptions team.toml --record
-"""
-ESTIMATE_EXAMPLE = """examples:
-  ecoledger estimate --gpus 8 --gpu-power-w 296 --hours 84 --pue 1.59 --intensity-g-per-kwh 429
-  ecoledger estimate --energy-kwh 1287000 --pue 1.0 --intensity-g-per-kwh 429 \\
-      --scc scc:epa-2023-2.0 --emission-year 2020 --json
-"""
-
 
 def register(sub: Any) -> None:
-    assess = add_command(
-        sub,
-        "assess",
-        help="price a run's energy, carbon, water and embodied carbon against its benefits",
-        description="The net-benefit assessment of one run: "
-        "social + environmental − energy − carbon − secondary.",
-        examples=ASSESS_EXAMPLE,
-    )
+    assess = add_command(sub, "assess")
     assess.add_argument("run_id", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters")
     add_assumption_args(assess, series=True)
     assess.add_argument(
@@ -58,13 +41,7 @@ def register(sub: Any) -> None:
     add_ledger_arg(assess)
     assess.set_defaults(handler=_assess)
 
-    est = add_command(
-        sub,
-        "estimate",
-        help="the same assessment without a measured run (hardware × hours, or kWh)",
-        description="Assess a planned or published job from its energy or hardware × hours.",
-        examples=ESTIMATE_EXAMPLE,
-    )
+    est = add_command(sub, "estimate")
     e = est.add_argument_group(
         "energy (give --energy-kwh, or --gpus/--gpu-power-w/--hours, or --gpu-hours/--gpu-power-w)"
     )

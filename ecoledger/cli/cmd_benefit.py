@@ -22,12 +22,6 @@ from ecoledger.cli.common import (
 )
 from ecoledger.cli.text import recordable
 
-EXAMPLE = """example:
-  ecoledger benefit add 1a2b3c4d --social 1200 --rationale "triage time saved" --source "pilot 2024"
-  ecoledger benefit add 1a2b3c4d --per-request 0.002 --rationale "..." --source "..."
-  ecoledger benefit add 1a2b3c4d --avoided-kgco2e 50 --rationale "route optimisation" --source "..."
-"""
-
 _KINDS = {
     "social": ("social", "lump_sum", "USD"),
     "per_request": ("social", "per_request", "USD"),
@@ -38,14 +32,9 @@ _KINDS = {
 
 
 def register(sub: Any) -> None:
-    benefit = sub.add_parser("benefit", help="declare benefits of a run")
+    benefit = add_command(sub, "benefit")
     actions = benefit.add_subparsers(dest="benefit_command", metavar="ACTION")
-    add = add_command(
-        actions,
-        "add",
-        help="declare a social (USD) or environmental (avoided kgCO2e) benefit",
-        examples=EXAMPLE,
-    )
+    add = add_command(actions, "benefit add")
     add.add_argument("run_id", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters")
     what = add.add_mutually_exclusive_group(required=True)
     what.add_argument("--social", metavar="USD", help="lump-sum social benefit, USD")

@@ -18,20 +18,14 @@ from typing import Any
 
 from accounting.store import ledger_location, mask_url, open_ledger
 from accounting.store.location import is_postgres, sqlite_path
-from ecoledger.cli.common import add_ledger_arg, fail
+from ecoledger.cli.common import add_command, add_ledger_arg, fail
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "dashboard",
-        help="open the cost dashboard (Streamlit) on a ledger",
-        description="Start the Streamlit cost dashboard on a ledger, on 127.0.0.1 unless --host "
-        "says otherwise. It reads the ledger and writes only benefit and assumption entries.",
-        epilog="example: ecoledger dashboard --ledger runs.db --port 8502",
-    )
+    p = add_command(sub, "dashboard")
     add_ledger_arg(p)
     p.add_argument(
         "--port",

@@ -20,9 +20,9 @@ from accounting.entries import Benefit
 from accounting.units import j_to_kwh
 from ecoledger.cli.common import (
     NumberOption,
+    add_command,
     add_number_options,
     fail,
-    ledger_command,
     open_cli_ledger,
     positive_float,
     whole_number,
@@ -74,12 +74,7 @@ OPTIONS: tuple[NumberOption, ...] = (
 
 
 def register(sub: Any) -> None:
-    p = ledger_command(
-        sub,
-        "demo",
-        help="train and serve a small real model, metered, and report its cost and benefit",
-        epilog="example: ecoledger demo --seconds 10",
-    )
+    p = add_command(sub, "demo")
     add_number_options(p, OPTIONS[:1])
     add_grid_options(
         p,

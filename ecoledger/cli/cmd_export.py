@@ -10,30 +10,9 @@ from typing import Any
 from accounting.store.transfer import EXPORT_FORMATS, export_entries, import_jsonl
 from ecoledger.cli.common import EXIT_OK, add_command, open_cli_ledger, print_json
 
-EXPORT_EXAMPLES = """examples:
-  ecoledger export --format jsonl --out ledger.jsonl
-  ecoledger export --run 3f5a9c1e --format csv --out run.csv
-  ecoledger export --format parquet --out ledger.parquet --force
-"""
-
-IMPORT_EXAMPLES = """examples:
-  ecoledger import ledger.jsonl --ledger restored.db
-  ecoledger import colleague-run.jsonl --rechain
-"""
-
 
 def register(sub: Any) -> None:
-    export = add_command(
-        sub,
-        "export",
-        help="export entries to CSV, Parquet or JSON Lines",
-        description=(
-            "Write every entry (or one run's) with seq, id, run_id, kind, recorded_at, payload "
-            "(canonical JSON), prev_hash and hash, so the file can be checked and re-imported."
-        ),
-        examples=EXPORT_EXAMPLES,
-        ledger=True,
-    )
+    export = add_command(sub, "export")
     export.add_argument(
         "--run", metavar="RUN_ID", default=None, help="only this run (id or prefix)"
     )
@@ -45,18 +24,7 @@ def register(sub: Any) -> None:
     export.add_argument("--json", action="store_true", help="print a JSON summary")
     export.set_defaults(handler=handle_export)
 
-    imp = add_command(
-        sub,
-        "import",
-        help="import a JSON Lines export that continues this ledger's chain",
-        description=(
-            "Re-import entries from 'ecoledger export --format jsonl'. They must continue this "
-            "ledger's chain (entries it already holds are skipped); otherwise nothing is written "
-            "and the command exits 2. --rechain appends them after this ledger's head instead."
-        ),
-        examples=IMPORT_EXAMPLES,
-        ledger=True,
-    )
+    imp = add_command(sub, "import")
     imp.add_argument("file", metavar="FILE.jsonl", help="a JSON Lines export")
     imp.add_argument(
         "--rechain",

@@ -11,30 +11,11 @@ from accounting.store.location import ledger_location, sqlalchemy_url
 from accounting.store.transfer import copy_ledger
 from ecoledger.cli.common import EXIT_OK, add_command, fail, print_json
 
-EXAMPLES = """examples:
-  ecoledger ledger copy ecoledger.db postgresql://me@db.example/ecoledger
-  ecoledger ledger copy postgresql://me@db.example/ecoledger backup.db --json
-"""
-
 
 def register(sub: Any) -> None:
-    ledger = sub.add_parser(
-        "ledger",
-        help="manage ledgers (copy)",
-        description="Manage ledgers.",
-    )
-    actions = ledger.add_subparsers(dest="ledger_command", metavar="ACTION")
-    copy = add_command(
-        actions,
-        "copy",
-        help="copy every entry to another ledger, keeping ids and hashes, and verify it",
-        description=(
-            "Copy SRC into DST (a SQLite path or a postgresql:// URL) keeping seq, ids and "
-            "hashes. SRC is verified first and DST after. DST must be empty or hold an "
-            "earlier copy of SRC; an interrupted copy resumes where it stopped."
-        ),
-        examples=EXAMPLES,
-    )
+    ledger = add_command(sub, "ledger")
+    actions = ledger.add_subparsers(dest="add_command", metavar="ACTION")
+    copy = add_command(actions, "ledger copy")
     copy.add_argument("source", metavar="SRC_URL", help="the ledger to copy from")
     copy.add_argument("destination", metavar="DST_URL", help="the ledger to copy into")
     copy.add_argument("--json", action="store_true", help="print a JSON summary")

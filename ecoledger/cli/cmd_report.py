@@ -22,29 +22,9 @@ from ecoledger.cli.common import (
 )
 from ecoledger.cli.flags import flag
 
-EXAMPLES = """examples:
-  ecoledger report 1a2b3c4d --format md --out report.md
-  ecoledger report 1a2b3c4d --format latex --out appendix.tex --figures figures/
-  ecoledger report 1a2b3c4d --format model-card --out README.md --assumptions team.toml
-  ecoledger report --project paper --since 2026-01-01 --until 2026-03-31 --format pdf --out paper.pdf
-  ecoledger report --schema
-  ecoledger verify --report report.json
-"""
-
 
 def register(sub: Any) -> None:
-    p = add_command(
-        sub,
-        "report",
-        help="write a carbon report (md, latex, html, pdf, json, model-card) of a run or project",
-        description=(
-            "Write a carbon report of one run (with the training run it amortizes) or of every "
-            "run of a project (failed ones included). Every format carries the same facts, the "
-            "ledger's chain hash at the last entry used, the assumptions, the ecoledger version "
-            "and the command that regenerates it; check it later with ecoledger verify --report."
-        ),
-        examples=EXAMPLES,
-    )
+    p = add_command(sub, "report")
     p.add_argument(
         "run_id", nargs="?", metavar="RUN_ID", help="run id or a prefix of ≥ 8 characters"
     )

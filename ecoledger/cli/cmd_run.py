@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from accounting.store.location import mask_url
-from ecoledger.cli.common import add_number_options, fail, ledger_command, open_cli_ledger
+from ecoledger.cli.common import add_command, add_number_options, fail, open_cli_ledger
 from ecoledger.cli.live import LiveLine, print_summary
 from ecoledger.cli.redact import redact_command
 from ecoledger.cli.run_options import (
@@ -23,13 +23,7 @@ from ecoledger.cli.text import recordable, term
 
 
 def register(sub: Any) -> None:
-    p = ledger_command(
-        sub,
-        "run",
-        help="run a command and meter it",
-        description="Run CMD as a child process, meter its energy, and record it in the ledger.",
-        epilog="example: ecoledger run --name tiny --project demo -- python examples/train_tiny.py",
-    )
+    p = add_command(sub, "run")
     add_run_options(p)
     p.add_argument(
         "--gpus",

@@ -8,7 +8,7 @@ from typing import Any
 
 from accounting.run_list import DEFAULT_PAGE, list_run_page
 from ecoledger.cli.common import (
-    ledger_command,
+    add_command,
     open_cli_ledger,
     print_json,
     warn_if_unverified,
@@ -18,12 +18,7 @@ from ecoledger.cli.text import term
 
 
 def register(sub: Any) -> None:
-    p = ledger_command(
-        sub,
-        "runs",
-        help="list runs, newest first",
-        epilog="example: ecoledger runs --json --limit 10",
-    )
+    p = add_command(sub, "runs")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--project", default=None, help="only runs of this project")
     shown = p.add_mutually_exclusive_group()
@@ -37,12 +32,7 @@ def register(sub: Any) -> None:
     shown.add_argument("--all", action="store_true", help="show every run")
     p.set_defaults(handler=handle_runs)
 
-    s = ledger_command(
-        sub,
-        "show",
-        help="one run: energy per device, windows, costs and benefits",
-        epilog="example: ecoledger show 3f2a9c1d --json",
-    )
+    s = add_command(sub, "show")
     s.add_argument("run_id", metavar="RUN_ID", help="run id, or a prefix of 8+ characters")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(handler=handle_show)

@@ -9,19 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ecoledger.cli.common import fail, print_json
+from ecoledger.cli.common import add_command, fail, print_json
 from ecoledger.cli.flags import with_flags
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "sources",
-        help="show which energy sources would be used, and why",
-        description=(
-            "Probe NVML, RAPL and the CPU/RAM estimates, and say for each candidate whether it "
-            "would be used and why. Example: ecoledger sources --gpus 0,1 --json"
-        ),
-    )
+    p = add_command(sub, "sources")
     p.add_argument("--json", action="store_true", help="print the probes as JSON")
     p.add_argument(
         "--gpus",

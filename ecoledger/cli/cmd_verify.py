@@ -18,29 +18,9 @@ from ecoledger.cli.common import (
     print_json,
 )
 
-EXAMPLES = """examples:
-  ecoledger verify
-  ecoledger verify --ledger postgresql://me@db.example/ecoledger --json
-  ecoledger verify --anchor 1042:3f5a…(64 hex digits)   # the head printed by an earlier verify
-  ecoledger verify --report carbon-report.json
-  ecoledger verify --repair-triggers   # re-create append-only triggers dropped by hand
-"""
-
 
 def register(sub: Any) -> None:
-    parser = add_command(
-        sub,
-        "verify",
-        help="recompute the hash chain; exit 1 naming the first bad entry",
-        description=(
-            "Recompute every entry's hash and its link to the previous one. Exits 0 when the "
-            "ledger is intact, 1 naming the first bad seq/id when an entry was edited, removed, "
-            "inserted or reordered. Removal of the newest entries needs an anchor: keep the head "
-            "printed here and pass it later with --anchor."
-        ),
-        examples=EXAMPLES,
-        ledger=True,
-    )
+    parser = add_command(sub, "verify")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
         "--anchor",

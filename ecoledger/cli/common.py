@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from accounting.errors import EcoledgerError, InputError, LedgerError
+from ecoledger.cli.command_table import COMMANDS
 
 if TYPE_CHECKING:
     from accounting.store import Ledger
@@ -46,25 +47,21 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise CliError(message, code)
 
 
-def add_command(
-    sub: Any,
-    name: str,
-    *,
-    help: str,
-    examples: str,
-    description: str | None = None,
-    ledger: bool = False,
-) -> argparse.ArgumentParser:
-    """A sub-command whose ``--help`` ends with its examples, printed as written; with
-    ``ledger``, its first option is ``--ledger``."""
+def add_command(sub: Any, name: str) -> argparse.ArgumentParser:
+    """The parser of command NAME (a key of ``command_table.COMMANDS``: ``"runs"``, or
+    ``"benefit add"`` under ``benefit``), with its help, description and examples from that
+    row; its first option is ``--ledger`` when the row says so."""
+    text = COMMANDS[name]
     parser: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=help,
-        description=description,
-        epilog=examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        name.rsplit(" ", 1)[-1],
+        help=text.help,
+        description=text.description,
+        epilog=text.examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter
+        if text.raw
+        else argparse.HelpFormatter,
     )
-    if ledger:
+    if text.ledger_first:
         add_ledger_arg(parser)
     return parser
 
@@ -76,17 +73,6 @@ NumberOption = tuple[str, Callable[[str], Any], Any, str, str]
 def add_number_options(parser: argparse.ArgumentParser, options: Sequence[NumberOption]) -> None:
     for flag, parse, default, metavar, help_text in options:
         parser.add_argument(flag, type=parse, default=default, metavar=metavar, help=help_text)
-
-
-def ledger_command(
-    sub: Any, name: str, *, help: str, epilog: str, description: str | None = None
-) -> argparse.ArgumentParser:
-    """A sub-command whose first option is ``--ledger``."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name, help=help, description=description, epilog=epilog
-    )
-    add_ledger_arg(parser)
-    return parser
 
 
 def add_ledger_arg(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,7 @@
 
 Only the module of the command being run is imported: ``ecoledger runs`` does not load the
 assessment, the meter or the report code, and ``ecoledger --help`` loads none of them (it is
-drawn from :data:`COMMANDS`, which a test keeps equal to what the modules register).
+drawn from ``command_table.COMMANDS``, the table every module's ``register()`` reads too).
 """
 
 from __future__ import annotations
@@ -12,56 +12,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ecoledger.cli.command_table import top_level
+
 EXIT_BAD_INPUT = 2  # as ecoledger.cli.common, which this module does not import until needed
 
-COMMAND_MODULES = (
-    "ecoledger.cli.cmd_run",
-    "ecoledger.cli.cmd_runs",
-    "ecoledger.cli.cmd_demo",
-    "ecoledger.cli.cmd_sources",
-    "ecoledger.cli.cmd_assess",
-    "ecoledger.cli.cmd_benefit",
-    "ecoledger.cli.cmd_verify",
-    "ecoledger.cli.cmd_export",
-    "ecoledger.cli.cmd_ledger",
-    "ecoledger.cli.cmd_dashboard",
-    "ecoledger.cli.cmd_report",
-)
-COMMANDS: dict[str, tuple[str, str]] = {
-    # command → (module that registers it, its one-line help in `ecoledger --help`)
-    "run": ("ecoledger.cli.cmd_run", "run a command and meter it"),
-    "runs": ("ecoledger.cli.cmd_runs", "list runs, newest first"),
-    "show": ("ecoledger.cli.cmd_runs", "one run: energy per device, windows, costs and benefits"),
-    "demo": (
-        "ecoledger.cli.cmd_demo",
-        "train and serve a small real model, metered, and report its cost and benefit",
-    ),
-    "sources": ("ecoledger.cli.cmd_sources", "show which energy sources would be used, and why"),
-    "assess": (
-        "ecoledger.cli.cmd_assess",
-        "price a run's energy, carbon, water and embodied carbon against its benefits",
-    ),
-    "estimate": (
-        "ecoledger.cli.cmd_assess",
-        "the same assessment without a measured run (hardware × hours, or kWh)",
-    ),
-    "benefit": ("ecoledger.cli.cmd_benefit", "declare benefits of a run"),
-    "verify": (
-        "ecoledger.cli.cmd_verify",
-        "recompute the hash chain; exit 1 naming the first bad entry",
-    ),
-    "export": ("ecoledger.cli.cmd_export", "export entries to CSV, Parquet or JSON Lines"),
-    "import": (
-        "ecoledger.cli.cmd_export",
-        "import a JSON Lines export that continues this ledger's chain",
-    ),
-    "ledger": ("ecoledger.cli.cmd_ledger", "manage ledgers (copy)"),
-    "dashboard": ("ecoledger.cli.cmd_dashboard", "open the cost dashboard (Streamlit) on a ledger"),
-    "report": (
-        "ecoledger.cli.cmd_report",
-        "write a carbon report (md, latex, html, pdf, json, model-card) of a run or project",
-    ),
-}
+COMMANDS = top_level()
+COMMAND_MODULES = tuple(dict.fromkeys(text.module for text in COMMANDS.values()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +53,7 @@ def _top_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[_
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole CLI (every module imported), or only ``command``'s module when given."""
     parser, sub = _top_parser()
-    modules = [COMMANDS[command][0]] if command in COMMANDS else COMMAND_MODULES
+    modules = [COMMANDS[command].module] if command in COMMANDS else COMMAND_MODULES
     for name in modules:
         importlib.import_module(name).register(sub)
     return parser
@@ -106,8 +62,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def help_parser() -> argparse.ArgumentParser:
     """``ecoledger --help`` without importing any command: its commands and their help."""
     parser, sub = _top_parser()
-    for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text, add_help=False)
+    for name, text in COMMANDS.items():
+        sub.add_parser(name, help=text.help, add_help=False)
     return parser
 
 

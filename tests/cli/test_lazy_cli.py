@@ -27,10 +27,10 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 def test_the_command_table_is_what_the_modules_register() -> None:
     registered = _subcommands(build_parser())
-    table = {name: help_text for name, (_, help_text) in COMMANDS.items()}
-    assert table == registered, "update COMMANDS in ecoledger/cli/main.py"
+    table = {name: text.help for name, text in COMMANDS.items()}
+    assert table == registered, "update ecoledger/cli/command_table.py"
     assert list(table) == list(registered)  # same order in --help
-    for name in COMMANDS:
+    for name in COMMANDS:  # each row names the module that registers it
         assert name in _subcommands(build_parser(name)), name
 
 
