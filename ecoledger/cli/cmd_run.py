@@ -10,7 +10,13 @@ import sys
 from typing import Any
 
 from accounting.store.location import mask_url
-from ecoledger.cli.common import add_command, add_number_options, fail, open_cli_ledger
+from ecoledger.cli.common import (
+    add_command,
+    add_gpus_arg,
+    add_number_options,
+    fail,
+    open_cli_ledger,
+)
 from ecoledger.cli.live import LiveLine, print_summary
 from ecoledger.cli.redact import redact_command
 from ecoledger.cli.run_options import (
@@ -25,12 +31,7 @@ from ecoledger.cli.text import recordable, term
 def register(sub: Any) -> None:
     p = add_command(sub, "run")
     add_run_options(p)
-    p.add_argument(
-        "--gpus",
-        default=None,
-        metavar="LIST",
-        help="GPUs to meter, as NVML indices or UUIDs (default: CUDA_VISIBLE_DEVICES)",
-    )
+    add_gpus_arg(p)
     add_number_options(p, SUPERVISION_OPTIONS)
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(handler=handle)

@@ -9,19 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ecoledger.cli.common import add_command, fail, print_json
+from ecoledger.cli.common import add_command, add_gpus_arg, fail, print_json
 from ecoledger.cli.flags import with_flags
 
 
 def register(sub: Any) -> None:
     p = add_command(sub, "sources")
     p.add_argument("--json", action="store_true", help="print the probes as JSON")
-    p.add_argument(
-        "--gpus",
-        metavar="LIST",
-        default=None,
-        help="GPUs to meter, as NVML indices or UUIDs, e.g. 0,2 (default: CUDA_VISIBLE_DEVICES)",
-    )
+    add_gpus_arg(p)
     p.set_defaults(handler=handle)
 
 

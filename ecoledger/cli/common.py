@@ -84,6 +84,15 @@ def add_ledger_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_gpus_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gpus",
+        default=None,
+        metavar="LIST",
+        help="GPUs to meter, as NVML indices or UUIDs, e.g. 0,2 (default: CUDA_VISIBLE_DEVICES)",
+    )
+
+
 def open_cli_ledger(
     args: argparse.Namespace,
     *,
