@@ -14,7 +14,7 @@ from ecoledger.cli.common import EXIT_OK, add_command, fail, print_json
 
 def register(sub: Any) -> None:
     ledger = add_command(sub, "ledger")
-    actions = ledger.add_subparsers(dest="add_command", metavar="ACTION")
+    actions = ledger.add_subparsers(dest="ledger_command", metavar="ACTION")
     copy = add_command(actions, "ledger copy")
     copy.add_argument("source", metavar="SRC_URL", help="the ledger to copy from")
     copy.add_argument("destination", metavar="DST_URL", help="the ledger to copy into")
