@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from accounting.assessment import Assessment, AssumptionSettings, assess_run
+from accounting.assessment import Assessment, AssumptionSettings, Totals, aggregate, assess_run
 from accounting.errors import EcoledgerError
 from accounting.runs import RunView, list_runs, load_run
 from accounting.store import Ledger, ledger_location, mask_url, open_ledger
@@ -170,12 +170,47 @@ def assessment(
     )
 
 
+def _overview_settings(settings: AssumptionSettings | None) -> AssumptionSettings:
+    return (settings or AssumptionSettings()).model_copy(update={"draws": OVERVIEW_DRAWS})
+
+
 def overview_assessments(
     state: LedgerState, views: tuple[RunView, ...], settings: AssumptionSettings | None = None
 ) -> list[tuple[RunView, Assessment]]:
     """Assess every run for the overview (fewer Monte Carlo draws; central values are exact)."""
-    chosen = (settings or AssumptionSettings()).model_copy(update={"draws": OVERVIEW_DRAWS})
+    chosen = _overview_settings(settings)
     return [(view, assessment(state, view, chosen)) for view in views]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _overview_totals(
+    location: str,
+    head_seq: int,
+    bucket: int,
+    run_ids: tuple[str, ...],
+    settings_json: str,
+    _assessments: tuple[Assessment, ...],
+) -> Totals:
+    return aggregate(_assessments)
+
+
+def overview_totals(
+    state: LedgerState,
+    assessed: list[tuple[RunView, Assessment]],
+    settings: AssumptionSettings | None = None,
+) -> Totals:
+    """The totals of ``assessed`` (from :func:`overview_assessments`) with their joint
+    interval, computed once per ledger head and selection of runs (a reload, or going back to
+    the overview, does not draw again)."""
+    views = [view for view, _ in assessed]
+    return _overview_totals(
+        state.location,
+        state.head_seq,
+        0 if all(view.finished for view in views) else _bucket(),
+        tuple(view.run_id for view in views),
+        _overview_settings(settings).model_dump_json(),
+        tuple(a for _, a in assessed),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -1,11 +1,12 @@
 """Start Streamlit on ``dashboard/app.py`` with the dashboard warmed up first.
 
 ``ecoledger dashboard`` runs ``python -m dashboard.serve [streamlit run options]``. Before
-Streamlit accepts connections, the heavy modules (the assessment, SQLAlchemy, Plotly) are
-imported; then, while the server starts, a background thread fills the dashboard's caches
-with the run list and every run's overview assessment, through the same cached functions the
-pages call. The first page a user opens is then served from warm caches. Warming is only an
-optimisation: any failure in it is ignored (the page reports the problem itself).
+Streamlit accepts connections, the heavy modules are imported: the assessment, SQLAlchemy,
+Plotly, and pandas (which Streamlit's tables import on first use). Then, while the server
+starts, a background thread fills the dashboard's caches with the run list, every run's
+overview assessment and their totals, through the same cached functions the pages call. The first page a
+user opens is then served from warm caches. Warming is only an optimisation: any failure in
+it is ignored (the page reports the problem itself).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def warm() -> None:
         if state.ledger is None:
             return
         views = data.runs(state)
-        data.overview_assessments(state, views)
+        data.overview_totals(state, data.overview_assessments(state, views))
     except Exception:  # noqa: BLE001 - an optimisation must never stop the server
         return
 
@@ -33,6 +34,7 @@ def warm() -> None:
 def main(argv: list[str]) -> int:
     import logging
 
+    import pandas  # noqa: F401  - st.dataframe imports it on the overview's first table
     import plotly.graph_objects  # noqa: F401
     import plotly.subplots  # noqa: F401
 

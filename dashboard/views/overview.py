@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from accounting.assessment import aggregate, own_money
+from accounting.assessment import own_money
 from accounting.reports import figures
 from accounting.reports.numbers import DISPLAY, money
 from dashboard import data, ui
@@ -33,7 +33,7 @@ if not selected:
 
 with st.spinner("Assessing runs…"):
     assessed = data.overview_assessments(state, selected)
-sums = aggregate([a for _, a in assessed])
+sums = data.overview_totals(state, assessed)
 cur = sums.money_unit
 
 st.caption(
