@@ -57,6 +57,10 @@ BOUNDARY_READ_MIN_S = 0.01
 FRESH_S = 0.05  # the driver's period, until two samples have shown it
 STAMP_S = 1e-6  # the driver stamps samples in µs
 BOUNDARY_TRIES = 3  # buffer reads at most, at one boundary
+MAX_GPU_POWER_W = 2000.0
+"""More than any GPU draws: the bound on a counter's step when its power limit is unknown."""
+MAX_OVER_LIMIT = 2.0
+"""A GPU's draw over a gap stays under twice its enforced power limit (spikes included)."""
 RECENT_READS = 4  # × BUFFER_EVERY_S: the last second
 DUE_SLACK_S = 0.02  # a sampler tick that wakes a little early still integrates
 # The energy counter is refreshed about every 100 ms; shorter windows are estimated from
@@ -274,6 +278,7 @@ class NvmlEnergyCounter(NvmlDeviceMixin, SourceBase):
     ) -> None:
         super().__init__(info, clock)
         self._attach(session, handle, tree)
+        self._read_lock = threading.Lock()
         self._energy_fn = _energy_reader(session)
         self._power_fn = session.nvml.nvmlDeviceGetPowerUsage
         self._last_raw_j: float | None = None
@@ -298,6 +303,14 @@ class NvmlEnergyCounter(NvmlDeviceMixin, SourceBase):
             return CounterReading(now, self._exposed_j, self._power_w, self._estimated_j)
 
     def read(self) -> CounterReading:
+        # One reading at a time, stamped and differenced in the order it was taken. The sampler
+        # thread and a window boundary both read; unserialized, a reading taken first but
+        # differenced second looked like a counter that went backwards (a spurious
+        # counter_reset, seen under load in the stress runs).
+        with self._read_lock:
+            return self._read()
+
+    def _read(self) -> CounterReading:
         now = self._clock()
         if self.lost:
             return CounterReading(now, self._exposed_j, None, self._estimated_j)
@@ -312,7 +325,7 @@ class NvmlEnergyCounter(NvmlDeviceMixin, SourceBase):
                 self._offset_j = -raw_j  # the counter starts at 0 J when metering starts
             elif raw_j < self._last_raw_j:
                 gap_s = max(0.0, now - self._last_t_s)
-                bridge_j = max((self._power_w or 0.0) * gap_s, raw_j)
+                bridge_j = self._bridge_j(raw_j, gap_s)
                 self._estimated_j += bridge_j
                 self._offset_j = self._exposed_j + bridge_j - raw_j
                 self._report(
@@ -328,6 +341,18 @@ class NvmlEnergyCounter(NvmlDeviceMixin, SourceBase):
             if value > self._exposed_j:
                 self._exposed_j = value
             return CounterReading(now, self._exposed_j, self._power_w, self._estimated_j)
+
+    def _bridge_j(self, raw_j: float, gap_s: float) -> float:
+        """The energy of the GAP_S seconds in which the counter went backwards, to RAW_J.
+
+        Power × time; or RAW_J when larger, if the counter restarted from 0 (a driver reload):
+        it then holds the energy since the restart. A counter that only stepped back holds far
+        more than the GPU could draw in the gap (up to its whole count since the driver
+        loaded), and counting it would add that whole count to the run."""
+        by_power_j = (self._power_w or 0.0) * gap_s
+        limit_w = self.static_facts.get("power_limit_w") or MAX_GPU_POWER_W
+        restarted = raw_j <= MAX_OVER_LIMIT * limit_w * gap_s
+        return max(by_power_j, raw_j) if restarted else by_power_j
 
     def sample(self) -> float | None:
         if self.lost:

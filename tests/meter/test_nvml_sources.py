@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import threading
 
 import pytest
 
@@ -206,6 +208,72 @@ def test_counter_reset_is_bridged_and_reported(fake_nvml):
     assert after.joules == pytest.approx(300.0, abs=0.01)
     resets = [p for p in meter.drain_problems() if p.code == "counter_reset"]
     assert len(resets) == 1 and "bridged by power × time" in resets[0].message
+    meter.close()
+
+
+def test_a_counter_that_steps_back_is_bridged_by_power_not_counted_whole(fake_nvml):
+    """A counter that goes backwards without restarting from 0 (the driver's clock set back
+    3 s, so it reads 300 J less but still ~7 MJ since the driver loaded) is bridged by power ×
+    time. Counting what it holds as the energy since a restart added ~7 MJ to a 4 s window
+    (1.34 MW) once in a stress run of tests/faults/test_nvml_faults.py."""
+    clock = fake_nvml.init(gpus=1, power_mw=100000)  # 100 W, the counter starting at 7e9 mJ
+    meter, _ = _meter(clock)
+    meter.sample_once()
+    meter.begin("run")
+    lag_s = 0.0
+    for step in range(10):
+        if step == 5:
+            lag_s = 3.0  # from here on the driver's counter reads 3 s (300 J) behind
+        clock.t_s += 1.0  # the meter's clock moves 1 s; the driver's lags behind it
+        fake_nvml.lib.fakeNvmlSetTime(ctypes.c_double(clock.t_s - lag_s))
+        meter.sample_once()
+    run = meter.end("run")
+    # 100 W × 10 s: the second of the step is bridged (100 J), the others counted
+    assert run.joules == pytest.approx(1000.0, abs=0.01)
+    assert run.approximated
+    resets = [p for p in meter.drain_problems() if p.code == "counter_reset"]
+    assert len(resets) == 1 and "(100.0 J, approximated)" in resets[0].message
+    meter.close()
+
+
+def test_two_readings_at_once_are_differenced_in_the_order_taken(fake_nvml):
+    """The sampler thread and a window boundary read the same counter. A reading taken first
+    but differenced second (its thread descheduled in between, as under load) looked like a
+    counter that went backwards: a spurious counter_reset, and with the old bridge the whole
+    ~7 MJ counter added to the run. The driver call is slowed here as the scheduler did."""
+    clock = fake_nvml.init(gpus=1, power_mw=100000)
+    meter, _ = _meter(clock)
+    source = meter.sources[0]
+    meter.sample_once()
+    meter.begin("run")
+    real = source._energy_fn
+    taken, go = threading.Event(), threading.Event()
+
+    def descheduled_after_the_driver_call(handle):
+        value = real(handle)
+        if threading.current_thread().name == "first":
+            taken.set()
+            go.wait(5)
+        return value
+
+    source._energy_fn = descheduled_after_the_driver_call
+    first = threading.Thread(target=source.read, name="first")
+    first.start()
+    assert taken.wait(5)
+    clock.advance(1.0)
+    second = threading.Thread(target=source.read, name="second")
+    second.start()
+    second.join(0.5)  # before the fix it read, differenced and returned here
+    go.set()
+    first.join(5)
+    second.join(5)
+    source._energy_fn = real
+    clock.advance(1.0)
+    meter.sample_once()
+    run = meter.end("run")
+    assert [p.code for p in meter.drain_problems() if p.code == "counter_reset"] == []
+    assert run.joules == pytest.approx(200.0, abs=0.01)  # 100 W × 2 s
+    assert not run.approximated
     meter.close()
 
 
