@@ -65,16 +65,17 @@ class RaplZone(SourceBase):
         return self._total_uj
 
     def read(self) -> CounterReading:
-        now = self._clock()
-        try:
-            raw = self._raw_uj()
-        except (OSError, ValueError, IndexError) as exc:
-            with self._lock:
+        # Read and differenced under one lock: the sampler thread and a window boundary both
+        # read, and a reading differenced after a later one would look like a wrap (a whole
+        # max_energy_range_uj, ~262 kJ, added to the package).
+        with self._lock:
+            now = self._clock()
+            try:
+                raw = self._raw_uj()
+            except (OSError, ValueError, IndexError) as exc:
                 self._report("meter_read_failed", f"cannot read {self.zone_dir}/energy_uj: {exc}")
                 return CounterReading(now, uj_to_j(self._total_uj), self._power_w)
-        with self._lock:
-            total = self._advance(raw)
-            return CounterReading(now, uj_to_j(total), self._power_w)
+            return CounterReading(now, uj_to_j(self._advance(raw)), self._power_w)
 
     def sample(self) -> float | None:
         reading = self.read()

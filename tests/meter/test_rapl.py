@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,42 @@ def test_several_packages_and_dram(tree):
         and "inside its package" in reasons["rapl:intel-rapl:0:0"].reason
     )
     assert "double count" in reasons["rapl:intel-rapl:2"].reason
+    for s in sources:
+        s.close()
+
+
+def test_two_readings_at_once_are_not_taken_for_a_wrap(tree):
+    """The sampler thread and a window boundary read the same zone. A reading taken first
+    but differenced after a later one (its thread descheduled in between, as under load) was
+    taken for a wrap: a whole max_energy_range_uj (262 kJ) added to the package."""
+    clock = Clock()
+    sources, _ = probe_rapl(tree["root"], clock)
+    pkg = next(s for s in sources if s.info.device_id == "cpu:package-0")
+    assert pkg.read().energy_j == 0.0
+    real = pkg._raw_uj
+    taken, go = threading.Event(), threading.Event()
+
+    def descheduled_after_the_read():
+        value = real()
+        if threading.current_thread().name == "first":
+            taken.set()
+            go.wait(5)
+        return value
+
+    pkg._raw_uj = descheduled_after_the_read
+    _set(tree["pkg0"], 2_000_000)  # +1 J
+    first = threading.Thread(target=pkg.read, name="first")
+    first.start()
+    assert taken.wait(5)
+    _set(tree["pkg0"], 3_000_000)  # +1 J more, read by the second thread
+    second = threading.Thread(target=pkg.read, name="second")
+    second.start()
+    second.join(0.5)  # before the fix it read and differenced here, before the first
+    go.set()
+    first.join(5)
+    second.join(5)
+    pkg._raw_uj = real
+    assert pkg.read().energy_j == pytest.approx(2.0)
     for s in sources:
         s.close()
 
